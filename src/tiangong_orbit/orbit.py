@@ -1,0 +1,397 @@
+"""Propagation and geometry: SGP4 to the Earth-fixed frame, WGS84 altitude, the Sun, references.
+
+Frames and units: SGP4 gives TEME positions (km) and velocities (km/s); one rotation by the
+Greenwich mean sidereal time of 1982 (AIAA 2006-6753, Appendix C; skyfield's
+``theta_GMST1982``) turns them into the pseudo-Earth-fixed frame, which we use as ITRS (polar
+motion, below 0.5 arcsecond, is neglected, as skyfield's built-in timescale does). Times are
+float64 arrays of POSIX seconds, UTC. Angles are degrees at the interfaces, radians inside.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sgp4.api import SGP4_ERRORS, Satrec
+
+from tiangong_orbit.errors import PropagationError
+from tiangong_orbit.timeutil import SECONDS_PER_DAY, UNIX_EPOCH_JD, to_unix
+
+FloatArray = NDArray[np.float64]
+
+# WGS84 ellipsoid (NIMA TR8350.2).
+WGS84_A_KM = 6378.137
+WGS84_F = 1.0 / 298.257223563
+WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+#: Earth's radius used for the shadow test, as skyfield's ``is_sunlit`` (IERS 2010) uses.
+SHADOW_EARTH_RADIUS_KM = 6378.1366
+
+#: Reference altitudes (km) that Tiangong is compared with; sources in the README.
+KARMAN_LINE_KM = 100.0
+NAMIRA_SALIM_2023_KM = 87.4
+US_SPACE_BOUNDARY_KM = 80.0
+#: Tiangong's design orbit, 340-450 km (China Manned Space Agency); news reports quote 450 km.
+TIANGONG_DESIGN_MIN_KM = 340.0
+TIANGONG_DESIGN_MAX_KM = 450.0
+
+
+# --------------------------------------------------------------------------------------------
+# Time scales and the Sun (skyfield, imported lazily: cron pays only for what it uses)
+
+
+@functools.cache
+def timescale() -> Any:
+    """Skyfield's timescale from the data built into skyfield itself: nothing is downloaded."""
+    from skyfield.api import load
+
+    return load.timescale(builtin=True)
+
+
+@functools.cache
+def ephemeris() -> Any:
+    """JPL DE421 (1900-2050) from the skyfield-data package: nothing is downloaded.
+
+    We open ``de421.bsp`` by path rather than through ``skyfield_data.get_skyfield_data_path``:
+    that function warns that the package's ``finals2000A.all`` Earth-orientation file has
+    expired, a file we never read (UT1 comes from skyfield's own built-in tables).
+    """
+    import atexit
+    from importlib.resources import files
+
+    from skyfield.api import load_file
+
+    kernel = load_file(str(files("skyfield_data") / "data" / "de421.bsp"))
+    atexit.register(kernel.close)  # the kernel keeps its file open for memory mapping
+    return kernel
+
+
+def skyfield_times(t_unix: FloatArray) -> Any:
+    """A skyfield ``Time`` array for POSIX seconds UTC (days passed separately, so that skyfield
+    applies the leap seconds of each date rather than counting them from 1970)."""
+    t_unix = np.asarray(t_unix, dtype=float)
+    days = np.floor(t_unix / SECONDS_PER_DAY)
+    return timescale().utc(1970, 1, 1 + days, 0, 0, t_unix - days * SECONDS_PER_DAY)
+
+
+def julian_dates(t_unix: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Split POSIX seconds (UTC) into a whole Julian date and a fraction, as SGP4 wants."""
+    days = np.asarray(t_unix, dtype=float) / SECONDS_PER_DAY
+    whole_days = np.floor(days)
+    return UNIX_EPOCH_JD + whole_days, days - whole_days
+
+
+def dut1_seconds(t_unix: FloatArray) -> FloatArray:
+    """UT1 - UTC in seconds from skyfield's built-in IERS tables (extrapolated past them)."""
+    t_unix = np.asarray(t_unix, dtype=float)
+    if t_unix.size == 0:
+        return np.zeros(0)
+    # UT1 - UTC drifts by milliseconds a day: sampling it hourly and interpolating is exact
+    # to microseconds and spares building a skyfield Time for every sample.
+    start = math.floor(float(t_unix.min()) / 3600.0) * 3600.0
+    stop = math.ceil(float(t_unix.max()) / 3600.0) * 3600.0 + 3600.0
+    grid = np.arange(start, stop + 1.0, 3600.0)
+    t = skyfield_times(grid)
+    return np.interp(t_unix, grid, np.atleast_1d(t.dut1))
+
+
+def gmst_rad(t_unix: FloatArray) -> FloatArray:
+    """Greenwich mean sidereal time 1982 (radians) at POSIX seconds UTC, via UT1."""
+    from skyfield.sgp4lib import theta_GMST1982
+
+    t_unix = np.asarray(t_unix, dtype=float)
+    whole, fraction = julian_dates(t_unix + dut1_seconds(t_unix))
+    theta, _ = theta_GMST1982(whole, fraction)
+    return np.asarray(theta)
+
+
+def teme_to_itrs(vectors_teme: FloatArray, theta_rad: FloatArray) -> FloatArray:
+    """Rotate (N, 3) TEME vectors about z by GMST ``theta_rad`` (N,) into the Earth-fixed frame."""
+    cos_t, sin_t = np.cos(theta_rad), np.sin(theta_rad)
+    x, y, z = vectors_teme[:, 0], vectors_teme[:, 1], vectors_teme[:, 2]
+    return np.stack((cos_t * x + sin_t * y, -sin_t * x + cos_t * y, z), axis=-1)
+
+
+# --------------------------------------------------------------------------------------------
+# The satellite
+
+
+def propagate_teme(satrec: Satrec, t_unix: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """SGP4 TEME position (km) and velocity (km/s), each (N, 3), at POSIX seconds UTC.
+
+    Raises :class:`PropagationError` (exit 3) when SGP4 fails at any of the times: the error
+    codes 1-6 of python-sgp4 (decay, eccentricity out of range...) or non-finite output.
+    """
+    t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
+    whole, fraction = julian_dates(t_unix)
+    errors, r, v = satrec.sgp4_array(whole, fraction)
+    bad = (errors != 0) | ~np.isfinite(r).all(axis=1)
+    if bad.any():
+        index = int(np.argmax(bad))
+        code = int(errors[index])
+        from tiangong_orbit.timeutil import from_unix, iso_z
+
+        when = iso_z(from_unix(float(t_unix[index])), 0)
+        reason = SGP4_ERRORS.get(code, "non-finite position") if code else "non-finite position"
+        if code == 6:
+            reason = "the satellite has decayed (its orbit reaches the Earth's surface)"
+        raise PropagationError(
+            f"SGP4 cannot propagate this element set to {when} (error {code}: {reason}); "
+            "use an element set nearer that time"
+        )
+    return r, v
+
+
+def satellite_itrs(
+    satrec: Satrec, t_unix: FloatArray, theta_rad: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Earth-fixed position (km) and velocity (km/s, Earth-fixed frame), each (N, 3)."""
+    t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
+    r_teme, v_teme = propagate_teme(satrec, t_unix)
+    theta = gmst_rad(t_unix) if theta_rad is None else theta_rad
+    r = teme_to_itrs(r_teme, theta)
+    # The frame turns: subtract omega x r (AIAA 2006-6753 eq. C-2), omega from theta's rate.
+    omega_rad_s = 7.292115146706979e-5
+    v = teme_to_itrs(v_teme, theta)
+    v = v + omega_rad_s * np.stack((r[:, 1], -r[:, 0], np.zeros(len(r))), axis=-1)
+    return r, v
+
+
+# --------------------------------------------------------------------------------------------
+# The Sun
+
+
+def sun_itrs_km(t_unix: FloatArray, theta_rad: FloatArray | None = None) -> FloatArray:
+    """Geometric Earth-to-Sun vector (km), (N, 3), in the Earth-fixed frame, from JPL DE421.
+
+    The vector is computed by skyfield in the TEME frame on an hourly grid and interpolated
+    linearly (the Sun moves 0.04° an hour there: the chord error is below 1e-7 rad), then turned
+    into the Earth-fixed frame by the same GMST rotation as the satellite.
+    """
+    t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
+    if t_unix.size == 0:
+        return np.zeros((0, 3))
+    start = math.floor(float(t_unix.min()) / 3600.0) * 3600.0
+    stop = math.ceil(float(t_unix.max()) / 3600.0) * 3600.0 + 3600.0
+    grid = np.arange(start, stop + 1.0, 3600.0)
+    sun_grid = _sun_teme_km(grid)
+    sun = np.stack([np.interp(t_unix, grid, sun_grid[:, k]) for k in range(3)], axis=-1)
+    theta = gmst_rad(t_unix) if theta_rad is None else theta_rad
+    return teme_to_itrs(sun, theta)
+
+
+def _sun_teme_km(grid_unix: FloatArray) -> FloatArray:
+    from skyfield.sgp4lib import TEME
+
+    eph = ephemeris()
+    t = skyfield_times(grid_unix)
+    sun_gcrs = (eph["sun"] - eph["earth"]).at(t).xyz.km  # (3, N)
+    rotation = TEME.rotation_at(t)  # GCRS -> TEME, (3, 3, N)
+    return np.einsum("ijn,jn->ni", rotation, sun_gcrs)
+
+
+def sunlit(r_sat_km: FloatArray, sun_km: FloatArray) -> NDArray[np.bool_]:
+    """Whether the line from each satellite position to the Sun's centre misses the Earth.
+
+    Same geometry as skyfield's ``is_sunlit``: a sphere of radius 6378.1366 km; (N, 3) inputs in
+    one frame, Earth at the origin.
+    """
+    to_sun = sun_km - r_sat_km
+    distance = np.linalg.norm(to_sun, axis=-1)
+    unit = to_sun / distance[:, None]
+    # Closest approach of the ray satellite->Sun to the Earth's centre.
+    along = -np.einsum("ij,ij->i", r_sat_km, unit)
+    closest_sq = np.einsum("ij,ij->i", r_sat_km, r_sat_km) - along**2
+    blocked = (along > 0) & (closest_sq < SHADOW_EARTH_RADIUS_KM**2)
+    return ~blocked
+
+
+# --------------------------------------------------------------------------------------------
+# WGS84 geometry
+
+
+def geodetic(r_itrs_km: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """WGS84 geodetic latitude (deg), longitude (deg, east, -180..180) and height (km).
+
+    Bowring's method with three fixed-point iterations: converges to well under a millimetre
+    for any point above 10 km from the Earth's centre.
+    """
+    r = np.atleast_2d(r_itrs_km)
+    x, y, z = r[:, 0], r[:, 1], r[:, 2]
+    p = np.hypot(x, y)
+    longitude = np.arctan2(y, x)
+    latitude = np.arctan2(z, p * (1.0 - WGS84_E2))
+    for _ in range(4):
+        sin_lat = np.sin(latitude)
+        n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sin_lat**2)
+        latitude = np.arctan2(z + n * WGS84_E2 * sin_lat, p)
+    sin_lat, cos_lat = np.sin(latitude), np.cos(latitude)
+    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sin_lat**2)
+    # Height along the normal, well conditioned at every latitude.
+    height = p * cos_lat + z * sin_lat - n * (1.0 - WGS84_E2 * sin_lat**2)
+    return np.degrees(latitude), np.degrees(longitude), height
+
+
+@dataclass(frozen=True, slots=True)
+class Observers:
+    """Observers fixed on the Earth: positions (P, 3) km and local east/north/up unit vectors."""
+
+    position_km: FloatArray
+    east: FloatArray
+    north: FloatArray
+    up: FloatArray
+
+    @classmethod
+    def from_geodetic(
+        cls, latitude_deg: FloatArray, longitude_deg: FloatArray, elevation_m: FloatArray
+    ) -> Observers:
+        """Observers at WGS84 geodetic latitudes/longitudes (deg) and heights (m)."""
+        lat = np.radians(np.atleast_1d(np.asarray(latitude_deg, dtype=float)))
+        lon = np.radians(np.atleast_1d(np.asarray(longitude_deg, dtype=float)))
+        h = np.atleast_1d(np.asarray(elevation_m, dtype=float)) / 1000.0
+        sin_lat, cos_lat = np.sin(lat), np.cos(lat)
+        sin_lon, cos_lon = np.sin(lon), np.cos(lon)
+        n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sin_lat**2)
+        position = np.stack(
+            ((n + h) * cos_lat * cos_lon, (n + h) * cos_lat * sin_lon,
+             (n * (1.0 - WGS84_E2) + h) * sin_lat),
+            axis=-1,
+        )
+        east = np.stack((-sin_lon, cos_lon, np.zeros_like(lon)), axis=-1)
+        north = np.stack((-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat), axis=-1)
+        up = np.stack((cos_lat * cos_lon, cos_lat * sin_lon, sin_lat), axis=-1)
+        return cls(position, east, north, up)
+
+    def __len__(self) -> int:
+        return len(self.position_km)
+
+
+def look_angles(
+    r_sat_km: FloatArray, observers: Observers
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Elevation (deg), azimuth (deg, from north through east) and range (km), each (P, N).
+
+    ``r_sat_km`` is (N, 3) in the Earth-fixed frame; geometric directions, no refraction.
+    """
+    delta = r_sat_km[None, :, :] - observers.position_km[:, None, :]
+    e = np.einsum("pnk,pk->pn", delta, observers.east)
+    n = np.einsum("pnk,pk->pn", delta, observers.north)
+    u = np.einsum("pnk,pk->pn", delta, observers.up)
+    horizontal = np.hypot(e, n)
+    elevation = np.degrees(np.arctan2(u, horizontal))
+    azimuth = np.degrees(np.arctan2(e, n)) % 360.0
+    return elevation, azimuth, np.sqrt(horizontal**2 + u**2)
+
+
+# --------------------------------------------------------------------------------------------
+# Altitude and the reference heights
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A reference altitude and how the satellite compares with it."""
+
+    name: str
+    altitude_km: float
+    times_higher: float
+    above_by_km: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class AltitudeReport:
+    """Where a satellite is at one moment: WGS84 altitude, sub-satellite point, speed, orbit."""
+
+    name: str
+    norad_id: int
+    time: datetime
+    altitude_km: float
+    latitude_deg: float
+    longitude_deg: float
+    speed_km_s: float
+    perigee_km: float
+    apogee_km: float
+    references: tuple[Reference, ...]
+
+
+REFERENCE_ALTITUDES: tuple[tuple[str, float, str], ...] = (
+    (
+        "Kármán line",
+        KARMAN_LINE_KM,
+        "the edge of space used by the FAI (Fédération Aéronautique Internationale)",
+    ),
+    (
+        "Namira Salim, 2023",
+        NAMIRA_SALIM_2023_KM,
+        "Virgin Galactic's Galactic 04 suborbital flight, 8 Sep 2023: the highest a Pakistani "
+        "had flown",
+    ),
+    (
+        "US space boundary",
+        US_SPACE_BOUNDARY_KM,
+        "50 miles, used by the US Air Force, NASA and the FAA for astronaut wings",
+    ),
+)
+
+
+def mean_perigee_apogee_km(satrec: Satrec) -> tuple[float, float]:
+    """Perigee and apogee heights (km) above the equatorial radius from the mean elements.
+
+    As Heavens-Above and CelesTrak quote them: ``a (1 -/+ e) - R`` with SGP4's (WGS72) semi-major
+    axis and radius. The geodetic altitude varies more along an orbit, because the Earth is
+    flattened (about 21 km between the equator and 41° latitude).
+    """
+    a_km = satrec.a * satrec.radiusearthkm
+    return a_km * (1 - satrec.ecco) - satrec.radiusearthkm, a_km * (
+        1 + satrec.ecco
+    ) - satrec.radiusearthkm
+
+
+def altitude_series(satrec: Satrec, t_unix: FloatArray) -> dict[str, FloatArray]:
+    """WGS84 altitude (km), sub-satellite latitude/longitude (deg) and speed (km/s) at times.
+
+    The speed is inertial (TEME frame), the figure usually quoted (about 7.7 km/s).
+    """
+    t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
+    r_teme, v_teme = propagate_teme(satrec, t_unix)
+    r = teme_to_itrs(r_teme, gmst_rad(t_unix))
+    latitude, longitude, height = geodetic(r)
+    return {
+        "altitude_km": height,
+        "latitude_deg": latitude,
+        "longitude_deg": longitude,
+        "speed_km_s": np.linalg.norm(v_teme, axis=1),
+    }
+
+
+def compare(altitude_km: float) -> tuple[Reference, ...]:
+    """The reference altitudes with 'times higher' and 'above by' for ``altitude_km``."""
+    return tuple(
+        Reference(name, height, altitude_km / height, altitude_km - height, source)
+        for name, height, source in REFERENCE_ALTITUDES
+    )
+
+
+def altitude_report(
+    name: str, norad_id: int, satrec: Satrec, at: datetime, extra: tuple[Reference, ...] = ()
+) -> AltitudeReport:
+    """Altitude, sub-satellite point, speed, perigee/apogee and the comparisons at ``at``."""
+    series = altitude_series(satrec, np.array([to_unix(at)]))
+    perigee, apogee = mean_perigee_apogee_km(satrec)
+    altitude = float(series["altitude_km"][0])
+    return AltitudeReport(
+        name=name,
+        norad_id=norad_id,
+        time=at,
+        altitude_km=altitude,
+        latitude_deg=float(series["latitude_deg"][0]),
+        longitude_deg=float(series["longitude_deg"][0]),
+        speed_km_s=float(series["speed_km_s"][0]),
+        perigee_km=perigee,
+        apogee_km=apogee,
+        references=compare(altitude) + extra,
+    )

@@ -1,0 +1,114 @@
+"""Time parsing and formatting: every datetime in the core is timezone-aware UTC.
+
+Arrays of times inside the core are float64 seconds of the POSIX (Unix) epoch, UTC; leap
+seconds are not counted, as in POSIX. Conversions to Julian dates for SGP4 treat them as UTC,
+as AIAA 2006-6753 does for TLE epochs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tiangong_orbit.errors import UsageError
+
+#: Earliest and latest times the tool accepts: the JPL DE421 ephemeris shipped by skyfield-data
+#: spans 1899-07-29 to 2053-10-09; SGP4 itself makes no sense before the first satellite.
+EARLIEST = datetime(1957, 10, 4, tzinfo=UTC)
+LATEST = datetime(2053, 1, 1, tzinfo=UTC)
+
+UNIX_EPOCH_JD = 2440587.5
+SECONDS_PER_DAY = 86400.0
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_time(text: str, *, now: datetime | None = None, option: str = "--start") -> datetime:
+    """Parse an ISO 8601 time given on the command line into an aware UTC datetime.
+
+    Accepts ``now``, a date (``2026-11-22``, midnight UTC), or a date and time with an optional
+    ``Z`` or ``±HH:MM`` offset; a time without an offset is taken as UTC. Raises
+    :class:`UsageError` naming the option and the bad value for anything else, including
+    impossible dates such as ``2026-02-30``.
+    """
+    value = text.strip()
+    if value.lower() == "now":
+        if now is None:
+            now = datetime.now(UTC)
+        return now.astimezone(UTC)
+    candidate = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError as error:
+        reason = str(error)
+        if "out of range" in reason or "must be in" in reason:
+            raise UsageError(
+                f"{option} '{text}' is not a real date ({reason}); expected ISO 8601 such as "
+                "2026-11-22 or 2026-11-22T18:30:00Z"
+            ) from None
+        raise UsageError(
+            f"{option} '{text}' is not an ISO 8601 time; expected e.g. 2026-11-22, "
+            "2026-11-22T18:30 (UTC) or 2026-11-22T23:30+05:00"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    parsed = parsed.astimezone(UTC)
+    check_range(parsed, option=option, text=text)
+    return parsed
+
+
+def check_range(moment: datetime, *, option: str = "time", text: str | None = None) -> None:
+    """Raise :class:`UsageError` when ``moment`` lies outside the span the ephemeris covers."""
+    if not EARLIEST <= moment < LATEST:
+        shown = text if text is not None else iso_z(moment)
+        raise UsageError(
+            f"{option} '{shown}' is outside the supported span "
+            f"{EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} (the bundled JPL DE421 ephemeris)"
+        )
+
+
+def to_unix(moment: datetime) -> float:
+    """Seconds of the POSIX epoch (UTC) for an aware datetime."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: tiangong-orbit works with timezone-aware times only")
+    return moment.timestamp()
+
+
+def from_unix(seconds: float) -> datetime:
+    """Aware UTC datetime for POSIX seconds, kept to the microsecond."""
+    whole = math.floor(seconds)
+    micro = round((seconds - whole) * 1e6)
+    return datetime.fromtimestamp(whole, UTC) + timedelta(microseconds=micro)
+
+
+def iso_z(moment: datetime, digits: int = 3) -> str:
+    """ISO 8601 UTC with a ``Z`` and ``digits`` decimals of seconds: ``2026-09-18T07:08:45.000Z``."""
+    moment = moment.astimezone(UTC)
+    if digits <= 0:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Round to the requested decimals without losing the carry into the next second.
+    step = timedelta(microseconds=10 ** (6 - digits))
+    rounded = datetime.min.replace(tzinfo=UTC) + round(
+        (moment - datetime.min.replace(tzinfo=UTC)) / step
+    ) * step
+    return rounded.strftime("%Y-%m-%dT%H:%M:%S.%f")[: 20 + digits] + "Z"
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (Asia/Karachi for Pakistani places)."""
+    return ZoneInfo(name)
+
+
+def zone_abbreviation(moment: datetime, zone_name: str) -> str:
+    """The zone's short name at ``moment`` (``PKT`` for Asia/Karachi), or its UTC offset."""
+    local = moment.astimezone(ZoneInfo(zone_name))
+    abbreviation = local.tzname() or ""
+    if not abbreviation or abbreviation[0] in "+-":
+        offset = local.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hours, mins = divmod(abs(minutes), 60)
+        abbreviation = f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
+    return abbreviation

@@ -1,0 +1,587 @@
+"""Element sets: parse and validate TLE, 3LE and CelesTrak OMM JSON; pick the set for a time.
+
+Validation is strict and ours: ``sgp4.api.Satrec.twoline2rv`` (the C++ parser) silently accepts
+wrong lengths, bad checksums, mismatched catalog numbers and stray characters. Every rejection is
+a :class:`~tiangong_orbit.errors.TLEFormatError` naming the file, the line and what was expected,
+with the column template above the offending line, as python-sgp4's own parser shows it.
+
+Epochs are UTC (AIAA 2006-6753); ages are in days.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from sgp4.api import WGS72, Satrec
+
+from tiangong_orbit.errors import NoElementSetError, StaleDataError, TLEFormatError, UsageError
+
+TIANGONG_NORAD_ID = 48274
+ISS_NORAD_ID = 25544
+
+#: Friendly names for ``--satellite``; anything else is a NORAD number or part of a set's name.
+SATELLITE_ALIASES: dict[str, int] = {
+    "tiangong": TIANGONG_NORAD_ID,
+    "css": TIANGONG_NORAD_ID,
+    "tianhe": TIANGONG_NORAD_ID,
+    "china space station": TIANGONG_NORAD_ID,
+    "iss": ISS_NORAD_ID,
+    "zarya": ISS_NORAD_ID,
+}
+
+# The column templates of AIAA 2006-6753 / CelesTrak, as python-sgp4's io.py shows them.
+LINE1_TEMPLATE = "1 NNNNNC NNNNNAAA NNNNN.NNNNNNNN +.NNNNNNNN +NNNNN-N +NNNNN-N N NNNNN"
+LINE2_TEMPLATE = "2 NNNNN NNN.NNNN NNN.NNNN NNNNNNN NNN.NNNN NNN.NNNN NN.NNNNNNNNNNNNNN"
+
+Source = Literal["bundled", "cache", "file"]
+
+# (first column, last column (1-based, inclusive), what it is, pattern)
+_CATALOG = r"[ 0-9]{4}[0-9]|[A-HJ-NP-Z][0-9]{4}"
+_LINE1_FIELDS: tuple[tuple[int, int, str, str], ...] = (
+    (1, 1, "the line number 1", r"1"),
+    (2, 2, "a space", r" "),
+    (3, 7, "the catalog number", _CATALOG),
+    (8, 8, "the classification (U, C or S)", r"[UCS ]"),
+    (9, 9, "a space", r" "),
+    (10, 17, "the international designator", r"[ 0-9A-Z-]{8}"),
+    (18, 18, "a space", r" "),
+    (19, 32, "the epoch YYDDD.DDDDDDDD", r"[0-9]{2}[ 0-9]{2}[0-9]\.[0-9 ]{8}"),
+    (33, 33, "a space", r" "),
+    (34, 43, "the first derivative of mean motion", r"[ +-]\.[0-9 ]{8}|[ +-][0-9]\.[0-9 ]{7}"),
+    (44, 44, "a space", r" "),
+    (45, 52, "the second derivative of mean motion", r"[ +-][0-9 ]{5}[ +-][0-9]"),
+    (53, 53, "a space", r" "),
+    (54, 61, "the drag term BSTAR", r"[ +-][0-9 ]{5}[ +-][0-9]"),
+    (62, 62, "a space", r" "),
+    (63, 63, "the ephemeris type", r"[ 0-9]"),
+    (64, 64, "a space", r" "),
+    (65, 68, "the element set number", r"[ 0-9]{4}"),
+    (69, 69, "the checksum digit", r"[0-9]"),
+)
+_LINE2_FIELDS: tuple[tuple[int, int, str, str], ...] = (
+    (1, 1, "the line number 2", r"2"),
+    (2, 2, "a space", r" "),
+    (3, 7, "the catalog number", _CATALOG),
+    (8, 8, "a space", r" "),
+    (9, 16, "the inclination (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
+    (17, 17, "a space", r" "),
+    (18, 25, "the right ascension of the ascending node (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
+    (26, 26, "a space", r" "),
+    (27, 33, "the eccentricity (decimal point assumed)", r"[0-9 ]{7}"),
+    (34, 34, "a space", r" "),
+    (35, 42, "the argument of perigee (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
+    (43, 43, "a space", r" "),
+    (44, 51, "the mean anomaly (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
+    (52, 52, "a space", r" "),
+    (53, 63, "the mean motion (revolutions per day)", r"[ 0-9]{2}\.[0-9 ]{8}"),
+    (64, 68, "the revolution number", r"[ 0-9]{5}"),
+    (69, 69, "the checksum digit", r"[0-9]"),
+)
+
+_OMM_REQUIRED = (
+    "OBJECT_NAME",
+    "NORAD_CAT_ID",
+    "EPOCH",
+    "MEAN_MOTION",
+    "ECCENTRICITY",
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "BSTAR",
+    "MEAN_MOTION_DOT",
+    "MEAN_MOTION_DDOT",
+)
+
+_CHAR_NAMES = {
+    "\t": "a tab",
+    "\u00a0": "a non-breaking space (U+00A0)",
+    "\u2212": "a Unicode minus sign (U+2212)",
+    "\u2013": "an en dash (U+2013)",
+    "\u200b": "a zero-width space (U+200B)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ElementSet:
+    """One element set of one satellite, with where it came from.
+
+    ``epoch`` is an aware UTC datetime. ``line1``/``line2`` are the TLE lines (for an OMM record,
+    an equivalent TLE rendering for display and for tools that only read TLEs; propagation uses
+    the OMM values at full precision through :attr:`satrec`).
+    """
+
+    name: str
+    norad_id: int
+    epoch: datetime
+    line1: str
+    line2: str
+    source: Source = "file"
+    path: str | None = None
+    line_number: int | None = None
+    satrec: Satrec = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+    @property
+    def mean_motion_rev_per_day(self) -> float:
+        """Mean motion in revolutions per day (Kozai, as in the TLE)."""
+        return self.satrec.no_kozai * 1440.0 / (2.0 * math.pi)
+
+    @property
+    def eccentricity(self) -> float:
+        """Mean eccentricity (dimensionless)."""
+        return float(self.satrec.ecco)
+
+    @property
+    def inclination_deg(self) -> float:
+        """Mean inclination in degrees."""
+        return math.degrees(self.satrec.inclo)
+
+    def age_days(self, at: datetime) -> float:
+        """Distance in days between ``at`` and this set's epoch (always positive)."""
+        return abs((at - self.epoch).total_seconds()) / 86400.0
+
+    def with_source(self, source: Source, path: str | None) -> ElementSet:
+        """The same set, labelled with another source and path."""
+        return ElementSet(
+            self.name,
+            self.norad_id,
+            self.epoch,
+            self.line1,
+            self.line2,
+            source,
+            path,
+            self.line_number,
+            self.satrec,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+def parse_text(text: str, *, path: str = "<text>", source: Source = "file") -> list[ElementSet]:
+    """Parse TLE (2-line), 3LE (name + 2 lines) or CelesTrak OMM JSON text into element sets.
+
+    Accepts CRLF, trailing spaces, a byte-order mark, a ``0 `` name prefix and many sets per
+    text. Raises :class:`TLEFormatError` naming ``path``, the line and what was expected.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    stripped = text.strip()
+    if not stripped:
+        raise TLEFormatError(f"{path}: the file is empty; expected TLE lines or OMM JSON")
+    if stripped[0] in "[{":
+        return _parse_omm_json(stripped, path=path, source=source)
+    if stripped[0] == "<":
+        kind = "an HTML page" if "html" in stripped[:500].lower() else "XML or HTML"
+        raise TLEFormatError(
+            f"{path}: this is {kind}, not element sets; expected TLE lines or OMM JSON "
+            "(a download that returned an error page?)"
+        )
+    if stripped.lower().startswith("no gp data found"):
+        raise TLEFormatError(f"{path}: the source answered 'No GP data found': no element sets")
+    return _parse_tle_lines(text, path=path, source=source)
+
+
+def parse_file(path: str | Path, *, source: Source = "file") -> list[ElementSet]:
+    """Read and parse one TLE/3LE/OMM JSON file (UTF-8); see :func:`parse_text`."""
+    file_path = Path(path)
+    try:
+        data = file_path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {file_path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{file_path} is a directory; expected a TLE or OMM JSON file") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {file_path}: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_number = data[: error.start].count(b"\n") + 1
+        raise TLEFormatError(
+            f"{file_path}: line {line_number}: byte 0x{data[error.start]:02X} is not text "
+            "(UTF-8/ASCII); expected TLE lines or OMM JSON"
+        ) from None
+    return parse_text(text, path=str(file_path), source=source)
+
+
+def _parse_tle_lines(text: str, *, path: str, source: Source) -> list[ElementSet]:
+    sets: list[ElementSet] = []
+    lines = text.split("\n")
+    pending_name: tuple[int, str] | None = None
+    index = 0
+    while index < len(lines):
+        number = index + 1
+        raw = lines[index].rstrip("\r").rstrip(" ")
+        index += 1
+        if not raw.strip():
+            continue
+        _check_characters(raw, path=path, number=number)
+        if raw.startswith("1 ") or raw == "1":
+            next_index = _next_content_line(lines, index)
+            if next_index is None:
+                raise TLEFormatError(
+                    f"{path}: line {number}: TLE line 1 is not followed by a line 2 "
+                    "(the file ends here: truncated?)"
+                )
+            raw2 = lines[next_index].rstrip("\r").rstrip(" ")
+            _check_characters(raw2, path=path, number=next_index + 1)
+            if not raw2.startswith("2"):
+                raise TLEFormatError(
+                    f"{path}: line {next_index + 1}: expected TLE line 2 after line 1 "
+                    f"(line {number}), found {_quote(raw2)}"
+                )
+            name = pending_name[1] if pending_name else ""
+            sets.append(
+                _element_set_from_lines(
+                    name, raw, raw2, path=path, number=number, source=source
+                )
+            )
+            pending_name = None
+            index = next_index + 1
+        elif raw.startswith("2 ") or raw == "2":
+            raise TLEFormatError(
+                f"{path}: line {number}: TLE line 2 without a line 1 before it "
+                "(lines out of order?); expected line 1 first"
+            )
+        else:
+            if pending_name is not None:
+                raise TLEFormatError(
+                    f"{path}: line {number}: expected TLE line 1 after the name "
+                    f"{_quote(pending_name[1])} on line {pending_name[0]}, found {_quote(raw)}"
+                )
+            name = raw.strip()
+            if name.startswith("0 "):
+                name = name[2:].strip()
+            pending_name = (number, name)
+    if pending_name is not None:
+        raise TLEFormatError(
+            f"{path}: line {pending_name[0]}: the name {_quote(pending_name[1])} is not followed "
+            "by TLE lines (truncated?)"
+        )
+    if not sets:
+        raise TLEFormatError(f"{path}: no element sets found; expected TLE lines or OMM JSON")
+    return sets
+
+
+def _next_content_line(lines: Sequence[str], start: int) -> int | None:
+    for index in range(start, len(lines)):
+        if lines[index].strip():
+            return index
+    return None
+
+
+def _check_characters(line: str, *, path: str, number: int) -> None:
+    for column, char in enumerate(line, start=1):
+        if char == "\t" or not (" " <= char <= "~"):
+            what = _CHAR_NAMES.get(char, f"the character {char!r} (U+{ord(char):04X})")
+            raise TLEFormatError(
+                f"{path}: line {number}, column {column}: {what}; TLE lines hold only ASCII "
+                "letters, digits, spaces and + - . (retype or re-download the line)"
+            )
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _template_context(template: str, line: str, column: int | None) -> str:
+    caret = "" if column is None else "\n  " + " " * (column - 1) + "^"
+    return f"\n  {template}  (expected)\n  {line}{caret}"
+
+
+def _check_fields(
+    line: str,
+    fields: Sequence[tuple[int, int, str, str]],
+    template: str,
+    *,
+    path: str,
+    number: int,
+    which: int,
+) -> None:
+    if len(line) != 69:
+        raise TLEFormatError(
+            f"{path}: line {number}: TLE line {which} has {len(line)} characters; expected "
+            f"exactly 69" + _template_context(template, line, min(len(line), 69) + 1)
+        )
+    for first, last, what, pattern in fields:
+        chunk = line[first - 1 : last]
+        if not re.fullmatch(pattern, chunk):
+            columns = f"column {first}" if first == last else f"columns {first}-{last}"
+            raise TLEFormatError(
+                f"{path}: line {number}: {columns} should hold {what}, found {chunk!r}"
+                + _template_context(template, line, first)
+            )
+    expected = checksum(line)
+    if int(line[68]) != expected:
+        raise TLEFormatError(
+            f"{path}: line {number}: checksum digit is {line[68]} but the line sums to "
+            f"{expected} (modulo 10, '-' counts 1): the line is corrupted"
+            + _template_context(template, line, 69)
+        )
+
+
+def checksum(line: str) -> int:
+    """The TLE checksum of the first 68 columns: digits summed, ``-`` counts 1, modulo 10."""
+    total = 0
+    for char in line[:68]:
+        if char.isdigit():
+            total += int(char)
+        elif char == "-":
+            total += 1
+    return total % 10
+
+
+def _catalog_number(field_text: str) -> int:
+    field_text = field_text.strip()
+    if field_text[0].isalpha():  # Alpha-5: A=10 ... Z=33, skipping I and O
+        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+        return (letters.index(field_text[0]) + 10) * 10000 + int(field_text[1:])
+    return int(field_text)
+
+
+def _element_set_from_lines(
+    name: str, line1: str, line2: str, *, path: str, number: int, source: Source
+) -> ElementSet:
+    _check_fields(line1, _LINE1_FIELDS, LINE1_TEMPLATE, path=path, number=number, which=1)
+    number2 = number + 1
+    _check_fields(line2, _LINE2_FIELDS, LINE2_TEMPLATE, path=path, number=number2, which=2)
+    catalog1 = _catalog_number(line1[2:7])
+    catalog2 = _catalog_number(line2[2:7])
+    if catalog1 != catalog2:
+        raise TLEFormatError(
+            f"{path}: line {number2}: catalog number {catalog2} differs from {catalog1} on "
+            "line 1; the two lines belong to different satellites"
+        )
+    day_of_year = float(line1[20:32])
+    if not 1.0 <= day_of_year < 367.0:
+        raise TLEFormatError(
+            f"{path}: line {number}: epoch day {day_of_year} is not a day of the year "
+            "(expected 1 to 366.99999999)" + _template_context(LINE1_TEMPLATE, line1, 21)
+        )
+    eccentricity = float("0." + line2[26:33].replace(" ", "0"))
+    inclination = float(line2[8:16])
+    mean_motion = float(line2[52:63])
+    if not 0.0 <= inclination <= 180.0:
+        raise TLEFormatError(
+            f"{path}: line {number2}: inclination {inclination}° is outside 0-180°"
+            + _template_context(LINE2_TEMPLATE, line2, 9)
+        )
+    if not 0.0 < mean_motion < 20.0 or eccentricity >= 1.0:
+        raise TLEFormatError(
+            f"{path}: line {number2}: mean motion {mean_motion} rev/day is not that of an "
+            "Earth orbit (expected 0 to 20)" + _template_context(LINE2_TEMPLATE, line2, 53)
+        )
+    satrec = Satrec.twoline2rv(line1, line2, WGS72)
+    if satrec.error:
+        raise TLEFormatError(
+            f"{path}: line {number}: SGP4 rejects this element set (error {satrec.error})"
+        )
+    epoch = _epoch_of(satrec)
+    return ElementSet(
+        name=name or f"NORAD {catalog1}",
+        norad_id=catalog1,
+        epoch=epoch,
+        line1=line1,
+        line2=line2,
+        source=source,
+        path=path,
+        line_number=number if not name else number - 1,
+        satrec=satrec,
+    )
+
+
+def _epoch_of(satrec: Satrec) -> datetime:
+    whole, fraction = satrec.jdsatepoch, satrec.jdsatepochF
+    seconds = ((whole - 2440587.5) + fraction) * 86400.0
+    base = math.floor(seconds)
+    micro = round((seconds - base) * 1e6)
+    return datetime.fromtimestamp(base, UTC) + timedelta(microseconds=micro)
+
+
+def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]:
+    from sgp4 import exporter, omm
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TLEFormatError(
+            f"{path}: line {error.lineno}, column {error.colno}: not valid JSON ({error.msg}); "
+            "expected CelesTrak OMM JSON (a truncated download?)"
+        ) from None
+    records = data if isinstance(data, list) else [data]
+    if not records:
+        raise TLEFormatError(f"{path}: the OMM JSON array is empty: no element sets")
+    sets: list[ElementSet] = []
+    for position, record in enumerate(records):
+        where = f"{path}: OMM record {position + 1}"
+        if not isinstance(record, dict):
+            raise TLEFormatError(f"{where}: expected a JSON object with OMM keys")
+        missing = [key for key in _OMM_REQUIRED if key not in record]
+        if missing:
+            raise TLEFormatError(
+                f"{where}: missing {', '.join(missing)}; expected CelesTrak OMM JSON keys "
+                f"({', '.join(_OMM_REQUIRED)})"
+            )
+        fields = {key: str(value) for key, value in record.items() if value is not None}
+        fields.setdefault("EPHEMERIS_TYPE", "0")
+        fields.setdefault("CLASSIFICATION_TYPE", "U")
+        fields.setdefault("ELEMENT_SET_NO", "999")
+        fields.setdefault("REV_AT_EPOCH", "0")
+        fields.setdefault("OBJECT_ID", "")
+        try:
+            norad_id = int(record["NORAD_CAT_ID"])
+            numbers = {key: float(record[key]) for key in _OMM_REQUIRED[3:]}
+            epoch_text = str(record["EPOCH"])
+            epoch = datetime.fromisoformat(epoch_text.rstrip("Z")).replace(tzinfo=UTC)
+        except (TypeError, ValueError) as error:
+            raise TLEFormatError(f"{where}: a field does not parse ({error})") from None
+        if not all(math.isfinite(value) for value in numbers.values()):
+            raise TLEFormatError(f"{where}: a numeric field is not finite")
+        if not 0 < numbers["MEAN_MOTION"] < 20 or not 0 <= numbers["ECCENTRICITY"] < 1:
+            raise TLEFormatError(
+                f"{where}: MEAN_MOTION {numbers['MEAN_MOTION']} / ECCENTRICITY "
+                f"{numbers['ECCENTRICITY']} do not describe an Earth orbit"
+            )
+        satrec = Satrec()
+        try:
+            omm.initialize(satrec, fields)
+        except (KeyError, ValueError) as error:
+            raise TLEFormatError(f"{where}: SGP4 rejects the record ({error})") from None
+        if satrec.error:
+            raise TLEFormatError(f"{where}: SGP4 rejects the record (error {satrec.error})")
+        line1, line2 = exporter.export_tle(satrec)
+        sets.append(
+            ElementSet(
+                name=str(record["OBJECT_NAME"]).strip() or f"NORAD {norad_id}",
+                norad_id=norad_id,
+                epoch=epoch,
+                line1=line1,
+                line2=line2,
+                source=source,
+                path=path,
+                line_number=None,
+                satrec=satrec,
+            )
+        )
+    return sets
+
+
+# --------------------------------------------------------------------------------------------
+# Choosing a set
+
+
+def satellite_ids(query: str, sets: Iterable[ElementSet]) -> int:
+    """The NORAD number that ``--satellite`` names: an alias, a number, or part of a name."""
+    text = " ".join(query.strip().lower().split())
+    if not text:
+        raise UsageError("--satellite is empty; give a name such as tiangong or iss, or a number")
+    if text in SATELLITE_ALIASES:
+        return SATELLITE_ALIASES[text]
+    if text.isdigit():
+        return int(text)
+    names: dict[int, str] = {}
+    for element_set in sets:
+        names.setdefault(element_set.norad_id, element_set.name)
+    matches = sorted({nid for nid, name in names.items() if text in name.lower()})
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(sorted({*SATELLITE_ALIASES, *(n.lower() for n in names.values())}))
+    if not matches:
+        raise UsageError(f"unknown satellite '{query}'; known: {known}, or a NORAD number")
+    listed = ", ".join(f"{names[m]} ({m})" for m in matches)
+    raise UsageError(f"satellite '{query}' is ambiguous: {listed}; give the NORAD number")
+
+
+def sets_for(sets: Iterable[ElementSet], norad_id: int) -> list[ElementSet]:
+    """The sets of one satellite, oldest epoch first, one per distinct epoch."""
+    chosen: dict[datetime, ElementSet] = {}
+    for element_set in sets:
+        if element_set.norad_id == norad_id and element_set.epoch not in chosen:
+            chosen[element_set.epoch] = element_set
+    return [chosen[epoch] for epoch in sorted(chosen)]
+
+
+def nearest_set(sets: Sequence[ElementSet], norad_id: int, at: datetime) -> ElementSet:
+    """Among the sets of ``norad_id``, the one whose epoch is nearest ``at`` (DESIGN.md)."""
+    candidates = sets_for(sets, norad_id)
+    if not candidates:
+        raise NoElementSetError(
+            f"no element set for NORAD {norad_id} in the data; fetch one with "
+            "'tiangong-orbit tle update' or give --tle FILE"
+        )
+    return min(candidates, key=lambda s: (abs((at - s.epoch).total_seconds()), -s.epoch.timestamp()))
+
+
+# --------------------------------------------------------------------------------------------
+# Staleness (DESIGN.md table)
+
+FRESH_DAYS = 3.0
+APPROXIMATE_DAYS = 14.0
+REFUSE_DAYS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """How old a set is for the time asked, and what to tell the user (warnings, no printing)."""
+
+    age_days: float
+    warnings: tuple[str, ...]
+
+
+def check_staleness(
+    element_set: ElementSet,
+    at: datetime,
+    *,
+    newest: datetime | None = None,
+    for_alert: bool = False,
+    allow_stale: bool = False,
+    file_given: bool = False,
+) -> Staleness:
+    """Apply the staleness table of DESIGN.md to ``element_set`` used at time ``at``.
+
+    Returns the age and the warnings to print; raises :class:`StaleDataError` (exit 3) where the
+    table refuses and ``allow_stale`` is false. ``newest`` is the newest epoch available for
+    the satellite, named in the messages.
+    """
+    from tiangong_orbit.uncertainty import describe_error
+
+    age = element_set.age_days(at)
+    direction = "before" if element_set.epoch <= at else "after"
+    what = (
+        f"the element set for {element_set.name} is {_age_words(age)} old (epoch "
+        f"{element_set.epoch:%Y-%m-%d %H:%M} UTC, {age:.1f} days {direction} the time asked)"
+    )
+    hint = "give a newer one with --tle FILE" if file_given else "run 'tiangong-orbit tle update'"
+    newest_note = ""
+    if newest is not None and not file_given:
+        newest_note = f"; the newest set available is from {newest:%Y-%m-%d}"
+    if age <= FRESH_DAYS:
+        return Staleness(age, ())
+    if age <= APPROXIMATE_DAYS:
+        return Staleness(age, (f"{what}: {describe_error(age)}",))
+    refuse = age > REFUSE_DAYS or (for_alert and age > APPROXIMATE_DAYS)
+    if refuse and not allow_stale:
+        limit = "14 days for alerts" if for_alert and age <= REFUSE_DAYS else "60 days"
+        raise StaleDataError(
+            f"{what}, over the {limit} limit: predictions would be wrong by "
+            f"{describe_error(age, short=True)}{newest_note}; {hint}, or pass --allow-stale"
+        )
+    return Staleness(
+        age,
+        (f"{what}: predicted times are approximate ({describe_error(age, short=True)})"
+         f"{newest_note}; {hint}",),
+    )
+
+
+def _age_words(age_days: float) -> str:
+    if age_days < 2:
+        return f"{age_days * 24:.0f} hours"
+    return f"{age_days:.0f} days"
