@@ -585,3 +585,53 @@ def _age_words(age_days: float) -> str:
     if age_days < 2:
         return f"{age_days * 24:.0f} hours"
     return f"{age_days:.0f} days"
+
+
+# --------------------------------------------------------------------------------------------
+# Where sets come from (DESIGN.md): --tle FILE, else the bundled files plus the user cache
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Every element set available, and warnings met while reading them (broken cache files)."""
+
+    sets: tuple[ElementSet, ...]
+    warnings: tuple[str, ...] = ()
+    file_given: bool = False
+
+    def newest_epoch(self, norad_id: int) -> datetime | None:
+        """The newest epoch available for ``norad_id``, or ``None``."""
+        epochs = [s.epoch for s in self.sets if s.norad_id == norad_id]
+        return max(epochs) if epochs else None
+
+
+def bundled_files() -> list[Path]:
+    """The element-set files shipped with the package (``data/tle/*.tle`` and ``*.json``)."""
+    from tiangong_orbit.resources import data_path
+
+    folder = data_path("tle")
+    return sorted([*folder.glob("*.tle"), *folder.glob("*.json")])
+
+
+def load_catalog(tle_file: str | Path | None = None) -> Catalog:
+    """Load ``tle_file`` alone, or the bundled sets plus the user cache (DESIGN.md).
+
+    A broken bundled file is an error (exit 3); a broken cache file is a warning and is skipped,
+    so that a bad download can never stop predictions from the bundled data.
+    """
+    if tle_file is not None:
+        return Catalog(tuple(parse_file(tle_file, source="file")), (), True)
+    from tiangong_orbit.paths import tle_cache_dir
+
+    sets: list[ElementSet] = []
+    for path in bundled_files():
+        sets.extend(parse_file(path, source="bundled"))
+    warnings: list[str] = []
+    folder = tle_cache_dir()
+    cached = sorted([*folder.glob("*.tle"), *folder.glob("*.json")]) if folder.is_dir() else []
+    for path in cached:
+        try:
+            sets.extend(parse_file(path, source="cache"))
+        except (TLEFormatError, UsageError) as error:
+            warnings.append(f"ignoring the broken cache file {path}: {error}".split("\n")[0])
+    return Catalog(tuple(sets), tuple(warnings), False)

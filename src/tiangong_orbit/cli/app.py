@@ -1,0 +1,115 @@
+"""The typer application, output helpers and the error boundary shared by every command.
+
+Commands live in ``cli/cmd_*.py`` modules, each registering itself on :data:`app`. Heavy
+modules (skyfield, matplotlib, apprise) are imported inside the command functions, never here,
+so that a cron run pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import NoReturn
+
+import typer
+
+from tiangong_orbit.errors import TiangongError
+
+app = typer.Typer(
+    name="tiangong-orbit",
+    help=(
+        "When China's Tiangong space station passes over Pakistan, whether you can see it, "
+        "and how high it flies.\n\n"
+        "Times: JSON/CSV/ICS carry UTC (ISO 8601, 'Z'); tables show the place's local time "
+        "(Pakistan: PKT, UTC+5). Exit codes: 0 ok, 1 internal error, 2 bad usage or input, "
+        "3 data problem (TLE invalid or too stale), 4 outside service failed, 5 another "
+        "instance holds the lock."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+#: ``tiangong-orbit tle show|check|update``
+tle_app = typer.Typer(
+    help="Element sets: which are available and how old (show), validate a file (check), "
+    "fetch fresh ones from CelesTrak (update).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(tle_app, name="tle")
+
+#: ``tiangong-orbit chart sky|track|altitude|history``
+chart_app = typer.Typer(
+    help="Pictures for a class (PNG or SVG, chosen by the --output file's extension).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(chart_app, name="chart")
+
+
+def use_color() -> bool:
+    """Whether stdout may carry colour: a terminal, and NO_COLOR unset (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def stdout_console():  # -> rich.console.Console, imported lazily
+    """A rich Console for stdout: plain text (no ANSI codes) unless :func:`use_color`."""
+    from rich.console import Console
+
+    if use_color():
+        return Console(highlight=False)
+    return Console(no_color=True, color_system=None, highlight=False, soft_wrap=False, width=
+                   int(os.environ.get("COLUMNS", "120")), force_terminal=False)
+
+
+def warn(message: str) -> None:
+    """Print one ``warning:`` line to stderr."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def fail(error: TiangongError) -> NoReturn:
+    """Print one ``error:`` line to stderr and exit with the error's code."""
+    message = " ".join(str(error).split()) or type(error).__name__
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(error.exit_code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app, turning every known error into one line."""
+    import click
+
+    # Importing the package registers every command on ``app``.
+    import tiangong_orbit.cli  # noqa: F401
+
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = command.main(args=args, prog_name="tiangong-orbit", standalone_mode=False)
+    except TiangongError as error:
+        fail(error)
+    except click.exceptions.Abort:
+        print("error: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except click.ClickException as error:
+        message = " ".join(error.format_message().split())
+        print(f"error: {message} (see 'tiangong-orbit --help')", file=sys.stderr, flush=True)
+        raise SystemExit(2 if error.exit_code == 2 else error.exit_code) from None
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None
+    except Exception as error:
+        if os.environ.get("TIANGONG_ORBIT_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(error).__name__}: {error}); this is a bug, please "
+            "report it (set TIANGONG_ORBIT_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

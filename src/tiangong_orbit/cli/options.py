@@ -1,0 +1,81 @@
+"""Options shared by several commands (``passes``, ``alert``, ``chart``): one definition each.
+
+Use them as parameter annotations in a typer command, e.g. ``city: CityOption = None``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+CityOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--city",
+        "-c",
+        help="A Pakistani place from the gazetteer (repeatable; 'all' = every place; "
+        "see 'tiangong-orbit cities'). Default: Lahore.",
+        show_default=False,
+    ),
+]
+LatOption = Annotated[
+    float | None,
+    typer.Option("--lat", help="Observer's WGS84 latitude in degrees, north positive.",
+                 show_default=False),
+]
+LonOption = Annotated[
+    float | None,
+    typer.Option("--lon", help="Observer's WGS84 longitude in degrees, east positive.",
+                 show_default=False),
+]
+ElevationOption = Annotated[
+    float | None,
+    typer.Option("--elevation-m", help="Observer's height in metres (with --lat/--lon).",
+                 show_default=False),
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option("--name", help="A label for the --lat/--lon place.", show_default=False),
+]
+PlacesFileOption = Annotated[
+    Path | None,
+    typer.Option("--places", help="CSV of places: columns name,latitude,longitude,elevation_m.",
+                 show_default=False, dir_okay=False),
+]
+TleOption = Annotated[
+    Path | None,
+    typer.Option("--tle", help="Use only the element sets in this TLE, 3LE or OMM JSON file.",
+                 show_default=False, dir_okay=False),
+]
+SatelliteOption = Annotated[
+    str,
+    typer.Option("--satellite", "-s",
+                 help="tiangong (default), iss, a NORAD number or part of a name in the data."),
+]
+AllowStaleOption = Annotated[
+    bool,
+    typer.Option("--allow-stale", help="Compute even when the element set is too old to trust."),
+]
+
+
+def resolve_places(
+    city: list[str] | None,
+    lat: float | None,
+    lon: float | None,
+    elevation_m: float | None,
+    name: str | None,
+    places_file: Path | None,
+):  # -> list[Place]
+    """The places the options name (default Lahore); raises UsageError for bad ones."""
+    from tiangong_orbit import places
+
+    return places.resolve_places(
+        cities=city or (),
+        latitude_deg=lat,
+        longitude_deg=lon,
+        elevation_m=elevation_m,
+        name=name,
+        places_file=str(places_file) if places_file else None,
+    )

@@ -1,0 +1,107 @@
+"""The data the pass predictor returns: plain frozen dataclasses, shared by every renderer.
+
+Times are aware UTC datetimes; angles in degrees (azimuth from north through east, geometric
+elevation, no refraction); distances in km. See DESIGN.md for the conventions (rise, set,
+culmination, sunlit, dark sky, visible interval, magnitude).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tiangong_orbit.places import Place
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Thresholds of a pass search (DESIGN.md, Conventions)."""
+
+    horizon_deg: float = 0.0
+    min_visible_elevation_deg: float = 10.0
+    sun_max_altitude_deg: float = -6.0
+    standard_magnitude: float = -0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """The satellite seen from one place at one moment."""
+
+    time: datetime
+    azimuth_deg: float
+    elevation_deg: float
+    range_km: float | None = None
+    altitude_km: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One pass of a satellite over one place, from rise to set above ``horizon_deg``.
+
+    ``visible_start``/``visible_peak``/``visible_end`` bound the one stretch where the satellite
+    is sunlit, the sky is dark and it stands at least ``min_visible_elevation_deg`` high; they
+    and ``magnitude`` are ``None`` when the pass is not visible. ``reason`` says why a pass is
+    not visible ("daylight", "in Earth's shadow", "too low", or a combination).
+    """
+
+    rise: Point
+    culmination: Point
+    set: Point
+    visible_start: Point | None
+    visible_peak: Point | None
+    visible_end: Point | None
+    magnitude: float | None
+    tle_age_days: float
+    uncertainty_s: float
+    reason: str | None = None
+    # Where the satellite enters (or leaves) the Earth's shadow during the pass, if it does.
+    shadow_entry: datetime | None = None
+    shadow_exit: datetime | None = None
+
+    @property
+    def visible(self) -> bool:
+        """Whether the pass has a visible interval."""
+        return self.visible_start is not None
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds from rise to set."""
+        return (self.set.time - self.rise.time).total_seconds()
+
+    @property
+    def visible_duration_s(self) -> float | None:
+        """Seconds of the visible interval, or ``None``."""
+        if self.visible_start is None or self.visible_end is None:
+            return None
+        return (self.visible_end.time - self.visible_start.time).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class PlacePasses:
+    """The passes over one place, in time order."""
+
+    place: Place
+    passes: tuple[Pass, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SatelliteInfo:
+    """Which satellite and which element set a prediction used."""
+
+    name: str
+    norad_id: int
+    tle_epoch: datetime
+    tle_source: str = "bundled"
+    tle_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Everything ``passes`` computed: the input echo and one :class:`PlacePasses` per place."""
+
+    satellite: SatelliteInfo
+    start: datetime
+    end: datetime
+    settings: Settings
+    places: tuple[PlacePasses, ...]
+    warnings: tuple[str, ...] = field(default=())
