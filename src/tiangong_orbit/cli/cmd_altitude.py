@@ -1,0 +1,255 @@
+"""``tiangong-orbit altitude``: how high the station flies, compared with 100 km and 87.4 km."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tiangong_orbit.cli.app import app, stdout_console, warn
+from tiangong_orbit.cli.common import choose_set, now_utc, write_output
+from tiangong_orbit.cli.options import AllowStaleOption, SatelliteOption, TleOption
+from tiangong_orbit.errors import UsageError
+
+NEWS_NOTE = (
+    "News reports often give Tiangong's altitude as about 450 km: that is the top of its "
+    "340-450 km design range. Its real altitude, computed here from the element set, is "
+    "usually lower."
+)
+
+
+@app.command("altitude")
+def altitude_command(
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Time (ISO 8601; no offset = UTC). Default: now.",
+                     show_default=False),
+    ] = None,
+    tle_file: TleOption = None,
+    satellite: SatelliteOption = "tiangong",
+    allow_stale: AllowStaleOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON (tiangong-orbit/altitude/1).")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or markdown: altitude over --from..--to every --step.",
+                     show_default=False),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="With --format: first time (ISO 8601).",
+                                 show_default=False)
+    ] = None,
+    stop: Annotated[
+        str | None, typer.Option("--to", help="With --format: last time (ISO 8601).",
+                                 show_default=False)
+    ] = None,
+    step_s: Annotated[
+        float, typer.Option("--step", help="With --format: seconds between rows.")
+    ] = 60.0,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.",
+                                  dir_okay=False, show_default=False)
+    ] = None,
+) -> None:
+    """WGS84 altitude, sub-satellite point, speed, perigee and apogee at one moment, compared
+    with the Kármán line (100 km), Namira Salim's 2023 flight (87.4 km), the US 80 km boundary
+    and the ISS at the same moment. With --format csv|markdown: altitude over a time range."""
+    from tiangong_orbit.timeutil import parse_time
+
+    if fmt is not None:
+        _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output)
+        return
+    if start or stop:
+        raise UsageError("--from/--to go with --format csv|markdown")
+    moment = parse_time(at, option="--at") if at else now_utc()
+    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
+    report = _report(chosen, moment, tle_file)
+    if as_json:
+        write_output(json.dumps(altitude_json(report, chosen), indent=2, ensure_ascii=False) + "\n",
+               output)
+        return
+    if output is not None:
+        raise UsageError("--output goes with --json or --format")
+    _print_table(report, chosen)
+
+
+def _report(chosen: Any, moment: datetime, tle_file: Path | None) -> Any:
+    from tiangong_orbit import orbit, tle
+
+    es = chosen.element_set
+    extra: tuple[orbit.Reference, ...] = ()
+    if es.norad_id != tle.ISS_NORAD_ID:
+        iss = _iss_set(chosen.catalog, moment, tle_file)
+        if iss is not None:
+            iss_altitude = float(
+                orbit.altitude_series(iss.satrec, [orbit.to_unix(moment)])["altitude_km"][0]
+            )
+            altitude = float(
+                orbit.altitude_series(es.satrec, [orbit.to_unix(moment)])["altitude_km"][0]
+            )
+            extra = (
+                orbit.Reference(
+                    "ISS (same moment)",
+                    iss_altitude,
+                    altitude / iss_altitude,
+                    altitude - iss_altitude,
+                    f"from the ISS element set of {iss.epoch:%Y-%m-%d} ({iss.source})",
+                ),
+            )
+    return orbit.altitude_report(es.name, es.norad_id, es.satrec, moment, extra)
+
+
+def _iss_set(catalog: Any, moment: datetime, tle_file: Path | None) -> Any:
+    """The ISS set nearest ``moment`` from the file, else from the bundled data and cache."""
+    from tiangong_orbit import tle
+
+    sets = tle.sets_for(catalog.sets, tle.ISS_NORAD_ID)
+    if not sets and tle_file is not None:
+        sets = tle.sets_for(tle.load_catalog(None).sets, tle.ISS_NORAD_ID)
+    if not sets:
+        return None
+    iss = tle.nearest_set(sets, tle.ISS_NORAD_ID, moment)
+    if iss.age_days(moment) > tle.REFUSE_DAYS:
+        warn(
+            f"the ISS element set nearest {moment:%Y-%m-%d} is {iss.age_days(moment):.0f} days "
+            "old: the ISS comparison is left out"
+        )
+        return None
+    return iss
+
+
+def altitude_json(report: Any, chosen: Any) -> dict[str, Any]:
+    """The ``tiangong-orbit/altitude/1`` document (DESIGN.md)."""
+    from tiangong_orbit.timeutil import iso_z
+
+    es = chosen.element_set
+    return {
+        "schema": "tiangong-orbit/altitude/1",
+        "satellite": {
+            "name": es.name,
+            "norad_id": es.norad_id,
+            "tle_epoch": iso_z(es.epoch),
+            "tle_source": es.source,
+        },
+        "time": iso_z(report.time),
+        "altitude_km": round(report.altitude_km, 3),
+        "latitude_deg": round(report.latitude_deg, 4),
+        "longitude_deg": round(report.longitude_deg, 4),
+        "speed_km_s": round(report.speed_km_s, 4),
+        "perigee_km": round(report.perigee_km, 3),
+        "apogee_km": round(report.apogee_km, 3),
+        "tle_age_days": round(chosen.age_days, 3),
+        "references": [
+            {
+                "name": ref.name,
+                "altitude_km": round(ref.altitude_km, 3),
+                "times_higher": round(ref.times_higher, 3),
+                "above_by_km": round(ref.above_by_km, 3),
+                "source": ref.source,
+            }
+            for ref in report.references
+        ],
+        "note": NEWS_NOTE,
+    }
+
+
+def _print_table(report: Any, chosen: Any) -> None:
+    from rich.table import Table
+
+    from tiangong_orbit.orbit import TIANGONG_DESIGN_MAX_KM, TIANGONG_DESIGN_MIN_KM
+
+    console = stdout_console()
+    es = chosen.element_set
+    console.print(
+        f"{es.name} (NORAD {es.norad_id}) at {report.time:%Y-%m-%d %H:%M:%S} UTC — element set "
+        f"of {es.epoch:%Y-%m-%d %H:%M} UTC ({es.source}, {chosen.age_days:.1f} days from it)"
+    )
+    facts = Table(show_header=False, box=None, pad_edge=False)
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Altitude (WGS84)", f"{report.altitude_km:.1f} km")
+    facts.add_row(
+        "Above", f"{_lat(report.latitude_deg)}, {_lon(report.longitude_deg)}"
+    )
+    facts.add_row("Speed", f"{report.speed_km_s:.2f} km/s ({report.speed_km_s * 3600:,.0f} km/h)")
+    facts.add_row(
+        "Perigee / apogee", f"{report.perigee_km:.1f} / {report.apogee_km:.1f} km (mean elements)"
+    )
+    console.print(facts)
+    table = Table(title="How high is that?", title_justify="left")
+    table.add_column("Reference")
+    table.add_column("Altitude", justify="right")
+    table.add_column("Times higher", justify="right")
+    table.add_column("Above by", justify="right")
+    for ref in report.references:
+        table.add_row(
+            ref.name, f"{ref.altitude_km:.1f} km", f"{ref.times_higher:.2f}×",
+            f"{ref.above_by_km:+.1f} km",
+        )
+    console.print(table)
+    rungs = [(es.name, report.altitude_km)] + [(r.name, r.altitude_km) for r in report.references]
+    rungs.append(("Tiangong design ceiling", TIANGONG_DESIGN_MAX_KM))
+    rungs.append(("Tiangong design floor", TIANGONG_DESIGN_MIN_KM))
+    top = max(height for _, height in rungs)
+    width = 40
+    console.print("Altitude ladder (each █ ≈ {:.0f} km):".format(top / width))
+    for name, height in sorted(rungs, key=lambda item: -item[1]):
+        bar = "█" * max(1, round(height / top * width))
+        console.print(f"  {name:<26} {height:6.1f} km {bar}")
+    console.print(NEWS_NOTE)
+
+
+def _lat(value: float) -> str:
+    return f"{abs(value):.2f}°{'N' if value >= 0 else 'S'}"
+
+
+def _lon(value: float) -> str:
+    return f"{abs(value):.2f}°{'E' if value >= 0 else 'W'}"
+
+
+def _series(
+    fmt: str,
+    start: str | None,
+    stop: str | None,
+    step_s: float,
+    tle_file: Path | None,
+    satellite: str,
+    allow_stale: bool,
+    output: Path | None,
+) -> None:
+    import numpy as np
+
+    from tiangong_orbit import orbit
+    from tiangong_orbit.render import render_altitude_series
+    from tiangong_orbit.timeutil import from_unix, parse_time, to_unix
+
+    if fmt not in ("csv", "markdown"):
+        raise UsageError(f"--format '{fmt}' is not one of csv, markdown")
+    first = parse_time(start, option="--from") if start else now_utc()
+    last = parse_time(stop, option="--to") if stop else first + timedelta(minutes=93)
+    if not step_s > 0:
+        raise UsageError(f"--step {step_s} must be a positive number of seconds")
+    if last < first:
+        raise UsageError("--to is before --from")
+    count = int((last - first).total_seconds() // step_s) + 1
+    if count > 200_000:
+        raise UsageError(f"--from..--to every {step_s:g} s makes {count:,} rows; at most 200,000")
+    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    times = to_unix(first) + np.arange(count) * step_s
+    series = orbit.altitude_series(chosen.element_set.satrec, times)
+    rows = [
+        {
+            "time": from_unix(float(t)),
+            "altitude_km": float(series["altitude_km"][i]),
+            "latitude_deg": float(series["latitude_deg"][i]),
+            "longitude_deg": float(series["longitude_deg"][i]),
+            "speed_km_s": float(series["speed_km_s"][i]),
+        }
+        for i, t in enumerate(times)
+    ]
+    write_output(render_altitude_series(rows, fmt), output)
+
+
+__all__ = ["altitude_command", "altitude_json"]

@@ -1,0 +1,105 @@
+"""``tiangong-orbit tle show`` and ``tle check``: which element sets there are, and how old."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tiangong_orbit.cli.app import stdout_console, tle_app, warn
+from tiangong_orbit.cli.common import now_utc, write_output
+from tiangong_orbit.cli.options import TleOption
+
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON (schema tiangong-orbit/tle/1).")]
+
+
+@tle_app.command("show")
+def show_command(tle_file: TleOption = None, as_json: JsonOption = False) -> None:
+    """List the element sets available (bundled, cached by 'tle update', or --tle FILE): per
+    satellite and file, how many, the newest epoch and its age today."""
+    from tiangong_orbit import tle
+
+    catalog = tle.load_catalog(tle_file)
+    for message in catalog.warnings:
+        warn(message)
+    _render(catalog.sets, now_utc(), as_json)
+    if not as_json and not catalog.file_given:
+        from tiangong_orbit.paths import tle_cache_dir
+
+        folder = tle_cache_dir()
+        stdout_console().print(
+            f"Cache: {folder}" + ("" if folder.is_dir() else " (empty: run 'tiangong-orbit tle "
+                                  "update' to fetch fresh sets)")
+        )
+
+
+@tle_app.command("check")
+def check_command(
+    file: Annotated[Path, typer.Argument(help="A TLE, 3LE or CelesTrak OMM JSON file.",
+                                         dir_okay=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Validate FILE strictly: exit 0 when every set is well formed, 3 with the first problem
+    (file, line, column and the expected template) otherwise."""
+    from tiangong_orbit import tle
+
+    sets = tle.parse_file(file, source="file")
+    _render(sets, now_utc(), as_json)
+    if not as_json:
+        stdout_console().print(f"ok: {len(sets)} valid element set(s) in {file}")
+
+
+def tle_json(sets: Any, now: datetime) -> dict[str, Any]:
+    """The ``tiangong-orbit/tle/1`` document (DESIGN.md)."""
+    from tiangong_orbit.timeutil import iso_z
+
+    return {
+        "schema": "tiangong-orbit/tle/1",
+        "sets": [
+            {
+                "name": s.name,
+                "norad_id": s.norad_id,
+                "epoch": iso_z(s.epoch),
+                "source": s.source,
+                "path": s.path,
+                "age_days": round((now - s.epoch).total_seconds() / 86400.0, 3),
+            }
+            for s in sorted(sets, key=lambda s: (s.norad_id, s.epoch))
+        ],
+    }
+
+
+def _render(sets: Any, now: datetime, as_json: bool) -> None:
+    if as_json:
+        write_output(json.dumps(tle_json(sets, now), indent=2) + "\n", None)
+        return
+    from rich.table import Table
+
+    groups: dict[tuple[int, str, str], list[Any]] = {}
+    for element_set in sets:
+        key = (element_set.norad_id, element_set.source, element_set.path or "")
+        groups.setdefault(key, []).append(element_set)
+    table = Table(title=f"Element sets (ages as of {now:%Y-%m-%d %H:%M} UTC)", title_justify="left")
+    for column, justify in (
+        ("Satellite", "left"), ("NORAD", "right"), ("Source", "left"), ("Sets", "right"),
+        ("Epochs", "left"), ("Newest is", "right"), ("File", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for (norad_id, source, path), members in sorted(
+        groups.items(), key=lambda item: (item[0][0] != 48274, item[0][0], item[0][1])
+    ):
+        members.sort(key=lambda s: s.epoch)
+        newest = members[-1]
+        age = (now - newest.epoch).total_seconds() / 86400.0
+        span = (
+            f"{members[0].epoch:%Y-%m-%d} … {newest.epoch:%Y-%m-%d}"
+            if len(members) > 1 else f"{newest.epoch:%Y-%m-%d %H:%M}"
+        )
+        table.add_row(
+            newest.name, str(norad_id), source, str(len(members)), span,
+            f"{age:.1f} days old", Path(path).name,
+        )
+    stdout_console().print(table)

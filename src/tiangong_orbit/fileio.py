@@ -1,0 +1,38 @@
+"""Writing files so that a crash or a full disk never leaves a half-written one behind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from tiangong_orbit.errors import UsageError
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to
+    disk, then renamed over ``path``. The temporary file never survives a failure; a problem
+    with the destination raises :class:`UsageError` naming it."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise UsageError(f"cannot write {target}: it is a directory")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

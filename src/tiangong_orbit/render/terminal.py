@@ -1,0 +1,127 @@
+"""The human pass table for a terminal (rich): grouped by night, in the place's local time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from tiangong_orbit.model import Pass, PlacePasses, Point, Prediction
+from tiangong_orbit.timeutil import zone, zone_abbreviation
+
+_COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
+            "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
+
+
+def compass(azimuth_deg: float) -> str:
+    """16-point compass name of an azimuth in degrees (N = 0°, E = 90°)."""
+    try:
+        from tiangong_orbit.render import compass_point
+    except ImportError:  # pragma: no cover - the renderer package is always there when installed
+        return _COMPASS[round(azimuth_deg % 360.0 / 22.5) % 16]
+    return compass_point(azimuth_deg)
+
+
+def night_of(moment: datetime, zone_name: str) -> str:
+    """'Night of Fri 18 Sep': evening and the following small hours share the evening's date."""
+    local = moment.astimezone(zone(zone_name)) - timedelta(hours=12)
+    return f"Night of {local:%a} {local.day} {local:%b %Y}"
+
+
+def _at(point: Point, zone_name: str, *, above: bool = True) -> str:
+    local = point.time.astimezone(zone(zone_name))
+    where = f"{point.elevation_deg:.0f}° {'above ' if above else ''}{compass(point.azimuth_deg)}"
+    return f"{local:%H:%M:%S}  {where}"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def place_table(group: PlacePasses, prediction: Prediction, *, show_all: bool) -> Any:
+    """A rich Table of one place's passes."""
+    from rich.table import Table
+    from rich.text import Text
+
+    place = group.place
+    tz_name = place.timezone
+    abbreviation = zone_abbreviation(prediction.start, tz_name)
+    start_local = prediction.start.astimezone(zone(tz_name))
+    end_local = prediction.end.astimezone(zone(tz_name))
+    where = f", {place.province}" if getattr(place, "province", None) else ""
+    kind = "passes" if show_all else "visible passes"
+    title = (
+        f"{place.name}{where} ({place.latitude_deg:.3f}°, {place.longitude_deg:.3f}°) — {kind} "
+        f"{start_local:%d %b %H:%M} to {end_local:%d %b %Y %H:%M}, times in {abbreviation} "
+        f"({tz_name})"
+    )
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table.add_column("Appears", no_wrap=True)
+    table.add_column("Highest", no_wrap=True)
+    table.add_column("Disappears", no_wrap=True)
+    table.add_column("Mag", justify="right", no_wrap=True)
+    table.add_column("Visible for", justify="right", no_wrap=True)
+    table.add_column("±", justify="right", no_wrap=True)
+    current_night = None
+    for item in group.passes:
+        night = night_of(item.culmination.time, tz_name)
+        if night != current_night:
+            table.add_row(Text(night, style="bold"), "", "", "", "", "")
+            current_night = night
+        table.add_row(*_cells(item, tz_name), style=None if item.visible else "dim")
+    return table
+
+
+def _cells(item: Pass, tz_name: str) -> tuple[str, str, str, str, str, str]:
+    sigma = f"{item.uncertainty_s:.0f} s" if item.uncertainty_s >= 1 else ""
+    if item.uncertainty_s >= 90:
+        sigma = f"{item.uncertainty_s / 60:.0f} min"
+    if item.visible and item.visible_start and item.visible_peak and item.visible_end:
+        return (
+            _at(item.visible_start, tz_name),
+            _at(item.visible_peak, tz_name, above=False),
+            _at(item.visible_end, tz_name),
+            f"{item.magnitude:.1f}" if item.magnitude is not None else "",
+            _duration(item.visible_duration_s or 0.0),
+            sigma,
+        )
+    return (
+        _at(item.rise, tz_name),
+        _at(item.culmination, tz_name, above=False),
+        _at(item.set, tz_name),
+        "",
+        f"not visible: {item.reason or 'unknown'}",
+        sigma,
+    )
+
+
+def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) -> None:
+    """Print the header line and one table per place."""
+    satellite = prediction.satellite
+    age = abs((prediction.start - satellite.tle_epoch).total_seconds()) / 86400.0
+    console.print(
+        f"{satellite.name} (NORAD {satellite.norad_id}): element set of "
+        f"{satellite.tle_epoch:%Y-%m-%d %H:%M} UTC ({satellite.tle_source}), {age:.1f} days from "
+        f"the window start; standard magnitude {prediction.settings.standard_magnitude:+.1f}"
+    )
+    for group in prediction.places:
+        console.print()
+        if not group.passes:
+            kind = "passes above the horizon" if show_all else "visible passes"
+            console.print(
+                f"{group.place.name}: no {kind} between {prediction.start:%Y-%m-%d %H:%M} and "
+                f"{prediction.end:%Y-%m-%d %H:%M} UTC"
+                + ("" if show_all else " (try more --days, or --all to list passes in daylight "
+                   "or in Earth's shadow)")
+            )
+            continue
+        console.print(place_table(group, prediction, show_all=show_all))
+    console.print()
+    console.print(
+        "Appears/disappears: where the station becomes/stops being visible (sunlit, in a dark "
+        "sky, at least "
+        f"{prediction.settings.min_visible_elevation_deg:g}° high). Directions: compass points; "
+        "elevation in degrees above the horizon (90° = overhead). Mag: brightness, lower is "
+        "brighter (Venus about -4, Sirius -1.5). ±: expected timing error from the element "
+        "set's age."
+    )
