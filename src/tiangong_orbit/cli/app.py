@@ -70,16 +70,21 @@ def warn(message: str) -> None:
 
 
 def fail(error: TiangongError) -> NoReturn:
-    """Print one ``error:`` line to stderr and exit with the error's code."""
-    message = " ".join(str(error).split()) or type(error).__name__
+    """Print one ``error:`` line to stderr and exit with the error's code.
+
+    Lines after the first in the message (a TLE's column template above the bad line) follow
+    as indented context, never as further ``error:`` lines.
+    """
+    first, *context = str(error).split("\n")
+    message = " ".join(first.split()) or type(error).__name__
     print(f"error: {message}", file=sys.stderr, flush=True)
+    for line in context:
+        print(f"  {line.strip(chr(10))}" if not line.startswith("  ") else line, file=sys.stderr)
     raise SystemExit(error.exit_code)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app, turning every known error into one line."""
-    import click
-
     # Importing the package registers every command on ``app``.
     import tiangong_orbit.cli  # noqa: F401
 
@@ -89,13 +94,9 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=args, prog_name="tiangong-orbit", standalone_mode=False)
     except TiangongError as error:
         fail(error)
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("error: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
-    except click.ClickException as error:
-        message = " ".join(error.format_message().split())
-        print(f"error: {message} (see 'tiangong-orbit --help')", file=sys.stderr, flush=True)
-        raise SystemExit(2 if error.exit_code == 2 else error.exit_code) from None
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
@@ -104,6 +105,15 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(0) from None
     except Exception as error:
+        # Usage errors of typer's click (vendored in newer typer, the click package in older
+        # ones): recognised by their interface rather than by class.
+        if type(error).__name__ == "NoArgsIsHelpError":  # a bare group: show its help
+            print(error.format_message())  # type: ignore[attr-defined]
+            raise SystemExit(0) from None
+        if hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int):
+            message = " ".join(error.format_message().split())
+            print(f"error: {message} (see 'tiangong-orbit --help')", file=sys.stderr, flush=True)
+            raise SystemExit(error.exit_code) from None
         if os.environ.get("TIANGONG_ORBIT_DEBUG"):
             raise
         print(
