@@ -58,7 +58,7 @@ def test_help_and_module_entry_point(tmp_path: Path) -> None:
     ("args", "words"),
     [
         (("passes", "--no-such-option"), ("no-such-option",)),
-        (("passes", "--city", "Lahor", "--tle", str(LATEST), "--start", EPOCH), ("lahor", "lahore")),
+        (("passes", "--city", "Lahoor", "--tle", str(LATEST), "--start", EPOCH), ("lahoor", "lahore")),
         (("passes", "--start", "2026-02-30", "--tle", str(LATEST)), ("2026-02-30",)),
         (("passes", "--lat", "91", "--lon", "74", "--tle", str(LATEST)), ("91",)),
         (("passes", "--lat", "31.5"), ("--lon",)),

@@ -54,7 +54,10 @@ def parse_time(text: str, *, now: datetime | None = None, option: str = "--start
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    parsed = parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before datetime.min in UTC
+        parsed = EARLIEST - timedelta(days=1)
     check_range(parsed, option=option, text=text)
     return parsed
 

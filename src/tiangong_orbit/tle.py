@@ -14,12 +14,12 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sgp4.api import WGS72, Satrec
+from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 
 from tiangong_orbit.errors import NoElementSetError, StaleDataError, TLEFormatError, UsageError
 
@@ -42,48 +42,66 @@ LINE2_TEMPLATE = "2 NNNNN NNN.NNNN NNN.NNNN NNNNNNN NNN.NNNN NNN.NNNN NN.NNNNNNN
 
 Source = Literal["bundled", "cache", "file"]
 
-# (first column, last column (1-based, inclusive), what it is, pattern)
+# (first column, last column (1-based, inclusive), what it is, pattern, whether it is one number)
+# A "number" field may be padded with spaces but holds none inside: the C++ parser reads it with
+# sscanf, which stops at an inner space and shifts every later field (and float() refuses it).
+# The mantissas of the second derivative and BSTAR are digits only for the same reason.
 _CATALOG = r"[ 0-9]{4}[0-9]|[A-HJ-NP-Z][0-9]{4}"
-_LINE1_FIELDS: tuple[tuple[int, int, str, str], ...] = (
-    (1, 1, "the line number 1", r"1"),
-    (2, 2, "a space", r" "),
-    (3, 7, "the catalog number", _CATALOG),
-    (8, 8, "the classification (U, C or S)", r"[UCS ]"),
-    (9, 9, "a space", r" "),
-    (10, 17, "the international designator", r"[ 0-9A-Z-]{8}"),
-    (18, 18, "a space", r" "),
-    (19, 32, "the epoch YYDDD.DDDDDDDD", r"[0-9]{2}[ 0-9]{2}[0-9]\.[0-9 ]{8}"),
-    (33, 33, "a space", r" "),
-    (34, 43, "the first derivative of mean motion", r"[ +-]\.[0-9 ]{8}|[ +-][0-9]\.[0-9 ]{7}"),
-    (44, 44, "a space", r" "),
-    (45, 52, "the second derivative of mean motion", r"[ +-][0-9 ]{5}[ +-][0-9]"),
-    (53, 53, "a space", r" "),
-    (54, 61, "the drag term BSTAR", r"[ +-][0-9 ]{5}[ +-][0-9]"),
-    (62, 62, "a space", r" "),
-    (63, 63, "the ephemeris type", r"[ 0-9]"),
-    (64, 64, "a space", r" "),
-    (65, 68, "the element set number", r"[ 0-9]{4}"),
-    (69, 69, "the checksum digit", r"[0-9]"),
+_DEGREES = r"(?=.*[0-9])[ 0-9]{3}\.[0-9 ]{4}"
+_LINE1_FIELDS: tuple[tuple[int, int, str, str, bool], ...] = (
+    (1, 1, "the line number 1", r"1", False),
+    (2, 2, "a space", r" ", False),
+    (3, 7, "the catalog number", _CATALOG, True),
+    (8, 8, "the classification (U, C or S)", r"[UCS ]", False),
+    (9, 9, "a space", r" ", False),
+    (10, 17, "the international designator", r"[ 0-9A-Z-]{8}", False),
+    (18, 18, "a space", r" ", False),
+    (19, 20, "the epoch year YY", r"[0-9]{2}", False),
+    (21, 32, "the epoch day of the year DDD.DDDDDDDD", r"[ 0-9]{2}[0-9]\.[0-9 ]{8}", True),
+    (33, 33, "a space", r" ", False),
+    (
+        34,
+        43,
+        "the first derivative of mean motion",
+        r"(?=.*[0-9])(?:[ +-]\.[0-9 ]{8}|[ +-][0-9]\.[0-9 ]{7})",
+        True,
+    ),
+    (44, 44, "a space", r" ", False),
+    (45, 52, "the second derivative of mean motion", r"[ +-][0-9]{5}[ +-][0-9]", False),
+    (53, 53, "a space", r" ", False),
+    (54, 61, "the drag term BSTAR", r"[ +-][0-9]{5}[ +-][0-9]", False),
+    (62, 62, "a space", r" ", False),
+    (63, 63, "the ephemeris type", r"[ 0-9]", False),
+    (64, 64, "a space", r" ", False),
+    (65, 68, "the element set number", r"[ 0-9]{4}", True),
+    (69, 69, "the checksum digit", r"[0-9]", False),
 )
-_LINE2_FIELDS: tuple[tuple[int, int, str, str], ...] = (
-    (1, 1, "the line number 2", r"2"),
-    (2, 2, "a space", r" "),
-    (3, 7, "the catalog number", _CATALOG),
-    (8, 8, "a space", r" "),
-    (9, 16, "the inclination (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
-    (17, 17, "a space", r" "),
-    (18, 25, "the right ascension of the ascending node (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
-    (26, 26, "a space", r" "),
-    (27, 33, "the eccentricity (decimal point assumed)", r"[0-9 ]{7}"),
-    (34, 34, "a space", r" "),
-    (35, 42, "the argument of perigee (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
-    (43, 43, "a space", r" "),
-    (44, 51, "the mean anomaly (degrees)", r"[ 0-9]{3}\.[0-9 ]{4}"),
-    (52, 52, "a space", r" "),
-    (53, 63, "the mean motion (revolutions per day)", r"[ 0-9]{2}\.[0-9 ]{8}"),
-    (64, 68, "the revolution number", r"[ 0-9]{5}"),
-    (69, 69, "the checksum digit", r"[0-9]"),
+_LINE2_FIELDS: tuple[tuple[int, int, str, str, bool], ...] = (
+    (1, 1, "the line number 2", r"2", False),
+    (2, 2, "a space", r" ", False),
+    (3, 7, "the catalog number", _CATALOG, True),
+    (8, 8, "a space", r" ", False),
+    (9, 16, "the inclination (degrees)", _DEGREES, True),
+    (17, 17, "a space", r" ", False),
+    (18, 25, "the right ascension of the ascending node (degrees)", _DEGREES, True),
+    (26, 26, "a space", r" ", False),
+    (27, 33, "the eccentricity (decimal point assumed)", r"[0-9 ]{7}", False),
+    (34, 34, "a space", r" ", False),
+    (35, 42, "the argument of perigee (degrees)", _DEGREES, True),
+    (43, 43, "a space", r" ", False),
+    (44, 51, "the mean anomaly (degrees)", _DEGREES, True),
+    (52, 52, "a space", r" ", False),
+    (
+        53,
+        63,
+        "the mean motion (revolutions per day)",
+        r"(?=.*[0-9])[ 0-9]{2}\.[0-9 ]{8}",
+        True,
+    ),
+    (64, 68, "the revolution number", r"[ 0-9]{5}", True),
+    (69, 69, "the checksum digit", r"[0-9]", False),
 )
+_INNER_SPACE = re.compile(r"\S +\S")
 
 _OMM_REQUIRED = (
     "OBJECT_NAME",
@@ -178,15 +196,20 @@ def parse_text(text: str, *, path: str = "<text>", source: Source = "file") -> l
     if not stripped:
         raise TLEFormatError(f"{path}: the file is empty; expected TLE lines or OMM JSON")
     if stripped[0] in "[{":
-        return _parse_omm_json(stripped, path=path, source=source)
+        # json.loads skips the surrounding whitespace itself, so its line numbers are the file's.
+        return _parse_omm_json(text, path=path, source=source)
+    first_line = text[: len(text) - len(text.lstrip())].count("\n") + 1
     if stripped[0] == "<":
         kind = "an HTML page" if "html" in stripped[:500].lower() else "XML or HTML"
         raise TLEFormatError(
-            f"{path}: this is {kind}, not element sets; expected TLE lines or OMM JSON "
-            "(a download that returned an error page?)"
+            f"{path}: line {first_line}: this is {kind}, not element sets; expected TLE lines "
+            "or OMM JSON (a download that returned an error page?)"
         )
     if stripped.lower().startswith("no gp data found"):
-        raise TLEFormatError(f"{path}: the source answered 'No GP data found': no element sets")
+        raise TLEFormatError(
+            f"{path}: line {first_line}: the source answered 'No GP data found': no element "
+            "sets; expected TLE lines or OMM JSON (is the NORAD number right?)"
+        )
     return _parse_tle_lines(text, path=path, source=source)
 
 
@@ -228,8 +251,8 @@ def _parse_tle_lines(text: str, *, path: str, source: Source) -> list[ElementSet
             next_index = _next_content_line(lines, index)
             if next_index is None:
                 raise TLEFormatError(
-                    f"{path}: line {number}: TLE line 1 is not followed by a line 2 "
-                    "(the file ends here: truncated?)"
+                    f"{path}: line {number}: TLE line 1 is not followed by a line 2; expected "
+                    "line 2 of the set (the file ends here: truncated?)"
                 )
             raw2 = lines[next_index].rstrip("\r").rstrip(" ")
             _check_characters(raw2, path=path, number=next_index + 1)
@@ -239,11 +262,12 @@ def _parse_tle_lines(text: str, *, path: str, source: Source) -> list[ElementSet
                     f"(line {number}), found {_quote(raw2)}"
                 )
             name = pending_name[1] if pending_name else ""
-            sets.append(
-                _element_set_from_lines(
-                    name, raw, raw2, path=path, number=number, source=source
-                )
+            element_set = _element_set_from_lines(
+                name, raw, raw2, path=path, number=number, source=source, number2=next_index + 1
             )
+            if pending_name is not None and element_set.line_number != pending_name[0]:
+                element_set = replace(element_set, line_number=pending_name[0])
+            sets.append(element_set)
             pending_name = None
             index = next_index + 1
         elif raw.startswith("2 ") or raw == "2":
@@ -299,7 +323,7 @@ def _template_context(template: str, line: str, column: int | None) -> str:
 
 def _check_fields(
     line: str,
-    fields: Sequence[tuple[int, int, str, str]],
+    fields: Sequence[tuple[int, int, str, str, bool]],
     template: str,
     *,
     path: str,
@@ -311,12 +335,14 @@ def _check_fields(
             f"{path}: line {number}: TLE line {which} has {len(line)} characters; expected "
             f"exactly 69" + _template_context(template, line, min(len(line), 69) + 1)
         )
-    for first, last, what, pattern in fields:
+    for first, last, what, pattern, is_number in fields:
         chunk = line[first - 1 : last]
-        if not re.fullmatch(pattern, chunk):
+        inner_space = is_number and _INNER_SPACE.search(chunk)
+        if inner_space or not re.fullmatch(pattern, chunk):
             columns = f"column {first}" if first == last else f"columns {first}-{last}"
+            note = " (a space inside the number)" if inner_space else ""
             raise TLEFormatError(
-                f"{path}: line {number}: {columns} should hold {what}, found {chunk!r}"
+                f"{path}: line {number}: {columns} should hold {what}, found {chunk!r}{note}"
                 + _template_context(template, line, first)
             )
     expected = checksum(line)
@@ -348,17 +374,26 @@ def _catalog_number(field_text: str) -> int:
 
 
 def _element_set_from_lines(
-    name: str, line1: str, line2: str, *, path: str, number: int, source: Source
+    name: str,
+    line1: str,
+    line2: str,
+    *,
+    path: str,
+    number: int,
+    source: Source,
+    number2: int | None = None,
 ) -> ElementSet:
     _check_fields(line1, _LINE1_FIELDS, LINE1_TEMPLATE, path=path, number=number, which=1)
-    number2 = number + 1
+    if number2 is None:
+        number2 = number + 1
     _check_fields(line2, _LINE2_FIELDS, LINE2_TEMPLATE, path=path, number=number2, which=2)
     catalog1 = _catalog_number(line1[2:7])
     catalog2 = _catalog_number(line2[2:7])
     if catalog1 != catalog2:
         raise TLEFormatError(
             f"{path}: line {number2}: catalog number {catalog2} differs from {catalog1} on "
-            "line 1; the two lines belong to different satellites"
+            f"line 1 (line {number}); expected the same number on both lines: they belong to "
+            "different satellites"
         )
     day_of_year = float(line1[20:32])
     if not 1.0 <= day_of_year < 367.0:
@@ -382,7 +417,9 @@ def _element_set_from_lines(
     satrec = Satrec.twoline2rv(line1, line2, WGS72)
     if satrec.error:
         raise TLEFormatError(
-            f"{path}: line {number}: SGP4 rejects this element set (error {satrec.error})"
+            f"{path}: line {number}: SGP4 rejects this element set at its epoch (error "
+            f"{satrec.error}: {SGP4_ERRORS.get(satrec.error, 'unknown')}); expected elements of "
+            "an orbit above the Earth"
         )
     epoch = _epoch_of(satrec)
     return ElementSet(
@@ -439,10 +476,14 @@ def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]
         try:
             norad_id = int(record["NORAD_CAT_ID"])
             numbers = {key: float(record[key]) for key in _OMM_REQUIRED[3:]}
-            epoch_text = str(record["EPOCH"])
-            epoch = datetime.fromisoformat(epoch_text.rstrip("Z")).replace(tzinfo=UTC)
-        except (TypeError, ValueError) as error:
+            epoch_text = str(record["EPOCH"]).strip()
+            epoch = datetime.fromisoformat(epoch_text.removesuffix("Z"))
+            epoch = (
+                epoch.replace(tzinfo=UTC) if epoch.tzinfo is None else epoch.astimezone(UTC)
+            )
+        except (TypeError, ValueError, OverflowError) as error:
             raise TLEFormatError(f"{where}: a field does not parse ({error})") from None
+        fields["EPOCH"] = epoch.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
         if not all(math.isfinite(value) for value in numbers.values()):
             raise TLEFormatError(f"{where}: a numeric field is not finite")
         if not 0 < numbers["MEAN_MOTION"] < 20 or not 0 <= numbers["ECCENTRICITY"] < 1:
@@ -453,11 +494,15 @@ def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]
         satrec = Satrec()
         try:
             omm.initialize(satrec, fields)
-        except (KeyError, ValueError) as error:
+            line1, line2 = exporter.export_tle(satrec)
+        except (KeyError, ValueError, TypeError, OverflowError) as error:
             raise TLEFormatError(f"{where}: SGP4 rejects the record ({error})") from None
         if satrec.error:
-            raise TLEFormatError(f"{where}: SGP4 rejects the record (error {satrec.error})")
-        line1, line2 = exporter.export_tle(satrec)
+            raise TLEFormatError(
+                f"{where}: SGP4 rejects the record at its epoch (error {satrec.error}: "
+                f"{SGP4_ERRORS.get(satrec.error, 'unknown')}); expected elements of an orbit "
+                "above the Earth"
+            )
         sets.append(
             ElementSet(
                 name=str(record["OBJECT_NAME"]).strip() or f"NORAD {norad_id}",
@@ -485,7 +530,7 @@ def satellite_ids(query: str, sets: Iterable[ElementSet]) -> int:
         raise UsageError("--satellite is empty; give a name such as tiangong or iss, or a number")
     if text in SATELLITE_ALIASES:
         return SATELLITE_ALIASES[text]
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     names: dict[int, str] = {}
     for element_set in sets:
