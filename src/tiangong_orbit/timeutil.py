@@ -87,15 +87,16 @@ def from_unix(seconds: float) -> datetime:
 
 
 def iso_z(moment: datetime, digits: int = 3) -> str:
-    """ISO 8601 UTC with a ``Z`` and ``digits`` decimals of seconds: ``2026-09-18T07:08:45.000Z``."""
+    """ISO 8601 UTC, a ``Z`` and ``digits`` decimals of seconds: ``2026-09-18T07:08:45.000Z``."""
     moment = moment.astimezone(UTC)
     if digits <= 0:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     # Round to the requested decimals without losing the carry into the next second.
     step = timedelta(microseconds=10 ** (6 - digits))
-    rounded = datetime.min.replace(tzinfo=UTC) + round(
-        (moment - datetime.min.replace(tzinfo=UTC)) / step
-    ) * step
+    rounded = (
+        datetime.min.replace(tzinfo=UTC)
+        + round((moment - datetime.min.replace(tzinfo=UTC)) / step) * step
+    )
     return rounded.strftime("%Y-%m-%dT%H:%M:%S.%f")[: 20 + digits] + "Z"
 
 

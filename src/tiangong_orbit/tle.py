@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 
@@ -478,9 +478,7 @@ def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]
             numbers = {key: float(record[key]) for key in _OMM_REQUIRED[3:]}
             epoch_text = str(record["EPOCH"]).strip()
             epoch = datetime.fromisoformat(epoch_text.removesuffix("Z"))
-            epoch = (
-                epoch.replace(tzinfo=UTC) if epoch.tzinfo is None else epoch.astimezone(UTC)
-            )
+            epoch = epoch.replace(tzinfo=UTC) if epoch.tzinfo is None else epoch.astimezone(UTC)
         except (TypeError, ValueError, OverflowError) as error:
             raise TLEFormatError(f"{where}: a field does not parse ({error})") from None
         fields["EPOCH"] = epoch.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -490,6 +488,10 @@ def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]
             raise TLEFormatError(
                 f"{where}: MEAN_MOTION {numbers['MEAN_MOTION']} / ECCENTRICITY "
                 f"{numbers['ECCENTRICITY']} do not describe an Earth orbit"
+            )
+        if not 0 <= numbers["INCLINATION"] <= 180:
+            raise TLEFormatError(
+                f"{where}: INCLINATION {numbers['INCLINATION']} is outside 0-180 degrees"
             )
         satrec = Satrec()
         try:
@@ -503,6 +505,20 @@ def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]
                 f"{SGP4_ERRORS.get(satrec.error, 'unknown')}); expected elements of an orbit "
                 "above the Earth"
             )
+        # The TLE rendering is shown and may be written out: it must be a valid TLE itself
+        # (a BSTAR of 1e9, say, overflows its 8 columns).
+        for rendered, columns, template, which in (
+            (line1, _LINE1_FIELDS, LINE1_TEMPLATE, 1),
+            (line2, _LINE2_FIELDS, LINE2_TEMPLATE, 2),
+        ):
+            try:
+                _check_fields(rendered, columns, template, path=path, number=0, which=which)
+            except TLEFormatError as error:
+                reason = str(error).split("\n")[0].split(": line 0: ", 1)[-1]
+                raise TLEFormatError(
+                    f"{where}: a value does not fit the TLE format ({reason}); expected values "
+                    "of a real element set"
+                ) from None
         sets.append(
             ElementSet(
                 name=str(record["OBJECT_NAME"]).strip() or f"NORAD {norad_id}",
@@ -562,7 +578,9 @@ def nearest_set(sets: Sequence[ElementSet], norad_id: int, at: datetime) -> Elem
             f"no element set for NORAD {norad_id} in the data; fetch one with "
             "'tiangong-orbit tle update' or give --tle FILE"
         )
-    return min(candidates, key=lambda s: (abs((at - s.epoch).total_seconds()), -s.epoch.timestamp()))
+    return min(
+        candidates, key=lambda s: (abs((at - s.epoch).total_seconds()), -s.epoch.timestamp())
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -621,8 +639,10 @@ def check_staleness(
         )
     return Staleness(
         age,
-        (f"{what}: predicted times are approximate ({describe_error(age, short=True)})"
-         f"{newest_note}; {hint}",),
+        (
+            f"{what}: predicted times are approximate ({describe_error(age, short=True)})"
+            f"{newest_note}; {hint}",
+        ),
     )
 
 

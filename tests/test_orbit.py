@@ -1,0 +1,284 @@
+"""Propagation and geometry against an independent computation (skyfield), and their failures.
+
+The reference builds its own skyfield objects from the TLE lines and its own times
+(``ts.from_datetimes``), so it shares neither our frame rotation nor our time conversion.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sgp4.api import WGS72, Satrec
+from skyfield.api import EarthSatellite, load, load_file, wgs84
+
+from tiangong_orbit import orbit, tle
+from tiangong_orbit.errors import PropagationError, TLEFormatError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TLE_DIR = REPO_ROOT / "data" / "tle"
+
+#: Islamabad, Karachi and Skardu (WGS84 degrees, metres).
+PLACES = np.array([(33.6844, 73.0479, 540.0), (24.8607, 67.0011, 10.0), (35.2971, 75.6333, 2228.0)])
+
+
+@pytest.fixture(scope="module")
+def ts():
+    return load.timescale(builtin=True)
+
+
+@pytest.fixture(scope="module")
+def de421():
+    kernel = load_file(str(files("skyfield_data") / "data" / "de421.bsp"))
+    yield kernel
+    kernel.close()
+
+
+def _fix_checksum(line: str) -> str:
+    total = sum(int(c) if c.isdigit() else (c == "-") for c in line[:68])
+    return line[:68] + str(total % 10)
+
+
+def _sample_sets(history_sets):
+    """A spread of real sets: the oldest, three from the middle, the newest, and an OMM record."""
+    chosen = [history_sets[i] for i in (0, 200, 400, 600, -1)]
+    return [*chosen, tle.parse_file(TLE_DIR / "tiangong_omm.json")[0]]
+
+
+def _times(element_set, count=240, span_days=3.0):
+    """``count`` datetimes from a day before the epoch to ``span_days`` - 1 after, odd steps."""
+    step = timedelta(days=span_days) / count
+    start = element_set.epoch - timedelta(days=1) + timedelta(seconds=0.123)
+    return [start + step * i for i in range(count)]
+
+
+def _skyfield_satellite(element_set, ts):
+    if element_set.line_number is None:  # an OMM record: use its full-precision elements
+        return EarthSatellite.from_satrec(element_set.satrec, ts)
+    return EarthSatellite(element_set.line1, element_set.line2, element_set.name, ts)
+
+
+def _unix(moments):
+    return np.array([m.timestamp() for m in moments])
+
+
+# --------------------------------------------------------------------------------------------
+# Altitude, sub-satellite point and speed against skyfield
+
+
+def test_altitude_series_against_skyfield(history_sets, ts):
+    for element_set in _sample_sets(history_sets):
+        moments = _times(element_set)
+        t = ts.from_datetimes(moments)
+        geocentric = _skyfield_satellite(element_set, ts).at(t)
+        point = wgs84.geographic_position_of(geocentric)
+        series = orbit.altitude_series(element_set.satrec, _unix(moments))
+        np.testing.assert_allclose(series["altitude_km"], point.elevation.km, atol=0.010)
+        np.testing.assert_allclose(series["latitude_deg"], point.latitude.degrees, atol=1e-4)
+        longitude_error = (series["longitude_deg"] - point.longitude.degrees + 180) % 360 - 180
+        assert np.abs(longitude_error).max() < 1e-4
+        assert np.all((series["longitude_deg"] >= -180) & (series["longitude_deg"] <= 180))
+        speed = np.linalg.norm(geocentric.velocity.km_per_s, axis=0)
+        np.testing.assert_allclose(series["speed_km_s"], speed, atol=1e-5)
+        assert np.all((series["altitude_km"] > 330) & (series["altitude_km"] < 430))
+
+
+def test_altitude_report_against_skyfield(ts):
+    element_set = tle.parse_file(TLE_DIR / "stations_latest.tle")[0]
+    at = datetime(2026, 10, 7, 15, 30, 17, 250000, tzinfo=UTC)
+    report = orbit.altitude_report(element_set.name, element_set.norad_id, element_set.satrec, at)
+    geocentric = _skyfield_satellite(element_set, ts).at(ts.from_datetime(at))
+    assert report.altitude_km == pytest.approx(wgs84.height_of(geocentric).km, abs=0.010)
+    latitude, longitude = wgs84.latlon_of(geocentric)
+    assert report.latitude_deg == pytest.approx(latitude.degrees, abs=1e-4)
+    assert report.longitude_deg == pytest.approx(longitude.degrees, abs=1e-4)
+    assert report.speed_km_s == pytest.approx(
+        float(np.linalg.norm(geocentric.velocity.km_per_s)), abs=1e-5
+    )
+    assert report.time == at and report.norad_id == 48274
+    references = {r.name: r for r in report.references}
+    karman = references["Kármán line"]
+    assert karman.altitude_km == 100.0
+    assert karman.times_higher == pytest.approx(report.altitude_km / 100.0)
+    assert karman.above_by_km == pytest.approx(report.altitude_km - 100.0)
+    assert references["Namira Salim, 2023"].altitude_km == 87.4
+
+
+def test_look_angles_against_skyfield(history_sets, ts):
+    observers = orbit.Observers.from_geodetic(PLACES[:, 0], PLACES[:, 1], PLACES[:, 2])
+    for element_set in _sample_sets(history_sets)[3:]:
+        moments = _times(element_set, count=300, span_days=1.0)
+        t = ts.from_datetimes(moments)
+        r_itrs, _ = orbit.satellite_itrs(element_set.satrec, _unix(moments))
+        elevation, azimuth, range_km = orbit.look_angles(r_itrs, observers)
+        assert elevation.shape == azimuth.shape == range_km.shape == (len(PLACES), len(moments))
+        satellite = _skyfield_satellite(element_set, ts)
+        for index, (latitude, longitude, elevation_m) in enumerate(PLACES):
+            place = wgs84.latlon(latitude, longitude, elevation_m=elevation_m)
+            alt, az, distance = (satellite - place).at(t).altaz()
+            np.testing.assert_allclose(elevation[index], alt.degrees, atol=1e-4)
+            azimuth_error = (azimuth[index] - az.degrees + 180) % 360 - 180
+            assert np.abs(azimuth_error).max() < 1e-4
+            np.testing.assert_allclose(range_km[index], distance.km, atol=0.010)
+        assert elevation.max() > 10  # some samples are real passes, not only the far side
+
+
+def test_sunlit_against_skyfield(history_sets, ts, de421):
+    for element_set in _sample_sets(history_sets)[2:]:
+        # Three orbits every 20 s, starting half a day after the epoch.
+        start = element_set.epoch + timedelta(hours=12, seconds=0.37)
+        moments = [start + timedelta(seconds=20 * i) for i in range(820)]
+        satellite = _skyfield_satellite(element_set, ts)
+        expected = satellite.at(ts.from_datetimes(moments)).is_sunlit(de421)
+        # Samples within a second of a shadow crossing may fall either way; drop them.
+        before = satellite.at(ts.from_datetimes([m - timedelta(seconds=1) for m in moments]))
+        after = satellite.at(ts.from_datetimes([m + timedelta(seconds=1) for m in moments]))
+        steady = (before.is_sunlit(de421) == expected) & (after.is_sunlit(de421) == expected)
+        t_unix = _unix(moments)
+        r_itrs, _ = orbit.satellite_itrs(element_set.satrec, t_unix)
+        ours = orbit.sunlit(r_itrs, orbit.sun_itrs_km(t_unix))
+        assert steady.sum() >= len(moments) - 12
+        assert expected[steady].any() and not expected[steady].all()
+        np.testing.assert_array_equal(ours[steady], expected[steady])
+
+
+def test_sun_direction_against_skyfield(ts, de421):
+    """The Sun's direction in the Earth-fixed frame, hourly interpolation included."""
+    moments = [datetime(2026, 10, 1, tzinfo=UTC) + timedelta(minutes=37 * i) for i in range(200)]
+    t = ts.from_datetimes(moments)
+    sun = (de421["sun"] - de421["earth"]).at(t)
+    from skyfield.framelib import itrs
+
+    expected = sun.frame_xyz(itrs).km.T
+    ours = orbit.sun_itrs_km(_unix(moments))
+    cosine = np.einsum("ij,ij->i", ours, expected) / (
+        np.linalg.norm(ours, axis=1) * np.linalg.norm(expected, axis=1)
+    )
+    assert np.degrees(np.arccos(np.clip(cosine, -1, 1))).max() < 1e-4
+
+
+# --------------------------------------------------------------------------------------------
+# Perigee and apogee
+
+
+def test_perigee_apogee_plausible_for_2026(history_sets):
+    sets_2026 = [s for s in history_sets if s.epoch.year == 2026]
+    assert len(sets_2026) > 300
+    for element_set in sets_2026:
+        perigee, apogee = orbit.mean_perigee_apogee_km(element_set.satrec)
+        # Real 2026 sets: mean perigee 376-394 km (lowest 2026-04-29), apogee up to 398 km.
+        assert 370.0 < perigee <= apogee < 400.0, element_set.epoch
+    newest = tle.parse_file(TLE_DIR / "stations_latest.tle")[0]
+    perigee, apogee = orbit.mean_perigee_apogee_km(newest.satrec)
+    assert 380.0 < perigee <= apogee < 400.0
+
+
+def test_perigee_and_apogee_bracket_the_geodetic_altitude_over_an_orbit(history_sets):
+    for element_set in [s for s in history_sets if s.epoch.year == 2026][::25]:
+        t_unix = element_set.epoch.timestamp() + np.arange(0.0, 5600.0, 10.0)
+        altitude = orbit.altitude_series(element_set.satrec, t_unix)["altitude_km"]
+        perigee, apogee = orbit.mean_perigee_apogee_km(element_set.satrec)
+        assert perigee <= altitude.min() + 25.0
+        assert apogee >= altitude.max() - 25.0
+
+
+# --------------------------------------------------------------------------------------------
+# Propagation errors: PropagationError (exit 3), never NaN
+
+
+def test_propagating_years_ahead_is_a_propagation_error():
+    element_set = tle.parse_file(TLE_DIR / "stations_latest.tle")[0]
+    epoch = element_set.epoch.timestamp()
+    # Valid at first, then SGP4's drag term drives the orbit into the ground (error 1 or 6).
+    t_unix = epoch + np.linspace(0.0, 30 * 365.25 * 86400.0, 400)
+    with pytest.raises(PropagationError, match=r"SGP4 cannot propagate .* \(error [1-6]") as caught:
+        orbit.propagate_teme(element_set.satrec, t_unix)
+    assert caught.value.exit_code == 3
+    with pytest.raises(PropagationError):
+        orbit.altitude_series(element_set.satrec, t_unix)
+    with pytest.raises(PropagationError):
+        orbit.satellite_itrs(element_set.satrec, t_unix)
+    with pytest.raises(PropagationError):
+        orbit.altitude_report(
+            element_set.name,
+            element_set.norad_id,
+            element_set.satrec,
+            element_set.epoch + timedelta(days=20 * 365.25),
+        )
+
+
+def test_eccentricity_edited_to_0_99_is_refused(css_tle):
+    name, line1, line2 = css_tle
+    # The real line 2 with its eccentricity 0001458 edited to 9900000, checksum recomputed.
+    bad_line2 = _fix_checksum(line2[:26] + "9900000" + line2[33:])
+    with pytest.raises(TLEFormatError, match="error 6") as caught:
+        tle.parse_text(f"{name}\n{line1}\n{bad_line2}\n")
+    assert caught.value.exit_code == 3
+    # Past the parser (sgp4's own Satrec), propagation refuses it too, with no NaN returned.
+    satrec = Satrec.twoline2rv(line1, bad_line2, WGS72)
+    epoch = (satrec.jdsatepoch - 2440587.5 + satrec.jdsatepochF) * 86400.0
+    with pytest.raises(PropagationError, match="decayed"):
+        orbit.altitude_series(satrec, epoch + np.arange(0.0, 6000.0, 60.0))
+
+
+def test_orbit_that_reaches_the_ground_within_an_orbit(css_tle):
+    name, line1, line2 = css_tle
+    # Eccentricity edited to 0.07 and mean anomaly to 180° (apogee at the epoch), checksum
+    # recomputed: valid at its epoch, below the surface half an orbit later.
+    edited = line2[:26] + "0700000" + line2[33:43] + "180.0000" + line2[51:]
+    (element_set,) = tle.parse_text(f"{name}\n{line1}\n{_fix_checksum(edited)}\n")
+    epoch = element_set.epoch.timestamp()
+    assert orbit.altitude_series(element_set.satrec, np.array([epoch]))["altitude_km"][0] > 700
+    with pytest.raises(PropagationError, match=r"error 6: the satellite has decayed"):
+        orbit.altitude_series(element_set.satrec, epoch + np.arange(0.0, 5600.0, 30.0))
+
+
+# --------------------------------------------------------------------------------------------
+# Invariants of the geometry
+
+
+def test_geodetic_inverts_the_observer_position():
+    latitude = np.array([-90.0, -41.5, -0.001, 0.0, 24.8607, 33.6844, 89.9, 90.0])
+    longitude = np.array([0.0, -179.9, 12.0, 180.0, 67.0011, 73.0479, -45.0, 10.0])
+    height_m = np.array([0.0, 400e3, -50.0, 8848.0, 10.0, 540.0, 1e6, 390e3])
+    observers = orbit.Observers.from_geodetic(latitude, longitude, height_m)
+    back_lat, back_lon, back_km = orbit.geodetic(observers.position_km)
+    np.testing.assert_allclose(back_lat, latitude, atol=1e-9)
+    np.testing.assert_allclose(back_km * 1000.0, height_m, atol=1e-3)
+    not_pole = np.abs(latitude) < 90
+    lon_error = (back_lon - longitude + 180) % 360 - 180
+    assert np.abs(lon_error[not_pole]).max() < 1e-9
+    unit = np.stack((observers.east, observers.north, observers.up))
+    np.testing.assert_allclose(
+        np.einsum("aij,bij->abi", unit, unit),
+        np.eye(3)[:, :, None] * np.ones(len(latitude)),
+        atol=1e-12,
+    )
+
+
+def test_earth_fixed_velocity_matches_the_motion_of_the_position(css_tle):
+    (element_set,) = tle.parse_text("\n".join(css_tle))
+    t0 = element_set.epoch.timestamp() + 1234.5
+    h = 0.5
+    r, v = orbit.satellite_itrs(element_set.satrec, np.array([t0 - h, t0, t0 + h]))
+    finite_difference = (r[2] - r[0]) / (2 * h)
+    np.testing.assert_allclose(v[1], finite_difference, atol=2e-5)
+    # Earth-fixed speed is the inertial speed less the Earth's rotation (about 0.4 km/s here).
+    _, v_teme = orbit.propagate_teme(element_set.satrec, np.array([t0]))
+    assert 0.2 < np.linalg.norm(v_teme[0]) - np.linalg.norm(v[1]) < 0.5
+
+
+def test_overhead_satellite_is_at_zenith(css_tle):
+    (element_set,) = tle.parse_text("\n".join(css_tle))
+    t_unix = element_set.epoch.timestamp() + np.arange(0.0, 3000.0, 500.0)
+    series = orbit.altitude_series(element_set.satrec, t_unix)
+    observers = orbit.Observers.from_geodetic(series["latitude_deg"], series["longitude_deg"], 0.0)
+    r_itrs, _ = orbit.satellite_itrs(element_set.satrec, t_unix)
+    elevation, _, range_km = orbit.look_angles(r_itrs, observers)
+    np.testing.assert_allclose(np.diag(elevation), 90.0, atol=1e-6)
+    np.testing.assert_allclose(np.diag(range_km), series["altitude_km"], atol=1e-6)
+    assert math.isfinite(float(elevation.sum()))
