@@ -25,6 +25,9 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror}") from None
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have
+        # (the existing file's mode, else 0666 less the umask), so a shared chart stays shared.
+        os.chmod(temporary, _mode_for(target))
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
@@ -36,3 +39,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
