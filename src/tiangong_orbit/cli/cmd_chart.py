@@ -1,0 +1,280 @@
+"""``tiangong-orbit chart sky|track|altitude``: pictures for a class, PNG or SVG.
+
+The format follows the ``--output`` file's extension; the name is checked (and the folder's
+permission) before anything is computed, so a typo costs nothing. matplotlib is imported only
+inside the commands.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tiangong_orbit.cli.app import chart_app, warn
+from tiangong_orbit.cli.common import choose_set, now_utc
+from tiangong_orbit.cli.options import (
+    AllowStaleOption,
+    CityOption,
+    ElevationOption,
+    LatOption,
+    LonOption,
+    NameOption,
+    PlacesFileOption,
+    SatelliteOption,
+    TleOption,
+    resolve_places,
+)
+from tiangong_orbit.errors import UsageError
+
+OutputOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="The picture to write: a .png or .svg file.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+StartOption = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="Start of the window (ISO 8601; no offset = UTC). Default: now.",
+        show_default=False,
+    ),
+]
+
+
+def _start(start: str | None) -> datetime:
+    from tiangong_orbit.timeutil import parse_time
+
+    return parse_time(start, option="--start") if start else now_utc()
+
+
+def _settings(norad_id: int) -> Any:
+    from tiangong_orbit import passes
+    from tiangong_orbit.model import Settings
+
+    standard = passes.standard_magnitude_for(norad_id)
+    return Settings() if standard is None else Settings(standard_magnitude=standard)
+
+
+def _count_words(count: int) -> str:
+    return "is only 1 visible pass" if count == 1 else f"are only {count} visible passes"
+
+
+def _satellite_label(norad_id: int, name: str) -> str:
+    from tiangong_orbit.render.i18n import satellite_name
+
+    label = satellite_name(norad_id, name, "en")
+    return label[4:] if label.startswith("the ") else label
+
+
+@chart_app.command("sky")
+def sky_command(
+    output: OutputOption,
+    city: CityOption = None,
+    lat: LatOption = None,
+    lon: LonOption = None,
+    elevation_m: ElevationOption = None,
+    name: NameOption = None,
+    places_file: PlacesFileOption = None,
+    start: StartOption = None,
+    days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 1.0,
+    pass_number: Annotated[
+        str,
+        typer.Option(
+            "--pass",
+            help="Which visible pass of the window: 1 = the first, or 'all' "
+            "for one panel per pass.",
+        ),
+    ] = "1",
+    tle_file: TleOption = None,
+    satellite: SatelliteOption = "tiangong",
+    allow_stale: AllowStaleOption = False,
+) -> None:
+    """Sky chart of a visible pass, as seen looking up: zenith at the centre, horizon at the
+    rim, N at the top and E on the LEFT (like NASA's and Heavens-Above's charts). The path is
+    bold where visible, dashed in the Earth's shadow, with a dot every minute (local time).
+    The first place given is used."""
+    from tiangong_orbit.render.charts import output_format
+
+    output_format(output)
+    if not (math.isfinite(days) and 0 < days <= 60):
+        raise UsageError(f"--days {days:g} must be more than 0 and at most 60")
+    choice = pass_number.strip().lower()
+    if choice != "all" and not (choice.isdigit() and int(choice) >= 1):
+        raise UsageError(f"--pass '{pass_number}' must be a pass number (1, 2, ...) or 'all'")
+    place = resolve_places(city, lat, lon, elevation_m, name, places_file)[0]
+    first = _start(start)
+    last = first + timedelta(days=days)
+    from tiangong_orbit.timeutil import check_range
+
+    check_range(last, option="--start + --days")
+    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    es = chosen.element_set
+
+    from tiangong_orbit import passes
+    from tiangong_orbit.render import charts
+
+    settings = _settings(es.norad_id)
+    found = passes.find_passes(es, [place], first, last, settings)[0].passes
+    visible = [p for p in found if p.visible]
+    label = _satellite_label(es.norad_id, es.name)
+    window = f"{first:%Y-%m-%d %H:%M} UTC and {last:%Y-%m-%d %H:%M} UTC"
+    if not visible:
+        raise UsageError(
+            f"no visible pass of {label} from {place.name} between {window}; try a longer "
+            "--days or another --start"
+        )
+    if choice == "all":
+        chosen_passes = visible
+    else:
+        number = int(choice)
+        if number > len(visible):
+            raise UsageError(
+                f"--pass {number}, but there {_count_words(len(visible))} of {label} "
+                f"from {place.name} between {window}; give 1 to {len(visible)}, or a longer --days"
+            )
+        chosen_passes = [visible[number - 1]]
+    items = [(p, passes.pass_track(es, place, p)) for p in chosen_passes]
+    charts.save_figure(charts.sky_figure(items, place, label, settings), output)
+
+
+@chart_app.command("track")
+def track_command(
+    output: OutputOption,
+    city: CityOption = None,
+    lat: LatOption = None,
+    lon: LonOption = None,
+    elevation_m: ElevationOption = None,
+    name: NameOption = None,
+    places_file: PlacesFileOption = None,
+    start: StartOption = None,
+    hours: Annotated[float, typer.Option("--hours", help="How many hours of track to draw.")] = 6.0,
+    tle_file: TleOption = None,
+    satellite: SatelliteOption = "tiangong",
+    allow_stale: AllowStaleOption = False,
+) -> None:
+    """Ground track over Pakistan and its neighbours (55-85°E, 15-45°N), with the places
+    marked and, around each, the circle inside which the station stands at least 10° high.
+    Drawn on a plain latitude/longitude grid: no map is downloaded, no borders are drawn."""
+    from tiangong_orbit.render.charts import output_format
+
+    output_format(output)
+    if not (math.isfinite(hours) and 0 < hours <= 48):
+        raise UsageError(f"--hours {hours:g} must be more than 0 and at most 48")
+    chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file)
+    first = _start(start)
+    from tiangong_orbit.timeutil import check_range
+
+    check_range(first + timedelta(hours=hours), option="--start + --hours")
+    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    es = chosen.element_set
+
+    from tiangong_orbit import orbit
+    from tiangong_orbit.model import Settings
+    from tiangong_orbit.places import gazetteer
+    from tiangong_orbit.render import charts
+
+    times = charts.track_times(first, hours)
+    theta = orbit.gmst_rad(times)
+    position, _ = orbit.satellite_itrs(es.satrec, times, theta)
+    latitude, longitude, height = orbit.geodetic(position)
+    lit = orbit.sunlit(position, orbit.sun_itrs_km(times, theta))
+    series = {
+        "t_unix": times,
+        "latitude_deg": latitude,
+        "longitude_deg": longitude,
+        "altitude_km": height,
+        "sunlit": lit,
+    }
+    if not charts.crosses_region(series):
+        warn(
+            f"{_satellite_label(es.norad_id, es.name)} does not fly over the map (55-85°E, "
+            f"15-45°N) in these {hours:g} hours; try a longer --hours or another --start"
+        )
+    towns = [(p.latitude_deg, p.longitude_deg) for p in gazetteer()]
+    figure = charts.track_figure(
+        series,
+        chosen_places,
+        _satellite_label(es.norad_id, es.name),
+        first,
+        charts.end_of(first, hours),
+        Settings(),
+        towns=towns,
+    )
+    charts.save_figure(figure, output)
+
+
+@chart_app.command("altitude")
+def altitude_command(
+    output: OutputOption,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="Time (ISO 8601; no offset = UTC). Default: now.", show_default=False
+        ),
+    ] = None,
+    tle_file: TleOption = None,
+    satellite: SatelliteOption = "tiangong",
+    allow_stale: AllowStaleOption = False,
+) -> None:
+    """The altitude ladder, to scale: 80 km (US boundary), 87.4 km (Namira Salim, 2023),
+    100 km (Kármán line), the ISS and Tiangong at --at, and Tiangong's 340-450 km design
+    range."""
+    from tiangong_orbit.render.charts import output_format
+    from tiangong_orbit.timeutil import parse_time
+
+    output_format(output)
+    moment = parse_time(at, option="--at") if at else now_utc()
+    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
+    es = chosen.element_set
+
+    from tiangong_orbit import orbit, tle
+    from tiangong_orbit.render import charts
+
+    report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
+    iss_altitude_km = None
+    if es.norad_id != tle.ISS_NORAD_ID:
+        iss = _iss_set(chosen.catalog, moment, allow_stale)
+        if iss is not None:
+            iss_altitude_km = orbit.altitude_report(
+                iss.name, iss.norad_id, iss.satrec, moment
+            ).altitude_km
+    figure = charts.altitude_figure(
+        report, _satellite_label(es.norad_id, es.name), iss_altitude_km=iss_altitude_km
+    )
+    charts.save_figure(figure, output)
+
+
+def _iss_set(catalog: Any, moment: datetime, allow_stale: bool) -> Any:
+    """The ISS set nearest ``moment``, its staleness warnings printed; ``None`` (with a
+    warning) when there is none or it is too old to draw without --allow-stale."""
+    from tiangong_orbit import tle
+    from tiangong_orbit.errors import StaleDataError
+
+    sets = tle.sets_for(catalog.sets, tle.ISS_NORAD_ID)
+    if not sets:
+        warn("no ISS element set in the data: the ISS is left out of the chart")
+        return None
+    iss = tle.nearest_set(sets, tle.ISS_NORAD_ID, moment)
+    try:
+        staleness = tle.check_staleness(
+            iss,
+            moment,
+            newest=catalog.newest_epoch(tle.ISS_NORAD_ID),
+            allow_stale=allow_stale,
+            file_given=catalog.file_given,
+        )
+    except StaleDataError as error:
+        warn(f"the ISS is left out of the chart: {error}")
+        return None
+    for message in staleness.warnings:
+        warn(message)
+    return iss

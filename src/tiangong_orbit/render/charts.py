@@ -1,0 +1,992 @@
+"""Pictures for a class: the sky chart of a pass, the ground track, the altitude ladder.
+
+Drawn with matplotlib's object API (``matplotlib.figure.Figure``, never pyplot: no global state,
+no GUI backend) and imported inside the functions only, so a cron job never pays for it. Every
+figure is written as PNG or SVG by the output file's extension, atomically (a temporary file
+renamed over the target). Nothing is downloaded: the ground track is drawn on a plain
+latitude/longitude graticule with the gazetteer's towns as grey dots, not on a coastline map.
+
+Sky-chart convention (NASA's and Heavens-Above's): the chart is the sky seen lying on your back,
+or held overhead: zenith at the centre, horizon at the rim, north at the top and east on the
+LEFT. Elevation is geometric, azimuth from true north through east.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from tiangong_orbit.errors import UsageError
+from tiangong_orbit.render import i18n
+from tiangong_orbit.render.tabular import ends_in_shadow, offset_text, signed, starts_from_shadow
+from tiangong_orbit.timeutil import from_unix, iso_z, zone_abbreviation
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from tiangong_orbit.model import Pass, Settings
+    from tiangong_orbit.orbit import AltitudeReport
+    from tiangong_orbit.places import Place
+
+CHART_FORMATS = ("png", "svg")
+
+#: Figure sizes (inches) and resolution: the PNGs are SKY_SIZE_IN * DPI pixels, and so on.
+DPI = 100
+SKY_SIZE_IN = (9.0, 10.0)
+SKY_PANEL_IN = (6.0, 6.6)
+SKY_INLINE_IN = (5.2, 5.2)
+TRACK_SIZE_IN = (10.0, 11.0)
+ALTITUDE_SIZE_IN = (12.0, 8.0)
+
+#: The region of the ground-track map (degrees): Pakistan and its neighbours.
+REGION_LON_DEG = (55.0, 85.0)
+REGION_LAT_DEG = (15.0, 45.0)
+
+# Colours that stay distinct for the common colour-vision deficiencies (Okabe & Ito, 2008)
+# and on a black-and-white printout (line styles differ too).
+VISIBLE_COLOUR = "#D55E00"  # vermilion
+SUNLIT_COLOUR = "#0072B2"  # blue
+SHADOW_COLOUR = "#7F7F7F"  # grey
+START_COLOUR = "#009E73"  # bluish green
+END_COLOUR = "#CC79A7"  # reddish purple
+PLACE_COLOUR = "#000000"
+BAND_COLOUR = "#F0E442"  # yellow
+
+_FONT = {"font.size": 12, "axes.titlesize": 14, "figure.titlesize": 17, "svg.fonttype": "path"}
+
+
+# --------------------------------------------------------------------------------------------
+# Output files
+
+
+def output_format(path: str | os.PathLike[str]) -> str:
+    """``png`` or ``svg`` from the file name; a :class:`UsageError` for anything else, or for
+    a folder that does not exist or cannot be written (checked before any computing)."""
+    target = Path(path)
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix not in CHART_FORMATS:
+        shown = f"'{target.suffix}'" if target.suffix else "no extension"
+        raise UsageError(
+            f"--output '{target}' has {shown}; give a file name ending in .png or .svg"
+        )
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise UsageError(f"cannot write {target}: it is a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {target}: no permission to write in {folder}")
+    return suffix
+
+
+def figure_bytes(figure: Figure, fmt: str, *, salt: str = "tiangong-orbit") -> bytes:
+    """The figure encoded as PNG or SVG, reproducibly (no date in the file, fixed SVG ids)."""
+    from matplotlib import rc_context
+
+    buffer = io.BytesIO()
+    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+    with rc_context({"svg.hashsalt": salt, "svg.fonttype": "path"}):
+        figure.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+def save_figure(figure: Figure, path: str | os.PathLike[str]) -> None:
+    """Write ``figure`` to ``path`` (PNG or SVG by its extension), atomically."""
+    from tiangong_orbit.fileio import write_atomic
+
+    fmt = output_format(path)
+    write_atomic(path, figure_bytes(figure, fmt))
+
+
+def _new_figure(size_in: tuple[float, float]) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size_in, dpi=DPI)
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def _hm(moment: datetime, timezone: str, seconds: bool = False) -> str:
+    local = _local(moment, timezone)
+    return local.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def _zone_words(moment: datetime, timezone: str) -> str:
+    """'PKT = UTC+5' for the chart footers."""
+    return f"{zone_abbreviation(moment, timezone)} = {offset_text(moment, ZoneInfo(timezone))}"
+
+
+# --------------------------------------------------------------------------------------------
+# Sky chart
+
+
+def _sky_xy(azimuth_deg: np.ndarray, elevation_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chart coordinates: radius 90 - elevation, east on the left (x = -r sin az)."""
+    r = 90.0 - np.asarray(elevation_deg, dtype=float)
+    az = np.radians(np.asarray(azimuth_deg, dtype=float))
+    return -r * np.sin(az), r * np.cos(az)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index pairs of the runs of True in ``mask``, each run widened by one
+    sample at each end so that consecutive runs of different kinds join without a gap."""
+    flags = np.asarray(mask, dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.view(np.int8), [0]))))
+    starts, stops = edges[0::2], edges[1::2]  # stop: the first index after the run
+    last = len(flags) - 1
+    return [(max(0, int(a) - 1), min(last, int(b))) for a, b in zip(starts, stops, strict=True)]
+
+
+def draw_sky(
+    ax: Axes,
+    track: Mapping[str, np.ndarray],
+    pass_: Pass,
+    place: Place,
+    *,
+    compact: bool = False,
+    min_elevation_deg: float = 10.0,
+) -> None:
+    """Draw one pass on ``ax`` (a plain, square axes): the sky dome, the path and its marks.
+
+    ``track`` is what :func:`tiangong_orbit.passes.pass_track` returns (rise to set, arrays
+    ``t_unix``, ``azimuth_deg``, ``elevation_deg``, ``sunlit``). The path is bold where the pass
+    is visible, thin where sunlit but not visible, dashed in the Earth's shadow; a dot marks
+    each whole minute (local time), labelled on the right of the direction of travel where
+    there is room; the start and end of the visible part are labelled on the left.
+    """
+    timezone = place.timezone
+    small = 9 if compact else 11
+    t = np.asarray(track["t_unix"], dtype=float)
+    az = np.asarray(track["azimuth_deg"], dtype=float)
+    el = np.clip(np.asarray(track["elevation_deg"], dtype=float), 0.0, 90.0)
+    sunlit = np.asarray(track["sunlit"], dtype=bool)
+    x, y = _sky_xy(az, el)
+    az_unwrapped = np.degrees(np.unwrap(np.radians(az)))
+
+    def xy_at(moments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _sky_xy(np.interp(moments, t, az_unwrapped), np.interp(moments, t, el))
+
+    def travel_normal(moment: float) -> tuple[float, float]:
+        """Unit vector to the right of the direction of travel at ``moment``."""
+        (x0, x1), (y0, y1) = xy_at(np.array([moment - 5.0, moment + 5.0]))
+        dx, dy = x1 - x0, y1 - y0
+        norm = math.hypot(dx, dy) or 1.0
+        return dy / norm, -dx / norm
+
+    # The dome: horizon, rings at 30° and 60° elevation, compass points.
+    ax.set_aspect("equal")
+    ax.set_xlim(-104, 104)
+    ax.set_ylim(-104, 104)
+    ax.axis("off")
+    circle = np.linspace(0.0, 2.0 * math.pi, 361)
+    ax.fill(90 * np.cos(circle), 90 * np.sin(circle), color="#F4F6FB", zorder=0)
+    ax.plot(90 * np.cos(circle), 90 * np.sin(circle), color="black", lw=1.6, zorder=1)
+    for ring in (30.0, 60.0):
+        radius = 90.0 - ring
+        ax.plot(radius * np.cos(circle), radius * np.sin(circle), color="#B0B0B0", lw=0.8,
+                ls=":", zorder=1)  # fmt: skip
+        ax.text(1.5, radius + 1.0, f"{ring:.0f}°", color="#707070", fontsize=small - 1,
+                ha="left", va="bottom", zorder=1)  # fmt: skip
+    ax.plot([0], [0], marker="+", color="#707070", ms=8, zorder=1)
+    for index, label in enumerate(i18n.COMPASS_EN):
+        cardinal = index % 4 == 0
+        if compact and index % 2:
+            continue
+        azimuth = np.array([index * 22.5])
+        rim_x, rim_y = _sky_xy(azimuth, np.array([0.0]))
+        in_x, in_y = _sky_xy(azimuth, np.array([5.0 if cardinal else 3.0]))
+        ax.plot([rim_x[0], in_x[0]], [rim_y[0], in_y[0]], color="black", lw=1, zorder=1)
+        text_x, text_y = _sky_xy(azimuth, np.array([-7.5 if cardinal else -6.0]))
+        ax.text(text_x[0], text_y[0], label, ha="center", va="center",
+                fontsize=(small + 5 if cardinal else small - 1),
+                fontweight="bold" if cardinal else "normal", zorder=2)  # fmt: skip
+
+    # The path.
+    visible = np.zeros(len(t), dtype=bool)
+    if pass_.visible_start is not None and pass_.visible_end is not None:
+        visible = (t >= pass_.visible_start.time.timestamp() - 1e-6) & (
+            t <= pass_.visible_end.time.timestamp() + 1e-6
+        )
+    for first, last in _runs(~sunlit):
+        ax.plot(x[first : last + 1], y[first : last + 1], color=SHADOW_COLOUR, lw=2.0,
+                ls=(0, (4, 3)), zorder=3)  # fmt: skip
+    for first, last in _runs(sunlit & ~visible):
+        ax.plot(x[first : last + 1], y[first : last + 1], color=SUNLIT_COLOUR, lw=1.6, zorder=3)
+    for first, last in _runs(visible):
+        ax.plot(x[first : last + 1], y[first : last + 1], color=VISIBLE_COLOUR, lw=4.2,
+                solid_capstyle="round", zorder=4)  # fmt: skip
+
+    # Start and end of the visible part (labels on the left of travel, off the time labels).
+    marks: list[tuple[float, float]] = []
+    if pass_.visible_start is not None and pass_.visible_end is not None:
+        for point, colour, marker, word in (
+            (pass_.visible_start, START_COLOUR, "o", "appears"),
+            (pass_.visible_end, END_COLOUR, "s", "disappears"),
+        ):
+            px, py = _sky_xy(np.array([point.azimuth_deg]), np.array([point.elevation_deg]))
+            marks.append((float(px[0]), float(py[0])))
+            ax.plot(px, py, marker=marker, ms=11 if not compact else 8, color=colour,
+                    markeredgecolor="black", zorder=8)  # fmt: skip
+            if compact:
+                continue
+            nx, ny = travel_normal(point.time.timestamp())
+            label = f"{word}\n{_hm(point.time, timezone, seconds=True)}"
+            if marker == "o" and starts_from_shadow(pass_):
+                label += "\nout of Earth's shadow"
+            elif marker == "s" and ends_in_shadow(pass_):
+                label += "\ninto Earth's shadow"
+            elif point.elevation_deg > min_elevation_deg + 0.5:
+                # Neither the shadow nor the height limit: the sky's darkness is.
+                dawn = marker == "s"
+                label += "\nthe sky gets too light" if dawn else "\nthe sky is dark enough"
+            ax.annotate(
+                label, (px[0], py[0]),
+                xytext=(-nx * 20, -ny * 20), textcoords="offset points", fontsize=small,
+                fontweight="bold", zorder=9,
+                # Anchored by the corner nearest the path, so the box grows away from it.
+                ha="left" if nx < -0.3 else "right" if nx > 0.3 else "center",
+                va="bottom" if ny < -0.3 else "top" if ny > 0.3 else "center",
+                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "alpha": 0.92},
+                arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.0, "shrinkA": 0,
+                            "shrinkB": 5},
+            )  # fmt: skip
+
+    # A dot each whole minute; a label where it does not crowd the previous one or a mark.
+    minutes = np.arange(math.ceil(t[0] / 60.0) * 60.0, t[-1] + 1e-6, 60.0)
+    tick_x, tick_y = xy_at(minutes)
+    min_gap = 15.0 if compact else 11.0  # chart units (the horizon's radius is 90)
+    last_label: tuple[float, float] | None = None
+    for k, minute in enumerate(minutes):
+        ax.plot(tick_x[k], tick_y[k], marker="o", ms=3.5 if compact else 4.5, color="black",
+                zorder=5)  # fmt: skip
+        here = (float(tick_x[k]), float(tick_y[k]))
+        crowded = last_label is not None and math.dist(here, last_label) < min_gap
+        if crowded or any(math.dist(here, mark) < 8.0 for mark in marks):
+            continue
+        last_label = here
+        nx, ny = travel_normal(float(minute))
+        ax.annotate(
+            _hm(from_unix(float(minute)), timezone), here, xytext=(nx * 9, ny * 9),
+            textcoords="offset points", fontsize=small - 1, zorder=6,
+            ha="left" if nx > 0.35 else "right" if nx < -0.35 else "center",
+            va="bottom" if ny > 0.35 else "top" if ny < -0.35 else "center",
+        )  # fmt: skip
+
+    # Arrow of the direction of travel, in the middle of the visible part (else of the pass).
+    where = np.flatnonzero(visible) if visible.any() else np.arange(len(t))
+    middle = float(t[where[len(where) // 2]])
+    (ax0, ax1), (ay0, ay1) = xy_at(np.array([middle, middle + 12.0]))
+    ax.annotate("", xy=(ax1, ay1), xytext=(ax0, ay0), zorder=7,
+                arrowprops={"arrowstyle": "-|>,head_length=0.9,head_width=0.5",
+                            "color": VISIBLE_COLOUR if visible.any() else SUNLIT_COLOUR,
+                            "lw": 2.5, "shrinkA": 0, "shrinkB": 0})  # fmt: skip
+
+    # Where it crosses the edge of the Earth's shadow (enters in the evening, leaves at dawn).
+    for crossing in (pass_.shadow_entry, pass_.shadow_exit):
+        if crossing is None or not t[0] <= crossing.timestamp() <= t[-1]:
+            continue
+        if any(
+            point is not None and abs((point.time - crossing).total_seconds()) < 5.0
+            for point in (pass_.visible_start, pass_.visible_end)
+        ):
+            continue  # the appears/disappears mark is there, and its label says so
+        sx, sy = xy_at(np.array([crossing.timestamp()]))
+        ax.plot(sx, sy, marker="o", ms=9 if not compact else 7, markerfacecolor="#303030",
+                markeredgecolor="black", fillstyle="left", zorder=8)  # fmt: skip
+
+
+def _sky_legend(figure: Figure, settings: Settings, y: float, fontsize: float) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=VISIBLE_COLOUR,
+            lw=4.2,
+            label=f"visible (sunlit, dark sky, ≥{settings.min_visible_elevation_deg:.0f}° high)",
+        ),
+        Line2D([], [], color=SUNLIT_COLOUR, lw=1.6, label="sunlit, but sky too bright or too low"),
+        Line2D([], [], color=SHADOW_COLOUR, lw=2.0, ls=(0, (4, 3)), label="in Earth's shadow"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=9,
+            color=START_COLOUR,
+            markeredgecolor="black",
+            label="appears",
+        ),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="s",
+            ms=9,
+            color=END_COLOUR,
+            markeredgecolor="black",
+            label="disappears",
+        ),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=8,
+            markerfacecolor="#303030",
+            markeredgecolor="black",
+            fillstyle="left",
+            label="edge of Earth's shadow",
+        ),
+        Line2D([], [], ls="", marker="o", ms=4.5, color="black", label="one dot per minute"),
+    ]
+    figure.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, y),
+        ncol=3,
+        frameon=False,
+        fontsize=fontsize,
+        handlelength=2.6,
+        columnspacing=1.4,
+    )
+
+
+def _pass_title(pass_: Pass, place: Place, satellite: str) -> tuple[str, str]:
+    timezone = place.timezone
+    start = pass_.visible_start or pass_.rise
+    end = pass_.visible_end or pass_.set
+    peak = pass_.visible_peak or pass_.culmination
+    local = _local(start.time, timezone)
+    date = i18n.date_words(local, "en")
+    zone = zone_abbreviation(start.time, timezone)
+    head = f"{satellite} over {place.name}, {date}"
+    details = (
+        f"{_hm(start.time, timezone, True)}–{_hm(end.time, timezone, True)} {zone}, "
+        f"highest {peak.elevation_deg:.0f}° in the {i18n.compass_point(peak.azimuth_deg)}"
+    )
+    if pass_.magnitude is not None:
+        details += f", magnitude {signed(pass_.magnitude)}"
+    elif pass_.reason:
+        details += f" (not visible: {pass_.reason})"
+    return head, details
+
+
+def _convention_note(moment: datetime, timezone: str) -> str:
+    return (
+        "Looking up: N at the top, E on the LEFT (hold the chart over your head, N to the north)."
+        f"\nCentre = straight overhead, rim = horizon, rings at 30° and 60° high. "
+        f"Times are local: {_zone_words(moment, timezone)}."
+    )
+
+
+def sky_figure(
+    items: Sequence[tuple[Pass, Mapping[str, np.ndarray]]],
+    place: Place,
+    satellite: str,
+    settings: Settings,
+) -> Figure:
+    """A sky chart of one pass, or a grid of panels for several, with title, legend and note."""
+    from matplotlib import rc_context
+
+    if not items:
+        raise ValueError("sky_figure needs at least one pass")
+    with rc_context(_FONT):
+        if len(items) == 1:
+            pass_, track = items[0]
+            figure = _new_figure(SKY_SIZE_IN)
+            ax = figure.add_axes((0.04, 0.165, 0.92, 0.72))
+            draw_sky(ax, track, pass_, place, min_elevation_deg=settings.min_visible_elevation_deg)
+            head, details = _pass_title(pass_, place, satellite)
+            figure.text(0.5, 0.975, head, ha="center", va="top", fontsize=19, fontweight="bold")
+            figure.text(0.5, 0.928, details, ha="center", va="top", fontsize=13)
+            _sky_legend(figure, settings, 0.158, 10.5)
+            figure.text(
+                0.5,
+                0.018,
+                _convention_note(pass_.rise.time, place.timezone),
+                ha="center",
+                va="bottom",
+                fontsize=10.5,
+                color="#303030",
+            )
+            return figure
+        columns = min(3, len(items))
+        rows = math.ceil(len(items) / columns)
+        width = SKY_PANEL_IN[0] * columns
+        height = SKY_PANEL_IN[1] * rows + 2.2
+        figure = _new_figure((width, height))
+        top_in, bottom_in = 1.0, 1.2
+        panel_h = (height - top_in - bottom_in) / rows
+        for index, (pass_, track) in enumerate(items):
+            row, column = divmod(index, columns)
+            left = column / columns
+            bottom = (bottom_in + (rows - 1 - row) * panel_h) / height
+            ax = figure.add_axes(
+                (left + 0.01, bottom, 1 / columns - 0.02, (panel_h - 0.75) / height)
+            )
+            draw_sky(
+                ax,
+                track,
+                pass_,
+                place,
+                compact=True,
+                min_elevation_deg=settings.min_visible_elevation_deg,
+            )
+            head, details = _pass_title(pass_, place, satellite)
+            date = head.split(", ", 1)[1]
+            figure.text(
+                left + 0.5 / columns,
+                bottom + (panel_h - 0.1) / height,
+                f"{index + 1}. {date}\n{details}",
+                ha="center",
+                va="top",
+                fontsize=10.5,
+            )
+        first = items[0][0]
+        figure.text(
+            0.5,
+            1 - 0.25 / height,
+            f"{satellite}: visible passes over {place.name}",
+            ha="center",
+            va="top",
+            fontsize=19,
+            fontweight="bold",
+        )
+        _sky_legend(figure, settings, 1.2 / height, 10)
+        figure.text(
+            0.5,
+            0.1 / height,
+            _convention_note(first.rise.time, place.timezone),
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="#303030",
+        )
+        return figure
+
+
+def sky_svg(
+    pass_: Pass,
+    track: Mapping[str, np.ndarray],
+    place: Place,
+    settings: Settings,
+    *,
+    id_prefix: str,
+) -> str:
+    """A compact sky chart as an ``<svg>`` element to put inside an HTML page.
+
+    The XML prolog and DOCTYPE are dropped, the fixed size is replaced by the viewBox (the page
+    sizes it with CSS), and every id gets ``id_prefix`` so that several charts in one page keep
+    distinct ids (matplotlib names glyphs ``DejaVuSans-31`` in every file).
+    """
+    from matplotlib import rc_context
+
+    with rc_context(_FONT):
+        figure = _new_figure(SKY_INLINE_IN)
+        ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+        draw_sky(ax, track, pass_, place, compact=True)
+        svg = figure_bytes(figure, "svg", salt=id_prefix).decode("utf-8")
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r'\s(width|height)="[0-9.]+pt"', "", svg, count=2)
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    for name in sorted(ids, key=len, reverse=True):
+        escaped = re.escape(name)
+        svg = re.sub(rf'\bid="{escaped}"', f'id="{id_prefix}-{name}"', svg)
+        svg = re.sub(rf'href="#{escaped}"', f'href="#{id_prefix}-{name}"', svg)
+        svg = re.sub(rf"url\(#{escaped}\)", f"url(#{id_prefix}-{name})", svg)
+    return svg.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Ground track
+
+
+def _destination(lat_deg: float, lon_deg: float, angle_deg: float) -> tuple[np.ndarray, ...]:
+    """Points at central angle ``angle_deg`` all around (lat, lon), on a sphere (degrees)."""
+    lat1, lon1 = math.radians(lat_deg), math.radians(lon_deg)
+    delta = math.radians(angle_deg)
+    bearing = np.linspace(0.0, 2.0 * math.pi, 181)
+    lat2 = np.arcsin(
+        math.sin(lat1) * math.cos(delta) + math.cos(lat1) * math.sin(delta) * np.cos(bearing)
+    )
+    lon2 = lon1 + np.arctan2(
+        np.sin(bearing) * math.sin(delta) * math.cos(lat1),
+        math.cos(delta) - math.sin(lat1) * np.sin(lat2),
+    )
+    return np.degrees(lat2), (np.degrees(lon2) + 180.0) % 360.0 - 180.0
+
+
+def visibility_radius_deg(altitude_km: float, min_elevation_deg: float) -> float:
+    """Earth-central angle (degrees) within which a satellite at ``altitude_km`` stands at least
+    ``min_elevation_deg`` above an observer's horizon (spherical Earth, mean radius 6371 km)."""
+    radius_km = 6371.0
+    elevation = math.radians(min_elevation_deg)
+    angle = math.acos(radius_km * math.cos(elevation) / (radius_km + altitude_km)) - elevation
+    return math.degrees(angle)
+
+
+def _span_words(local_start: datetime, local_end: datetime) -> str:
+    """'Wed 7 Oct 2026, 00:00 to 06:00', or with both dates when they differ."""
+    first = i18n.date_words(local_start, "en")
+    if local_start.date() == local_end.date():
+        return f"{first}, {local_start:%H:%M} to {local_end:%H:%M}"
+    return f"{first} {local_start:%H:%M} to {i18n.date_words(local_end, 'en')} {local_end:%H:%M}"
+
+
+def crosses_region(series: Mapping[str, np.ndarray]) -> bool:
+    """Whether any point of the track lies over the map's region."""
+    lat = np.asarray(series["latitude_deg"], dtype=float)
+    lon = np.asarray(series["longitude_deg"], dtype=float)
+    inside = (
+        (lon >= REGION_LON_DEG[0]) & (lon <= REGION_LON_DEG[1])
+        & (lat >= REGION_LAT_DEG[0]) & (lat <= REGION_LAT_DEG[1])
+    )  # fmt: skip
+    return bool(inside.any())
+
+
+def track_figure(
+    series: Mapping[str, np.ndarray],
+    places: Sequence[Place],
+    satellite: str,
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    *,
+    towns: Sequence[tuple[float, float]] = (),
+) -> Figure:
+    """The ground track over Pakistan and its neighbours.
+
+    ``series`` holds ``t_unix``, ``latitude_deg``, ``longitude_deg``, ``altitude_km`` and
+    ``sunlit`` (bool) along the track; ``towns`` are (latitude, longitude) pairs drawn as grey
+    dots to show where people live (the gazetteer), since no coastline is drawn.
+    """
+    from matplotlib import rc_context
+    from matplotlib.lines import Line2D
+
+    timezone = places[0].timezone if places else "Asia/Karachi"
+    t = np.asarray(series["t_unix"], dtype=float)
+    lat = np.asarray(series["latitude_deg"], dtype=float)
+    lon = np.asarray(series["longitude_deg"], dtype=float)
+    sunlit = np.asarray(series["sunlit"], dtype=bool)
+    altitude = float(np.median(series["altitude_km"]))
+    with rc_context(_FONT):
+        figure = _new_figure(TRACK_SIZE_IN)
+        ax = figure.add_axes((0.07, 0.15, 0.88, 0.74))
+        ax.set_xlim(*REGION_LON_DEG)
+        ax.set_ylim(*REGION_LAT_DEG)
+        # Plate carrée stretched by 1/cos(30°): distances at the map's middle latitude are true.
+        ax.set_aspect(1.0 / math.cos(math.radians(sum(REGION_LAT_DEG) / 2)))
+        ax.set_facecolor("#F7F9FC")
+        ax.set_xticks(np.arange(REGION_LON_DEG[0], REGION_LON_DEG[1] + 0.1, 5.0))
+        ax.set_yticks(np.arange(REGION_LAT_DEG[0], REGION_LAT_DEG[1] + 0.1, 5.0))
+        ax.set_xticklabels([f"{v:.0f}°E" for v in ax.get_xticks()])
+        ax.set_yticklabels([f"{v:.0f}°N" for v in ax.get_yticks()])
+        ax.grid(color="#C8CCD4", lw=0.8)
+        ax.set_xlabel("longitude (east)")
+        ax.set_ylabel("latitude (north)")
+        if towns:
+            town_lat, town_lon = np.array(towns, dtype=float).T
+            ax.scatter(town_lon, town_lat, s=6, color="#A9A9A9", zorder=1, linewidths=0)
+        # Where the satellite stands at least min_visible_elevation_deg high, for each place.
+        radius_deg = visibility_radius_deg(altitude, settings.min_visible_elevation_deg)
+        for place in places:
+            ring_lat, ring_lon = _destination(place.latitude_deg, place.longitude_deg, radius_deg)
+            ax.plot(ring_lon, ring_lat, color=PLACE_COLOUR, lw=0.9, ls=":", zorder=2)
+        # The track, broken where it leaves the map and where it wraps past ±180°.
+        jump = np.abs(np.diff(lon)) > 180.0
+        breaks = np.concatenate(([False], jump))
+        for mask, colour, width, style in (
+            (sunlit, VISIBLE_COLOUR, 2.6, "-"),
+            (~sunlit, SHADOW_COLOUR, 2.0, (0, (4, 3))),
+        ):
+            for first, last in _runs(mask):
+                seg_lon = lon[first : last + 1].copy()
+                seg_lat = lat[first : last + 1].copy()
+                seg_lon[breaks[first : last + 1]] = np.nan
+                ax.plot(seg_lon, seg_lat, color=colour, lw=width, ls=style, zorder=3)
+        # Time dots every 2 minutes inside the map, labelled; arrows every 6 minutes.
+        unwrapped_lon = np.degrees(np.unwrap(np.radians(lon)))
+        every = np.arange(math.ceil(t[0] / 120.0) * 120.0, t[-1], 120.0)
+        dot_lat = np.interp(every, t, lat)
+        dot_lon = np.interp(every, t, unwrapped_lon)
+        dot_lon = (dot_lon + 180.0) % 360.0 - 180.0
+        for k, moment in enumerate(every):
+            in_map = (
+                REGION_LON_DEG[0] + 0.3 < dot_lon[k] < REGION_LON_DEG[1] - 0.3
+                and REGION_LAT_DEG[0] + 0.3 < dot_lat[k] < REGION_LAT_DEG[1] - 0.3
+            )
+            if not in_map:
+                continue
+            ax.plot(dot_lon[k], dot_lat[k], marker="o", ms=4, color="black", zorder=4)
+            ax.annotate(
+                _hm(from_unix(float(moment)), timezone),
+                (dot_lon[k], dot_lat[k]),
+                xytext=(6, -2),
+                textcoords="offset points",
+                fontsize=9.5,
+                ha="left",
+                va="top",
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
+        arrow_times = np.arange(math.ceil(t[0] / 360.0) * 360.0 + 60.0, t[-1] - 30.0, 360.0)
+        for moment in arrow_times:
+            tail_lon, head_lon = np.interp([moment, moment + 8.0], t, unwrapped_lon)
+            tail_lat, head_lat = np.interp([moment, moment + 8.0], t, lat)
+            tail_lon, head_lon = (
+                (tail_lon + 180.0) % 360.0 - 180.0,
+                (head_lon + 180.0) % 360.0 - 180.0,
+            )
+            in_map = all(
+                REGION_LON_DEG[0] < x < REGION_LON_DEG[1]
+                and REGION_LAT_DEG[0] < y < REGION_LAT_DEG[1]
+                for x, y in ((tail_lon, tail_lat), (head_lon, head_lat))
+            )
+            if not in_map or abs(head_lon - tail_lon) > 180.0:
+                continue
+            ax.annotate(
+                "",
+                xy=(head_lon, head_lat),
+                xytext=(tail_lon, tail_lat),
+                arrowprops={
+                    "arrowstyle": "-|>,head_length=1.0,head_width=0.5",
+                    "color": "black",
+                    "lw": 1.0,
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                },
+                zorder=5,
+            )
+        for place in places:
+            ax.plot(
+                place.longitude_deg,
+                place.latitude_deg,
+                marker="*",
+                ms=16,
+                color=PLACE_COLOUR,
+                markeredgecolor="white",
+                zorder=6,
+            )
+            ax.annotate(
+                place.name,
+                (place.longitude_deg, place.latitude_deg),
+                xytext=(9, 6),
+                textcoords="offset points",
+                fontsize=13,
+                fontweight="bold",
+                zorder=7,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "black", "alpha": 0.85},
+            )
+        local_start, local_end = _local(start, timezone), _local(end, timezone)
+        zone = zone_abbreviation(start, timezone)
+        figure.text(
+            0.5,
+            0.975,
+            f"{satellite}: where it flies over the ground",
+            ha="center",
+            va="top",
+            fontsize=19,
+            fontweight="bold",
+        )
+        figure.text(
+            0.5,
+            0.935,
+            f"{_span_words(local_start, local_end)} {zone}, about {altitude:.0f} km up",
+            ha="center",
+            va="top",
+            fontsize=13,
+        )
+        handles = [
+            Line2D([], [], color=VISIBLE_COLOUR, lw=2.6, label="in sunlight"),
+            Line2D([], [], color=SHADOW_COLOUR, lw=2.0, ls=(0, (4, 3)), label="in Earth's shadow"),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=4,
+                color="black",
+                label=f"position every 2 minutes ({zone})",
+            ),
+            Line2D(
+                [],
+                [],
+                color=PLACE_COLOUR,
+                lw=0.9,
+                ls=":",
+                label=f"above {settings.min_visible_elevation_deg:.0f}° for the place "
+                "inside this circle",
+            ),
+            Line2D([], [], ls="", marker="*", ms=12, color=PLACE_COLOUR, label="chosen place"),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=4,
+                color="#A9A9A9",
+                label="towns of the gazetteer (GeoNames)",
+            ),
+        ]
+        figure.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.035),
+            ncol=3,
+            frameon=False,
+            fontsize=10.5,
+        )
+        figure.text(
+            0.5,
+            0.008,
+            "Map: a plain latitude/longitude grid; no borders or coastlines are drawn. "
+            f"Times are local ({_zone_words(start, timezone)}).",
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="#303030",
+        )
+    return figure
+
+
+# --------------------------------------------------------------------------------------------
+# Altitude ladder
+
+
+def _spread(heights: Sequence[float], gap: float, low: float, high: float) -> list[float]:
+    """Label positions for ``heights`` (ascending), at least ``gap`` apart, each group of
+    crowded labels centred on the mean of its heights and kept inside ``low``..``high``."""
+    # Clusters of (first index, count); merge neighbours while they overlap (a classic
+    # label-placement pass: every merge only widens a cluster, so it ends).
+    clusters: list[list[int]] = [[index, 1] for index in range(len(heights))]
+
+    def centre_positions(first: int, count: int) -> list[float]:
+        middle = sum(heights[first : first + count]) / count
+        bottom = middle - gap * (count - 1) / 2.0
+        bottom = min(max(bottom, low), high - gap * (count - 1))
+        return [bottom + gap * k for k in range(count)]
+
+    merged = True
+    while merged:
+        merged = False
+        for k in range(len(clusters) - 1):
+            first, count = clusters[k]
+            top = centre_positions(first, count)[-1]
+            following = centre_positions(*clusters[k + 1])[0]
+            if following - top < gap:
+                clusters[k] = [first, count + clusters[k + 1][1]]
+                del clusters[k + 1]
+                merged = True
+                break
+    return [y for first, count in clusters for y in centre_positions(first, count)]
+
+
+def altitude_figure(
+    report: AltitudeReport,
+    satellite: str,
+    *,
+    iss_altitude_km: float | None = None,
+    timezone: str = "Asia/Karachi",
+) -> Figure:
+    """The altitude ladder: the reference heights, the satellite now, the ISS now, the design
+    range of Tiangong as a band, on one linear scale from the ground up."""
+    from matplotlib import rc_context
+
+    from tiangong_orbit.orbit import (
+        KARMAN_LINE_KM,
+        NAMIRA_SALIM_2023_KM,
+        TIANGONG_DESIGN_MAX_KM,
+        TIANGONG_DESIGN_MIN_KM,
+        US_SPACE_BOUNDARY_KM,
+    )
+
+    top_km = 500.0
+    # (height, first line (bold), second line, colour, line style)
+    rungs: list[tuple[float, str, str, str, Any]] = [
+        (
+            US_SPACE_BOUNDARY_KM,
+            f"{US_SPACE_BOUNDARY_KM:.0f} km  US space boundary",
+            "50 miles: US astronaut wings",
+            "#555555",
+            (0, (5, 3)),
+        ),
+        (
+            NAMIRA_SALIM_2023_KM,
+            f"{NAMIRA_SALIM_2023_KM:.1f} km  Namira Salim, 2023",
+            "then the highest a Pakistani had flown",
+            "#007A4D",
+            "-",
+        ),
+        (
+            KARMAN_LINE_KM,
+            f"{KARMAN_LINE_KM:.0f} km  Kármán line",
+            "where space begins (FAI)",
+            "#000000",
+            "-",
+        ),
+        (
+            report.altitude_km,
+            f"{report.altitude_km:.0f} km  {satellite} now",
+            "computed from its orbit",
+            VISIBLE_COLOUR,
+            "-",
+        ),
+    ]
+    if iss_altitude_km is not None:
+        rungs.append(
+            (
+                iss_altitude_km,
+                f"{iss_altitude_km:.0f} km  the ISS now",
+                "International Space Station",
+                SUNLIT_COLOUR,
+                "-",
+            )
+        )
+    rungs.sort(key=lambda rung: rung[0])
+    with rc_context(_FONT):
+        figure = _new_figure(ALTITUDE_SIZE_IN)
+        ax = figure.add_axes((0.08, 0.08, 0.27, 0.80))
+        ax.set_ylim(0, top_km)
+        ax.set_xlim(0, 1)
+        ax.set_xticks([])
+        ax.set_yticks(np.arange(0, top_km + 1, 50))
+        ax.set_ylabel("height above the ground (km)", fontsize=13)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.axhspan(0, 12, color="#8FBC8F", zorder=0)
+        ax.text(
+            0.5, 6, "ground, clouds, aeroplanes", ha="center", va="center", fontsize=9.5, zorder=1
+        )
+        ax.axhspan(
+            TIANGONG_DESIGN_MIN_KM, TIANGONG_DESIGN_MAX_KM, color=BAND_COLOUR, alpha=0.45, zorder=0
+        )
+        ax.text(
+            0.5,
+            TIANGONG_DESIGN_MAX_KM + 4,
+            f"Tiangong's design range: {TIANGONG_DESIGN_MIN_KM:.0f}–"
+            f"{TIANGONG_DESIGN_MAX_KM:.0f} km",
+            ha="center",
+            va="bottom",
+            fontsize=10.5,
+            zorder=1,
+        )
+        # Axes height is 0.80 x 8 in = 461 points for 500 km: a two-line label needs ~36 km.
+        labels_at = _spread([rung[0] for rung in rungs], 36.0, 18.0, top_km - 18.0)
+        for (height, head, line, colour, style), label_y in zip(rungs, labels_at, strict=True):
+            ax.axhline(height, color=colour, lw=2.8, ls=style, zorder=2)
+            ax.annotate(
+                f"{head}",
+                xy=(1.0, height),
+                xycoords=("axes fraction", "data"),
+                xytext=(1.10, label_y + 5),
+                textcoords=("axes fraction", "data"),
+                fontsize=14,
+                color=colour,
+                va="bottom",
+                ha="left",
+                fontweight="bold",
+                annotation_clip=False,
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": colour,
+                    "lw": 1.2,
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                    "relpos": (0.0, 0.0),
+                },
+            )
+            ax.annotate(
+                line,
+                xy=(1.10, label_y + 3),
+                xycoords=("axes fraction", "data"),
+                fontsize=11.5,
+                color="#222222",
+                va="top",
+                ha="left",
+                annotation_clip=False,
+            )
+        local = _local(report.time, timezone)
+        zone = zone_abbreviation(report.time, timezone)
+        figure.text(
+            0.5,
+            0.975,
+            f"How high is {satellite}?",
+            ha="center",
+            va="top",
+            fontsize=22,
+            fontweight="bold",
+        )
+        figure.text(
+            0.5,
+            0.922,
+            f"{i18n.date_words(local, 'en')} {local:%H:%M} {zone} "
+            f"({iso_z(report.time, 0)}), drawn to scale",
+            ha="center",
+            va="top",
+            fontsize=13,
+        )
+        facts = [
+            f"{satellite} flies {report.altitude_km:.0f} km up:",
+            f"  {report.altitude_km / KARMAN_LINE_KM:.1f} times as high as the Kármán line,",
+            f"  {report.altitude_km / NAMIRA_SALIM_2023_KM:.1f} times as high as Namira Salim flew "
+            "in 2023.",
+            f"It moves {report.speed_km_s:.1f} km every second ({report.speed_km_s * 3600:,.0f} "
+            "km/h)",
+            f"and goes round the Earth in about {_orbit_minutes(report):.0f} minutes.",
+            "News often says 450 km: that is the top of",
+            "its design range, not where it is now.",
+        ]
+        figure.text(
+            0.43,
+            0.60,
+            "\n".join(facts),
+            ha="left",
+            va="top",
+            fontsize=12.5,
+            linespacing=1.5,
+            bbox={"boxstyle": "round,pad=0.7", "fc": "#FFFFFF", "ec": "#999999"},
+        )
+        figure.text(
+            0.5,
+            0.012,
+            "Heights are WGS84 geodetic altitudes computed from the element "
+            "sets by tiangong-orbit.",
+            ha="center",
+            va="bottom",
+            fontsize=9.5,
+            color="#303030",
+        )
+    return figure
+
+
+def _orbit_minutes(report: AltitudeReport) -> float:
+    """Orbital period from the mean perigee/apogee (Kepler's third law, GM of WGS84)."""
+    mu_km3_s2 = 398600.4418
+    semi_major_km = 6378.137 + (report.perigee_km + report.apogee_km) / 2.0
+    return 2.0 * math.pi * math.sqrt(semi_major_km**3 / mu_km3_s2) / 60.0
+
+
+def track_times(start: datetime, hours: float, step_s: float = 20.0) -> np.ndarray:
+    """POSIX seconds from ``start`` every ``step_s`` for ``hours``, end included."""
+    first = start.timestamp()
+    count = int(hours * 3600.0 // step_s) + 1
+    return first + np.arange(count) * step_s
+
+
+def end_of(start: datetime, hours: float) -> datetime:
+    """``start`` plus ``hours``."""
+    return start + timedelta(hours=hours)
