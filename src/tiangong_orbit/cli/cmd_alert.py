@@ -1,0 +1,392 @@
+"""``tiangong-orbit alert``: post each visible pass once, and only once, from cron."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tiangong_orbit.cli.app import app, warn
+from tiangong_orbit.cli.options import (
+    AllowStaleOption,
+    CityOption,
+    ElevationOption,
+    LatOption,
+    LonOption,
+    NameOption,
+    PlacesFileOption,
+    SatelliteOption,
+    TleOption,
+    resolve_places,
+)
+from tiangong_orbit.errors import NotifyError, UsageError
+
+_PLACE_OPTIONS = ("city", "lat", "lon", "elevation_m", "name", "places_file")
+
+
+class _StdoutTarget:
+    """Without ``--notify`` the alert goes to stdout (cron mails it): recorded like a post."""
+
+    key = "stdout"
+    label = "stdout"
+
+    def send(self, title: str, body: str):  # -> alerts.SendResult
+        from tiangong_orbit.alerts import SendResult
+
+        print(body, flush=True)
+        return SendResult(True)
+
+
+@app.command("alert")
+def alert_command(
+    ctx: typer.Context,
+    city: CityOption = None,
+    lat: LatOption = None,
+    lon: LonOption = None,
+    elevation_m: ElevationOption = None,
+    name: NameOption = None,
+    places_file: PlacesFileOption = None,
+    lead_minutes: Annotated[
+        int,
+        typer.Option(
+            "--lead-minutes",
+            help="Alert for visible passes that appear within this "
+            "many minutes. Run the job more often than this (e.g. every 10 minutes).",
+        ),
+    ] = 60,
+    notify: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--notify",
+            help="Apprise URL to post to (repeatable): ntfy://, tgram://, "
+            "discord://, json://host/path ... Without it the alert is printed.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML file with places, notify URLs, lead time and "
+            "thresholds (see the README); command-line options override it.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="The alert state database. Default: alerts.sqlite3 in "
+            "the user state folder ($TIANGONG_ORBIT_STATE_DIR when set).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="Pretend it is this time (ISO 8601; no offset = UTC). Default: the system clock.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show the alerts that are due; post nothing, record nothing."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print nothing on success (cron mails only "
+            "failures). Without --notify the alerts themselves still print.",
+        ),
+    ] = False,
+    retry_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--retry-unknown",
+            help="Post again the alerts whose delivery is "
+            "unknown (a run killed while posting, a timeout after sending).",
+        ),
+    ] = False,
+    lock_timeout_s: Annotated[
+        float,
+        typer.Option(
+            "--lock-timeout-s",
+            help="Seconds to wait for another run that "
+            "holds the state before giving up with exit code 5.",
+        ),
+    ] = 10.0,
+    tle_file: TleOption = None,
+    satellite: SatelliteOption = "tiangong",
+    allow_stale: AllowStaleOption = False,
+    horizon_deg: Annotated[
+        float, typer.Option("--horizon-deg", help="Rise/set elevation in degrees (geometric).")
+    ] = 0.0,
+    min_visible_elevation_deg: Annotated[
+        float,
+        typer.Option(
+            "--min-visible-elevation-deg", help="Lowest elevation counted as visible, degrees."
+        ),
+    ] = 10.0,
+    sun_max_altitude_deg: Annotated[
+        float,
+        typer.Option(
+            "--sun-max-altitude-deg", help="Dark sky: the Sun's altitude at or below this, degrees."
+        ),
+    ] = -6.0,
+    standard_magnitude: Annotated[
+        float | None,
+        typer.Option(
+            "--standard-magnitude",
+            help="Magnitude at 1000 km and 90° phase (default: the satellite's own).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Post an alert before each visible pass, once and only once (for cron or a systemd
+    timer). Alerts go to the --notify Apprise URLs, or to stdout. A pass is due when its
+    visible part starts within --lead-minutes of now. The state file remembers what was
+    posted; an element set more than 7 days old posts nothing (a warning says so) unless
+    --allow-stale. Exit codes: 0 posted or nothing to alert, 2 bad usage or config, 3 element
+    set too stale (over 14 days), 4 a post failed (the next run retries), 5 another run holds
+    the state."""
+    from tiangong_orbit import alerts, paths
+    from tiangong_orbit.cli.common import now_utc
+    from tiangong_orbit.timeutil import parse_time
+
+    def given(parameter: str) -> bool:
+        # By name: typer may carry its own copy of click, with its own ParameterSource enum.
+        source = ctx.get_parameter_source(parameter)
+        return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+    cfg = alerts.read_config(config) if config is not None else alerts.AlertConfig()
+
+    def pick(parameter: str, value, configured):
+        return value if given(parameter) or configured is None else configured
+
+    lead_minutes = pick("lead_minutes", lead_minutes, cfg.lead_minutes)
+    satellite = pick("satellite", satellite, cfg.satellite)
+    tle_file = pick("tle_file", tle_file, cfg.tle)
+    state = pick("state", state, cfg.state)
+    lock_timeout_s = pick("lock_timeout_s", lock_timeout_s, cfg.lock_timeout_s)
+    allow_stale = allow_stale or bool(cfg.allow_stale)
+    horizon_deg = pick("horizon_deg", horizon_deg, cfg.horizon_deg)
+    min_visible_elevation_deg = pick(
+        "min_visible_elevation_deg", min_visible_elevation_deg, cfg.min_visible_elevation_deg
+    )
+    sun_max_altitude_deg = pick(
+        "sun_max_altitude_deg", sun_max_altitude_deg, cfg.sun_max_altitude_deg
+    )
+    standard_magnitude = pick("standard_magnitude", standard_magnitude, cfg.standard_magnitude)
+    # The same URL twice is one destination: it gets each alert once.
+    urls = list(dict.fromkeys(notify or cfg.notify))
+
+    if not 1 <= lead_minutes <= alerts.MAX_LEAD_MINUTES:
+        raise UsageError(
+            f"--lead-minutes {lead_minutes} must be from 1 to {alerts.MAX_LEAD_MINUTES}"
+        )
+    if not 0 <= lock_timeout_s <= 3600:
+        raise UsageError(f"--lock-timeout-s {lock_timeout_s:g} must be from 0 to 3600 seconds")
+    _check_angle("--horizon-deg", horizon_deg, -5.0, 45.0)
+    _check_angle("--min-visible-elevation-deg", min_visible_elevation_deg, 0.0, 89.0)
+    _check_angle("--sun-max-altitude-deg", sun_max_altitude_deg, -30.0, 10.0)
+    if standard_magnitude is not None and not -10 < standard_magnitude < 20:
+        raise UsageError(f"--standard-magnitude {standard_magnitude:g} is not plausible (-10..20)")
+
+    if any(given(option) for option in _PLACE_OPTIONS) or not cfg.has_places:
+        places = resolve_places(city, lat, lon, elevation_m, name, places_file)
+    else:
+        try:
+            places = resolve_places(
+                list(cfg.cities) or None, cfg.lat, cfg.lon, cfg.elevation_m, cfg.name, cfg.places
+            )
+        except UsageError as error:
+            # Name the file: the user wrote these as keys (cities, lat/lon, places), not options.
+            raise type(error)(f"config {config}: {error}") from None
+    moment = parse_time(now, option="--now") if now else now_utc()
+    # Check every URL before computing anything: a typo is exit 2, even in a dry run.
+    targets = [alerts.AppriseTarget(url) for url in urls] or [_StdoutTarget()]
+
+    element_set, age_days = _element_set(tle_file, satellite, moment, allow_stale, quiet)
+    short, _ = alerts.satellite_names(element_set.norad_id, element_set.name)
+    place_words = ", ".join(place.name for place in places[:3]) + (
+        f" and {len(places) - 3} more places" if len(places) > 3 else ""
+    )
+    if age_days > alerts.ALERT_MAX_AGE_DAYS and not allow_stale:
+        warn(
+            f"the element set for {element_set.name} is {age_days:.1f} days from the time "
+            f"asked, too old to alert on (alerts need one at most "
+            f"{alerts.ALERT_MAX_AGE_DAYS:g} days old): nothing was posted; "
+            + (
+                "give a newer one with --tle FILE"
+                if tle_file
+                else "run 'tiangong-orbit tle update'"
+            )
+            + ", or pass --allow-stale"
+        )
+        _say(quiet, "nothing to alert (element set too old)")
+        return
+
+    from tiangong_orbit import passes
+    from tiangong_orbit.model import Settings
+
+    if standard_magnitude is None:
+        standard_magnitude = passes.standard_magnitude_for(element_set.norad_id)
+    settings = Settings(
+        horizon_deg=horizon_deg,
+        min_visible_elevation_deg=min_visible_elevation_deg,
+        sun_max_altitude_deg=sun_max_altitude_deg,
+        **({} if standard_magnitude is None else {"standard_magnitude": standard_magnitude}),
+    )
+    start, end = alerts.search_window(moment, lead_minutes)
+    groups = passes.find_passes(element_set, places, start, end, settings)
+    due = alerts.due_alerts(
+        groups,
+        now=moment,
+        lead_minutes=lead_minutes,
+        norad_id=element_set.norad_id,
+        satellite_name=element_set.name,
+    )
+    if not due:
+        _say(
+            quiet,
+            f"nothing to alert: no visible pass of {short} over {place_words} starts in the "
+            f"next {lead_minutes} minutes",
+        )
+        return
+    if dry_run:
+        where = ", ".join(target.label for target in targets)
+        for alert in due:
+            print(
+                f"{alert.body}\n  (dry run: would post '{alert.title}' to {where}; nothing "
+                "posted or recorded)",
+                flush=True,
+            )
+        return
+
+    state_path = state if state is not None else paths.state_dir() / alerts.STATE_FILE_NAME
+    opened, problems = alerts.AlertState.open(state_path, now=moment, lock_timeout_s=lock_timeout_s)
+    with opened:
+        for problem in problems:
+            warn(problem)
+        report = alerts.deliver(due, targets, opened, now=moment, retry_unknown=retry_unknown)
+    _report(report, moment, quiet)
+
+
+def _element_set(
+    tle_file: Path | None, satellite: str, moment: datetime, allow_stale: bool, quiet: bool
+):  # -> tuple[ElementSet, float]
+    """The set nearest ``moment`` after the staleness table (exit 3 over 14 days); its age."""
+    from tiangong_orbit import tle
+    from tiangong_orbit.alerts import ALERT_MAX_AGE_DAYS
+
+    catalog = tle.load_catalog(tle_file)
+    for message in catalog.warnings:
+        warn(message)
+    norad_id = tle.satellite_ids(satellite, catalog.sets)
+    element_set = tle.nearest_set(catalog.sets, norad_id, moment)
+    staleness = tle.check_staleness(
+        element_set,
+        moment,
+        newest=catalog.newest_epoch(norad_id),
+        for_alert=True,
+        allow_stale=allow_stale,
+        file_given=catalog.file_given,
+    )
+    # With --quiet, the timing-error note of a 3-7 day old set is not worth a cron mail each
+    # run; from 7 days on the alerts stop (or run on --allow-stale), and that always shows.
+    if not quiet or staleness.age_days > ALERT_MAX_AGE_DAYS:
+        for message in staleness.warnings:
+            warn(message)
+    return element_set, staleness.age_days
+
+
+def _say(quiet: bool, text: str) -> None:
+    if not quiet:
+        print(text, flush=True)
+
+
+def _when(moment: datetime, place) -> str:
+    from tiangong_orbit.alerts import local_time_words
+
+    return local_time_words(moment, getattr(place, "timezone", None) or "Asia/Karachi")
+
+
+def _report(report, moment: datetime, quiet: bool) -> None:
+    """Print what the run did (stdout), the problems (stderr), and fail with exit 4."""
+    for outcome in report.outcomes:
+        alert = outcome.alert
+        what = f"{alert.title} at {_when(alert.visible_start, alert.place)}"
+        status = outcome.status
+        if status == "posted":
+            if outcome.target_label != "stdout":
+                _say(quiet, f"posted to {outcome.target_label}: {alert.body}")
+            if not outcome.recorded:
+                warn(
+                    f"posted {what} to {outcome.target_label} but could not record it (the "
+                    "state was busy); it will not be posted again"
+                )
+        elif status == "already_sent":
+            _say(quiet, f"already posted to {outcome.target_label}: {what}")
+        elif status == "in_progress":
+            _say(quiet, f"another run is posting {what} to {outcome.target_label}; left to it")
+        elif status == "unknown":
+            _say(
+                quiet,
+                f"not posted again to {outcome.target_label}: {what} (an earlier "
+                "attempt may have been delivered; --retry-unknown posts it)",
+            )
+        elif status == "interrupted":
+            since = f"{outcome.since:%Y-%m-%d %H:%M} UTC" if outcome.since else "earlier"
+            warn(
+                f"a run that was posting {what} to {outcome.target_label} ({since}) was "
+                "interrupted; it may have been delivered, so it is not posted again "
+                "(run with --retry-unknown to post it anyway)"
+            )
+        elif status == "maybe_delivered":
+            warn(
+                f"posting {what} to {outcome.target_label}: {outcome.detail}; it may have "
+                "been delivered, so it is not posted again (run with --retry-unknown to post "
+                "it anyway)"
+            )
+        elif status == "failed":
+            warn(
+                f"posting {what} to {outcome.target_label} failed: {outcome.detail}; the "
+                "next run tries again"
+            )
+    failed = report.with_status("failed")
+    unsure = report.with_status("maybe_delivered")
+    if failed or unsure:
+        tried = len(report.with_status("posted", "failed", "maybe_delivered"))
+        parts = []
+        if failed:
+            first = failed[0]
+            parts.append(
+                f"{len(failed)} of {tried} posts failed (first: {first.target_label}: "
+                f"{first.detail}); the next run tries them again"
+            )
+        if unsure:
+            first = unsure[0]
+            parts.append(
+                f"{len(unsure)} of {tried} posts got no answer in time (first: "
+                f"{first.target_label}); they may have been delivered, so they are not posted "
+                "again unless --retry-unknown"
+            )
+        raise NotifyError("; ".join(parts))
+    sys.stdout.flush()
+
+
+def _check_angle(option: str, value: float, low: float, high: float) -> None:
+    import math
+
+    if not (math.isfinite(value) and low <= value <= high):
+        raise UsageError(f"{option} {value:g} is outside {low:g}..{high:g} degrees")
