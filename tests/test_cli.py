@@ -18,7 +18,9 @@ SCHEMA = json.loads((ROOT / "tests" / "data" / "passes.schema.json").read_text()
 EPOCH = "2026-10-06T16:02:50Z"
 
 
-def run(*args: str, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, tmp_path: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     environment = {
         **os.environ,
         "TIANGONG_ORBIT_CACHE_DIR": str(tmp_path / "cache"),
@@ -58,7 +60,10 @@ def test_help_and_module_entry_point(tmp_path: Path) -> None:
     ("args", "words"),
     [
         (("passes", "--no-such-option"), ("no-such-option",)),
-        (("passes", "--city", "Lahoor", "--tle", str(LATEST), "--start", EPOCH), ("lahoor", "lahore")),
+        (
+            ("passes", "--city", "Lahoor", "--tle", str(LATEST), "--start", EPOCH),
+            ("lahoor", "lahore"),
+        ),
         (("passes", "--start", "2026-02-30", "--tle", str(LATEST)), ("2026-02-30",)),
         (("passes", "--lat", "91", "--lon", "74", "--tle", str(LATEST)), ("91",)),
         (("passes", "--lat", "31.5"), ("--lon",)),
@@ -99,8 +104,9 @@ def test_stale_set_exits_3_unless_allowed(tmp_path: Path) -> None:
 
 
 def test_no_set_for_satellite_exits_3(tmp_path: Path) -> None:
-    result = run("altitude", "--tle", str(LATEST), "--satellite", "12345", "--at", EPOCH,
-                 tmp_path=tmp_path)
+    result = run(
+        "altitude", "--tle", str(LATEST), "--satellite", "12345", "--at", EPOCH, tmp_path=tmp_path
+    )
     assert_one_error(result, 3, "12345")
 
 
@@ -110,16 +116,25 @@ def test_broken_cache_file_is_a_warning_not_an_error(tmp_path: Path) -> None:
     (cache / "elements.json").write_text('[{"OBJECT_NAME": "CSS (TIANHE)", "NORAD_')
     result = run("altitude", "--at", EPOCH, "--json", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert any(line.startswith("warning:") and "elements.json" in line
-               for line in result.stderr.splitlines())
+    assert any(
+        line.startswith("warning:") and "elements.json" in line
+        for line in result.stderr.splitlines()
+    )
     assert (cache / "elements.json").exists()  # never deleted
 
 
 def test_altitude_json_agrees_with_skyfield(tmp_path: Path) -> None:
     from skyfield.api import EarthSatellite, load, wgs84
 
-    result = run("altitude", "--tle", str(LATEST), "--at", "2026-10-07T03:00:00Z", "--json",
-                 tmp_path=tmp_path)
+    result = run(
+        "altitude",
+        "--tle",
+        str(LATEST),
+        "--at",
+        "2026-10-07T03:00:00Z",
+        "--json",
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["schema"] == "tiangong-orbit/altitude/1"
@@ -135,17 +150,20 @@ def test_altitude_json_agrees_with_skyfield(tmp_path: Path) -> None:
     karman = next(ref for ref in references.values() if ref["altitude_km"] == 100.0)
     namira = next(ref for ref in references.values() if ref["altitude_km"] == 87.4)
     for ref in (karman, namira):
-        assert ref["times_higher"] == pytest.approx(document["altitude_km"] / ref["altitude_km"],
-                                                    abs=2e-3)
-        assert ref["above_by_km"] == pytest.approx(document["altitude_km"] - ref["altitude_km"],
-                                                   abs=2e-3)
+        assert ref["times_higher"] == pytest.approx(
+            document["altitude_km"] / ref["altitude_km"], abs=2e-3
+        )
+        assert ref["above_by_km"] == pytest.approx(
+            document["altitude_km"] - ref["altitude_km"], abs=2e-3
+        )
     assert any("ISS" in name for name in references)
     assert 370 < document["perigee_km"] <= document["apogee_km"] < 420
 
 
 def test_plain_output_when_not_a_terminal(tmp_path: Path) -> None:
-    result = run("altitude", "--tle", str(LATEST), "--at", EPOCH, tmp_path=tmp_path,
-                 env={"NO_COLOR": ""})
+    result = run(
+        "altitude", "--tle", str(LATEST), "--at", EPOCH, tmp_path=tmp_path, env={"NO_COLOR": ""}
+    )
     assert result.returncode == 0
     assert "\x1b[" not in result.stdout
     assert "Kármán line" in result.stdout
@@ -159,14 +177,30 @@ def test_tle_show_json(tmp_path: Path) -> None:
     tiangong = [s for s in document["sets"] if s["norad_id"] == 48274]
     assert len(tiangong) >= 663
     assert {s["source"] for s in document["sets"]} == {"bundled"}
-    assert all(set(s) >= {"name", "norad_id", "epoch", "source", "path", "age_days"}
-               for s in document["sets"])
+    assert all(
+        set(s) >= {"name", "norad_id", "epoch", "source", "path", "age_days"}
+        for s in document["sets"]
+    )
 
 
 def test_passes_json_validates_against_design_schema(tmp_path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    result = run("passes", "--tle", str(LATEST), "--start", EPOCH, "--days", "3",
-                 "--city", "Lahore", "--city", "Karachi", "--all", "--json", tmp_path=tmp_path)
+    result = run(
+        "passes",
+        "--tle",
+        str(LATEST),
+        "--start",
+        EPOCH,
+        "--days",
+        "3",
+        "--city",
+        "Lahore",
+        "--city",
+        "Karachi",
+        "--all",
+        "--json",
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     jsonschema.validate(document, SCHEMA)
@@ -179,8 +213,18 @@ def test_passes_json_validates_against_design_schema(tmp_path: Path) -> None:
 
 
 def test_passes_table_names_the_zone_and_night(tmp_path: Path) -> None:
-    result = run("passes", "--tle", str(LATEST), "--start", EPOCH, "--days", "5",
-                 "--city", "Lahore", tmp_path=tmp_path)
+    result = run(
+        "passes",
+        "--tle",
+        str(LATEST),
+        "--start",
+        EPOCH,
+        "--days",
+        "5",
+        "--city",
+        "Lahore",
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "PKT" in result.stdout
     assert "Night of" in result.stdout

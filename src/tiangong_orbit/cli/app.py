@@ -60,8 +60,14 @@ def stdout_console():  # -> rich.console.Console, imported lazily
 
     if use_color():
         return Console(highlight=False)
-    return Console(no_color=True, color_system=None, highlight=False, soft_wrap=False, width=
-                   int(os.environ.get("COLUMNS", "120")), force_terminal=False)
+    return Console(
+        no_color=True,
+        color_system=None,
+        highlight=False,
+        soft_wrap=False,
+        width=int(os.environ.get("COLUMNS", "120")),
+        force_terminal=False,
+    )
 
 
 def warn(message: str) -> None:

@@ -25,32 +25,44 @@ NEWS_NOTE = (
 def altitude_command(
     at: Annotated[
         str | None,
-        typer.Option("--at", help="Time (ISO 8601; no offset = UTC). Default: now.",
-                     show_default=False),
+        typer.Option(
+            "--at", help="Time (ISO 8601; no offset = UTC). Default: now.", show_default=False
+        ),
     ] = None,
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON (tiangong-orbit/altitude/1).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON (tiangong-orbit/altitude/1).")
+    ] = False,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="csv or markdown: altitude over --from..--to every --step.",
-                     show_default=False),
+        typer.Option(
+            "--format",
+            help="csv or markdown: altitude over --from..--to every --step.",
+            show_default=False,
+        ),
     ] = None,
     start: Annotated[
-        str | None, typer.Option("--from", help="With --format: first time (ISO 8601).",
-                                 show_default=False)
+        str | None,
+        typer.Option("--from", help="With --format: first time (ISO 8601).", show_default=False),
     ] = None,
     stop: Annotated[
-        str | None, typer.Option("--to", help="With --format: last time (ISO 8601).",
-                                 show_default=False)
+        str | None,
+        typer.Option("--to", help="With --format: last time (ISO 8601).", show_default=False),
     ] = None,
     step_s: Annotated[
         float, typer.Option("--step", help="With --format: seconds between rows.")
     ] = 60.0,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.",
-                                  dir_okay=False, show_default=False)
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file instead of stdout.",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """WGS84 altitude, sub-satellite point, speed, perigee and apogee at one moment, compared
@@ -67,8 +79,9 @@ def altitude_command(
     chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
     report = _report(chosen, moment, tle_file)
     if as_json:
-        write_output(json.dumps(altitude_json(report, chosen), indent=2, ensure_ascii=False) + "\n",
-               output)
+        write_output(
+            json.dumps(altitude_json(report, chosen), indent=2, ensure_ascii=False) + "\n", output
+        )
         return
     if output is not None:
         raise UsageError("--output goes with --json or --format")
@@ -170,9 +183,7 @@ def _print_table(report: Any, chosen: Any) -> None:
     facts.add_column(style="bold")
     facts.add_column()
     facts.add_row("Altitude (WGS84)", f"{report.altitude_km:.1f} km")
-    facts.add_row(
-        "Above", f"{_lat(report.latitude_deg)}, {_lon(report.longitude_deg)}"
-    )
+    facts.add_row("Above", f"{_lat(report.latitude_deg)}, {_lon(report.longitude_deg)}")
     facts.add_row("Speed", f"{report.speed_km_s:.2f} km/s ({report.speed_km_s * 3600:,.0f} km/h)")
     facts.add_row(
         "Perigee / apogee", f"{report.perigee_km:.1f} / {report.apogee_km:.1f} km (mean elements)"
@@ -185,7 +196,9 @@ def _print_table(report: Any, chosen: Any) -> None:
     table.add_column("Above by", justify="right")
     for ref in report.references:
         table.add_row(
-            ref.name, f"{ref.altitude_km:.1f} km", f"{ref.times_higher:.2f}×",
+            ref.name,
+            f"{ref.altitude_km:.1f} km",
+            f"{ref.times_higher:.2f}×",
             f"{ref.above_by_km:+.1f} km",
         )
     console.print(table)
@@ -194,7 +207,7 @@ def _print_table(report: Any, chosen: Any) -> None:
     rungs.append(("Tiangong design floor", TIANGONG_DESIGN_MIN_KM))
     top = max(height for _, height in rungs)
     width = 40
-    console.print("Altitude ladder (each █ ≈ {:.0f} km):".format(top / width))
+    console.print(f"Altitude ladder (each █ ≈ {top / width:.0f} km):")
     for name, height in sorted(rungs, key=lambda item: -item[1]):
         bar = "█" * max(1, round(height / top * width))
         console.print(f"  {name:<26} {height:6.1f} km {bar}")

@@ -39,8 +39,11 @@ def passes_command(
     places_file: PlacesFileOption = None,
     start: Annotated[
         str | None,
-        typer.Option("--start", help="Window start (ISO 8601; no offset = UTC). Default: now.",
-                     show_default=False),
+        typer.Option(
+            "--start",
+            help="Window start (ISO 8601; no offset = UTC). Default: now.",
+            show_default=False,
+        ),
     ] = None,
     days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 10.0,
     show_all: Annotated[
@@ -55,30 +58,37 @@ def passes_command(
     ] = "table",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this file instead of stdout.",
-                     dir_okay=False, show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file instead of stdout.",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
-    lang: Annotated[
-        str, typer.Option("--lang", help="en or ur (Urdu; markdown and html).")
-    ] = "en",
+    lang: Annotated[str, typer.Option("--lang", help="en or ur (Urdu; markdown and html).")] = "en",
     horizon_deg: Annotated[
         float, typer.Option("--horizon-deg", help="Rise/set elevation in degrees (geometric).")
     ] = 0.0,
     min_visible_elevation_deg: Annotated[
         float,
-        typer.Option("--min-visible-elevation-deg",
-                     help="Lowest elevation counted as visible, degrees."),
+        typer.Option(
+            "--min-visible-elevation-deg", help="Lowest elevation counted as visible, degrees."
+        ),
     ] = 10.0,
     sun_max_altitude_deg: Annotated[
         float,
-        typer.Option("--sun-max-altitude-deg",
-                     help="Dark sky: the Sun's altitude at or below this, degrees."),
+        typer.Option(
+            "--sun-max-altitude-deg", help="Dark sky: the Sun's altitude at or below this, degrees."
+        ),
     ] = -6.0,
     standard_magnitude: Annotated[
         float | None,
-        typer.Option("--standard-magnitude",
-                     help="Magnitude at 1000 km and 90° phase (default: the satellite's own).",
-                     show_default=False),
+        typer.Option(
+            "--standard-magnitude",
+            help="Magnitude at 1000 km and 90° phase (default: the satellite's own).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Passes of Tiangong (or --satellite) over one or more places: by default the visible ones

@@ -31,15 +31,20 @@ def show_command(tle_file: TleOption = None, as_json: JsonOption = False) -> Non
 
         folder = tle_cache_dir()
         stdout_console().print(
-            f"Cache: {folder}" + ("" if folder.is_dir() else " (empty: run 'tiangong-orbit tle "
-                                  "update' to fetch fresh sets)")
+            f"Cache: {folder}"
+            + (
+                ""
+                if folder.is_dir()
+                else " (empty: run 'tiangong-orbit tle update' to fetch fresh sets)"
+            )
         )
 
 
 @tle_app.command("check")
 def check_command(
-    file: Annotated[Path, typer.Argument(help="A TLE, 3LE or CelesTrak OMM JSON file.",
-                                         dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(help="A TLE, 3LE or CelesTrak OMM JSON file.", dir_okay=False)
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Validate FILE strictly: exit 0 when every set is well formed, 3 with the first problem
@@ -84,8 +89,13 @@ def _render(sets: Any, now: datetime, as_json: bool) -> None:
         groups.setdefault(key, []).append(element_set)
     table = Table(title=f"Element sets (ages as of {now:%Y-%m-%d %H:%M} UTC)", title_justify="left")
     for column, justify in (
-        ("Satellite", "left"), ("NORAD", "right"), ("Source", "left"), ("Sets", "right"),
-        ("Epochs", "left"), ("Newest is", "right"), ("File", "left"),
+        ("Satellite", "left"),
+        ("NORAD", "right"),
+        ("Source", "left"),
+        ("Sets", "right"),
+        ("Epochs", "left"),
+        ("Newest is", "right"),
+        ("File", "left"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for (norad_id, source, path), members in sorted(
@@ -96,10 +106,16 @@ def _render(sets: Any, now: datetime, as_json: bool) -> None:
         age = (now - newest.epoch).total_seconds() / 86400.0
         span = (
             f"{members[0].epoch:%Y-%m-%d} … {newest.epoch:%Y-%m-%d}"
-            if len(members) > 1 else f"{newest.epoch:%Y-%m-%d %H:%M}"
+            if len(members) > 1
+            else f"{newest.epoch:%Y-%m-%d %H:%M}"
         )
         table.add_row(
-            newest.name, str(norad_id), source, str(len(members)), span,
-            f"{age:.1f} days old", Path(path).name,
+            newest.name,
+            str(norad_id),
+            source,
+            str(len(members)),
+            span,
+            f"{age:.1f} days old",
+            Path(path).name,
         )
     stdout_console().print(table)

@@ -22,18 +22,21 @@ CityOption = Annotated[
 ]
 LatOption = Annotated[
     float | None,
-    typer.Option("--lat", help="Observer's WGS84 latitude in degrees, north positive.",
-                 show_default=False),
+    typer.Option(
+        "--lat", help="Observer's WGS84 latitude in degrees, north positive.", show_default=False
+    ),
 ]
 LonOption = Annotated[
     float | None,
-    typer.Option("--lon", help="Observer's WGS84 longitude in degrees, east positive.",
-                 show_default=False),
+    typer.Option(
+        "--lon", help="Observer's WGS84 longitude in degrees, east positive.", show_default=False
+    ),
 ]
 ElevationOption = Annotated[
     float | None,
-    typer.Option("--elevation-m", help="Observer's height in metres (with --lat/--lon).",
-                 show_default=False),
+    typer.Option(
+        "--elevation-m", help="Observer's height in metres (with --lat/--lon).", show_default=False
+    ),
 ]
 NameOption = Annotated[
     str | None,
@@ -41,18 +44,29 @@ NameOption = Annotated[
 ]
 PlacesFileOption = Annotated[
     Path | None,
-    typer.Option("--places", help="CSV of places: columns name,latitude,longitude,elevation_m.",
-                 show_default=False, dir_okay=False),
+    typer.Option(
+        "--places",
+        help="CSV of places: columns name,latitude,longitude,elevation_m.",
+        show_default=False,
+        dir_okay=False,
+    ),
 ]
 TleOption = Annotated[
     Path | None,
-    typer.Option("--tle", help="Use only the element sets in this TLE, 3LE or OMM JSON file.",
-                 show_default=False, dir_okay=False),
+    typer.Option(
+        "--tle",
+        help="Use only the element sets in this TLE, 3LE or OMM JSON file.",
+        show_default=False,
+        dir_okay=False,
+    ),
 ]
 SatelliteOption = Annotated[
     str,
-    typer.Option("--satellite", "-s",
-                 help="tiangong (default), iss, a NORAD number or part of a name in the data."),
+    typer.Option(
+        "--satellite",
+        "-s",
+        help="tiangong (default), iss, a NORAD number or part of a name in the data.",
+    ),
 ]
 AllowStaleOption = Annotated[
     bool,

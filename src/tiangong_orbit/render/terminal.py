@@ -8,8 +8,24 @@ from typing import Any
 from tiangong_orbit.model import Pass, PlacePasses, Point, Prediction
 from tiangong_orbit.timeutil import zone, zone_abbreviation
 
-_COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
-            "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
+_COMPASS = (
+    "N",
+    "NNE",
+    "NE",
+    "ENE",
+    "E",
+    "ESE",
+    "SE",
+    "SSE",
+    "S",
+    "SSW",
+    "SW",
+    "WSW",
+    "W",
+    "WNW",
+    "NW",
+    "NNW",
+)
 
 
 def compass(azimuth_deg: float) -> str:
@@ -24,24 +40,42 @@ def compass(azimuth_deg: float) -> str:
 def night_of(moment: datetime, zone_name: str) -> str:
     """'Night of Fri 18 Sep': evening and the following small hours share the evening's date."""
     local = moment.astimezone(zone(zone_name)) - timedelta(hours=12)
-    return f"Night of {local:%a} {local.day} {local:%b %Y}"
+    return f"Night of {local:%a} {local.day} {local:%b}"
 
 
-def _at(point: Point, zone_name: str, *, above: bool = True) -> str:
+def _degrees(value: float) -> str:
+    """Whole degrees without a '-0'."""
+    return f"{round(value) + 0:d}°"
+
+
+def _at(point: Point, zone_name: str) -> str:
     local = point.time.astimezone(zone(zone_name))
-    where = f"{point.elevation_deg:.0f}° {'above ' if above else ''}{compass(point.azimuth_deg)}"
-    return f"{local:%H:%M:%S}  {where}"
+    return f"{local:%H:%M:%S} {_degrees(point.elevation_deg):>3} {compass(point.azimuth_deg)}"
 
 
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _magnitude(value: float | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def _sigma(seconds: float) -> str:
+    if seconds < 1:
+        return ""
+    if seconds < 90:
+        return f"±{seconds:.0f}s"
+    return f"±{seconds / 60:.0f}min"
 
 
 def place_table(group: PlacePasses, prediction: Prediction, *, show_all: bool) -> Any:
-    """A rich Table of one place's passes."""
+    """A rich Table of one place's passes, one section per night, in local time."""
     from rich.table import Table
-    from rich.text import Text
 
     place = group.place
     tz_name = place.timezone
@@ -51,46 +85,54 @@ def place_table(group: PlacePasses, prediction: Prediction, *, show_all: bool) -
     where = f", {place.province}" if getattr(place, "province", None) else ""
     kind = "passes" if show_all else "visible passes"
     title = (
-        f"{place.name}{where} ({place.latitude_deg:.3f}°, {place.longitude_deg:.3f}°) — {kind} "
-        f"{start_local:%d %b %H:%M} to {end_local:%d %b %Y %H:%M}, times in {abbreviation} "
-        f"({tz_name})"
+        f"{place.name}{where} ({place.latitude_deg:.3f}°N, {place.longitude_deg:.3f}°E): {kind} "
+        f"{start_local:%d %b %H:%M} to {end_local:%d %b %Y %H:%M} {abbreviation}; "
+        f"times in {abbreviation} ({tz_name}), height ° above the horizon, compass direction"
     )
-    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+    table.add_column("Night of", no_wrap=True)
     table.add_column("Appears", no_wrap=True)
     table.add_column("Highest", no_wrap=True)
     table.add_column("Disappears", no_wrap=True)
     table.add_column("Mag", justify="right", no_wrap=True)
-    table.add_column("Visible for", justify="right", no_wrap=True)
+    table.add_column("Visible", justify="right", no_wrap=True)
     table.add_column("±", justify="right", no_wrap=True)
+    if show_all:
+        table.add_column("Not visible because", no_wrap=True)
     current_night = None
     for item in group.passes:
         night = night_of(item.culmination.time, tz_name)
+        label = ""
         if night != current_night:
-            table.add_row(Text(night, style="bold"), "", "", "", "", "")
+            if current_night is not None:
+                table.add_section()
+            label = night.removeprefix("Night of ")
             current_night = night
-        table.add_row(*_cells(item, tz_name), style=None if item.visible else "dim")
+        cells = [label, *_cells(item, tz_name)]
+        if show_all:
+            cells.append("" if item.visible else (item.reason or ""))
+        table.add_row(*cells, style=None if item.visible else "dim")
     return table
 
 
 def _cells(item: Pass, tz_name: str) -> tuple[str, str, str, str, str, str]:
-    sigma = f"{item.uncertainty_s:.0f} s" if item.uncertainty_s >= 1 else ""
-    if item.uncertainty_s >= 90:
-        sigma = f"{item.uncertainty_s / 60:.0f} min"
+    sigma = _sigma(item.uncertainty_s)
     if item.visible and item.visible_start and item.visible_peak and item.visible_end:
         return (
             _at(item.visible_start, tz_name),
-            _at(item.visible_peak, tz_name, above=False),
+            _at(item.visible_peak, tz_name),
             _at(item.visible_end, tz_name),
-            f"{item.magnitude:.1f}" if item.magnitude is not None else "",
+            _magnitude(item.magnitude),
             _duration(item.visible_duration_s or 0.0),
             sigma,
         )
+    # Not visible: where it rises, culminates and sets, for the curious.
     return (
         _at(item.rise, tz_name),
-        _at(item.culmination, tz_name, above=False),
+        _at(item.culmination, tz_name),
         _at(item.set, tz_name),
         "",
-        f"not visible: {item.reason or 'unknown'}",
+        "—",
         sigma,
     )
 
@@ -111,17 +153,20 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
             console.print(
                 f"{group.place.name}: no {kind} between {prediction.start:%Y-%m-%d %H:%M} and "
                 f"{prediction.end:%Y-%m-%d %H:%M} UTC"
-                + ("" if show_all else " (try more --days, or --all to list passes in daylight "
-                   "or in Earth's shadow)")
+                + (
+                    ""
+                    if show_all
+                    else " (try more --days, or --all to list passes in daylight "
+                    "or in Earth's shadow)"
+                )
             )
             continue
         console.print(place_table(group, prediction, show_all=show_all))
     console.print()
     console.print(
-        "Appears/disappears: where the station becomes/stops being visible (sunlit, in a dark "
-        "sky, at least "
-        f"{prediction.settings.min_visible_elevation_deg:g}° high). Directions: compass points; "
-        "elevation in degrees above the horizon (90° = overhead). Mag: brightness, lower is "
-        "brighter (Venus about -4, Sirius -1.5). ±: expected timing error from the element "
-        "set's age."
+        "Appears/disappears: where the station starts/stops being visible (sunlit, in a dark "
+        f"sky, at least {prediction.settings.min_visible_elevation_deg:g}° high); "
+        "for passes that are not visible, where it rises, culminates and sets. Height: degrees "
+        "above the horizon (90° = overhead). Mag: brightness, lower is brighter (Venus about "
+        "-4, Sirius -1.5). ±: expected timing error from the element set's age."
     )
