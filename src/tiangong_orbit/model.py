@@ -20,7 +20,13 @@ class Settings:
     horizon_deg: float = 0.0
     min_visible_elevation_deg: float = 10.0
     sun_max_altitude_deg: float = -6.0
-    standard_magnitude: float = -0.8
+    standard_magnitude: float = 0.0
+    """Tiangong's standard magnitude: visual magnitude at 1000 km and 90° phase angle (Matson's
+    diffuse sphere), ``tiangong_orbit.passes.TIANGONG_STANDARD_MAGNITUDE``. Scaled from the
+    ISS's -1.8 (McCants' quicksat.mag, as Heavens-Above uses) by Tiangong's ~20% of the ISS's
+    sunlit cross-section: -1.8 + 2.5 log10(5) = -0.05, rounded to 0.0. Uncertain by ±0.5 mag
+    (1 sigma), and single passes scatter by ~1 mag more (attitude, solar-wing glints). For
+    another satellite use ``passes.standard_magnitude_for(norad_id)``."""
 
 
 @dataclass(frozen=True, slots=True)

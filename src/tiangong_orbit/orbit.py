@@ -85,6 +85,84 @@ def julian_dates(t_unix: FloatArray) -> tuple[FloatArray, FloatArray]:
     return UNIX_EPOCH_JD + whole_days, days - whole_days
 
 
+def _hour_grid(start_unix: float, stop_unix: float) -> FloatArray:
+    """Whole hours (POSIX seconds) from before ``start_unix`` to past ``stop_unix``."""
+    start = math.floor(start_unix / 3600.0) * 3600.0
+    stop = math.ceil(stop_unix / 3600.0) * 3600.0 + 3600.0
+    return np.arange(start, stop + 1.0, 3600.0)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameTable:
+    """UT1 - UTC and the Sun over a span, computed once on nodes and interpolated linearly.
+
+    Building a skyfield ``Time`` and evaluating JPL DE421 costs milliseconds per call; a pass
+    search asks for GMST and the Sun many times over one window, so :meth:`for_span` asks
+    skyfield once for all the nodes. UT1 - UTC is tabulated every hour (it drifts by
+    milliseconds a day: exact to microseconds). The Sun, the geometric Earth-to-Sun vector in
+    the TEME frame (km), every ``sun_step_s`` (hourly by default): it turns by 0.04° an hour
+    there, so linear interpolation errs in direction by below 1e-7 rad even with 6-hour nodes
+    (measured: 3e-8 rad; the chord shortens the vector by 2e-6 of its length, which no
+    direction depends on).
+    ``sun_teme_km`` is NaN when the table was built with ``sun=False``.
+    """
+
+    grid_unix: FloatArray
+    dut1_s: FloatArray
+    sun_grid_unix: FloatArray
+    sun_teme_km: FloatArray
+
+    @classmethod
+    def for_span(
+        cls, start_unix: float, stop_unix: float, *, sun: bool = True, sun_step_s: float = 3600.0
+    ) -> FrameTable:
+        """Nodes from before ``start_unix`` to past ``stop_unix``.
+
+        ``sun=False`` skips the ephemeris: GMST-only callers do not pay for opening DE421.
+        ``sun_step_s`` (a multiple of an hour) spaces the Sun's nodes: each costs a nutation
+        evaluation (about 50 us).
+        """
+        grid = _hour_grid(start_unix, stop_unix)
+        t = skyfield_times(grid)
+        dut1 = np.atleast_1d(np.asarray(t.dut1, dtype=float))
+        if not sun:
+            return cls(grid, dut1, grid, np.full((len(grid), 3), np.nan))
+        every = max(1, round(sun_step_s / 3600.0))
+        if every == 1:
+            return cls(grid, dut1, grid, _sun_teme_km_at(t))
+        start = math.floor(start_unix / (3600.0 * every)) * 3600.0 * every
+        sun_grid = np.arange(start, grid[-1] + 3600.0 * every + 1.0, 3600.0 * every)
+        return cls(grid, dut1, sun_grid, _sun_teme_km_at(skyfield_times(sun_grid)))
+
+    def dut1_seconds(self, t_unix: FloatArray) -> FloatArray:
+        """UT1 - UTC (s) at POSIX seconds UTC, interpolated between the hourly nodes."""
+        return np.interp(np.asarray(t_unix, dtype=float), self.grid_unix, self.dut1_s)
+
+    def gmst_rad(self, t_unix: FloatArray) -> FloatArray:
+        """Greenwich mean sidereal time 1982 (radians) at POSIX seconds UTC, via UT1."""
+        from skyfield.sgp4lib import theta_GMST1982
+
+        t_unix = np.asarray(t_unix, dtype=float)
+        whole, fraction = julian_dates(t_unix + self.dut1_seconds(t_unix))
+        theta, _ = theta_GMST1982(whole, fraction)
+        return np.asarray(theta)
+
+    def sun_teme_at(self, t_unix: FloatArray) -> FloatArray:
+        """Geometric Earth-to-Sun vector (N, 3), km, TEME frame, interpolated."""
+        t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
+        nodes = self.sun_teme_km
+        return np.stack(
+            [np.interp(t_unix, self.sun_grid_unix, nodes[:, k]) for k in range(3)], -1
+        )
+
+    def sun_itrs_at(self, t_unix: FloatArray, theta_rad: FloatArray | None = None) -> FloatArray:
+        """Geometric Earth-to-Sun vector (N, 3), km, Earth-fixed frame (as :func:`sun_itrs_km`);
+        ``theta_rad`` is GMST at the times, computed when omitted."""
+        t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
+        theta = self.gmst_rad(t_unix) if theta_rad is None else theta_rad
+        return teme_to_itrs(self.sun_teme_at(t_unix), theta)
+
+
 def dut1_seconds(t_unix: FloatArray) -> FloatArray:
     """UT1 - UTC in seconds from skyfield's built-in IERS tables (extrapolated past them)."""
     t_unix = np.asarray(t_unix, dtype=float)
@@ -92,21 +170,17 @@ def dut1_seconds(t_unix: FloatArray) -> FloatArray:
         return np.zeros(0)
     # UT1 - UTC drifts by milliseconds a day: sampling it hourly and interpolating is exact
     # to microseconds and spares building a skyfield Time for every sample.
-    start = math.floor(float(t_unix.min()) / 3600.0) * 3600.0
-    stop = math.ceil(float(t_unix.max()) / 3600.0) * 3600.0 + 3600.0
-    grid = np.arange(start, stop + 1.0, 3600.0)
-    t = skyfield_times(grid)
-    return np.interp(t_unix, grid, np.atleast_1d(t.dut1))
+    table = FrameTable.for_span(float(t_unix.min()), float(t_unix.max()), sun=False)
+    return table.dut1_seconds(t_unix)
 
 
 def gmst_rad(t_unix: FloatArray) -> FloatArray:
     """Greenwich mean sidereal time 1982 (radians) at POSIX seconds UTC, via UT1."""
-    from skyfield.sgp4lib import theta_GMST1982
-
     t_unix = np.asarray(t_unix, dtype=float)
-    whole, fraction = julian_dates(t_unix + dut1_seconds(t_unix))
-    theta, _ = theta_GMST1982(whole, fraction)
-    return np.asarray(theta)
+    if t_unix.size == 0:
+        return np.zeros(0)
+    table = FrameTable.for_span(float(t_unix.min()), float(t_unix.max()), sun=False)
+    return table.gmst_rad(t_unix)
 
 
 def teme_to_itrs(vectors_teme: FloatArray, theta_rad: FloatArray) -> FloatArray:
@@ -170,25 +244,21 @@ def sun_itrs_km(t_unix: FloatArray, theta_rad: FloatArray | None = None) -> Floa
 
     The vector is computed by skyfield in the TEME frame on an hourly grid and interpolated
     linearly (the Sun moves 0.04° an hour there: the chord error is below 1e-7 rad), then turned
-    into the Earth-fixed frame by the same GMST rotation as the satellite.
+    into the Earth-fixed frame by the same GMST rotation as the satellite. For many calls over
+    one window, build a :class:`FrameTable` once and call its :meth:`FrameTable.sun_itrs_at`.
     """
     t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
     if t_unix.size == 0:
         return np.zeros((0, 3))
-    start = math.floor(float(t_unix.min()) / 3600.0) * 3600.0
-    stop = math.ceil(float(t_unix.max()) / 3600.0) * 3600.0 + 3600.0
-    grid = np.arange(start, stop + 1.0, 3600.0)
-    sun_grid = _sun_teme_km(grid)
-    sun = np.stack([np.interp(t_unix, grid, sun_grid[:, k]) for k in range(3)], axis=-1)
-    theta = gmst_rad(t_unix) if theta_rad is None else theta_rad
-    return teme_to_itrs(sun, theta)
+    table = FrameTable.for_span(float(t_unix.min()), float(t_unix.max()))
+    return table.sun_itrs_at(t_unix, theta_rad)
 
 
-def _sun_teme_km(grid_unix: FloatArray) -> FloatArray:
+def _sun_teme_km_at(t: Any) -> FloatArray:
+    """Geometric Earth-to-Sun vector (N, 3), km, TEME, at a skyfield ``Time`` array."""
     from skyfield.sgp4lib import TEME
 
     eph = ephemeris()
-    t = skyfield_times(grid_unix)
     sun_gcrs = (eph["sun"] - eph["earth"]).at(t).xyz.km  # (3, N)
     rotation = TEME.rotation_at(t)  # GCRS -> TEME, (3, 3, N)
     return np.einsum("ijn,jn->ni", rotation, sun_gcrs)

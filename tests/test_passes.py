@@ -1,0 +1,500 @@
+"""The pass predictor against an independent skyfield reference, PyEphem, and its invariants.
+
+The reference (tests/reference.py) shares no code with ``passes`` or ``orbit``: skyfield's
+``EarthSatellite`` and ``is_sunlit``, one-second sampling, bisection to 1 ms. The window is the
+eight days from 2026-10-12 with the bundled Tiangong set of 2026-10-06: it holds dawn passes
+that leave the Earth's shadow, evening passes that enter it halfway, and a grazing pass.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from sgp4.api import WGS72, Satrec
+
+from conftest import TLE_DIR
+from reference import open_de421, reference_passes
+from tiangong_orbit import orbit, passes, places, tle
+from tiangong_orbit.errors import DataError, UsageError
+from tiangong_orbit.model import Pass, Settings
+from tiangong_orbit.uncertainty import uncertainty_s
+
+CITIES = ("Karachi", "Lahore", "Islamabad")
+WINDOW_START = datetime(2026, 10, 12, tzinfo=UTC)
+WINDOW_DAYS = 8
+TIME_TOLERANCE_S = 0.1
+ELEVATION_TOLERANCE_DEG = 0.01
+
+
+def _set_for(norad_id: int) -> tle.ElementSet:
+    sets = tle.parse_file(TLE_DIR / "stations_latest.tle", source="bundled")
+    return next(s for s in sets if s.norad_id == norad_id)
+
+
+@pytest.fixture(scope="module")
+def css() -> tle.ElementSet:
+    element_set = _set_for(48274)
+    assert element_set.epoch.date().isoformat() == "2026-10-06"
+    return element_set
+
+
+@pytest.fixture(scope="module")
+def iss() -> tle.ElementSet:
+    return _set_for(25544)
+
+
+@pytest.fixture(scope="module")
+def cities() -> list[places.Place]:
+    return [places.find_place(name) for name in CITIES]
+
+
+@pytest.fixture(scope="module")
+def comparison(css, cities):
+    """(place, reference passes, our passes with include_invisible) for every city."""
+    ephemeris = open_de421()
+    try:
+        ours = passes.find_passes(
+            css,
+            cities,
+            WINDOW_START,
+            WINDOW_START + timedelta(days=WINDOW_DAYS),
+            include_invisible=True,
+        )
+        rows = []
+        for place, found in zip(cities, ours, strict=True):
+            assert found.place == place
+            ref = reference_passes(
+                css.line1,
+                css.line2,
+                place.latitude_deg,
+                place.longitude_deg,
+                place.elevation_m,
+                WINDOW_START,
+                WINDOW_DAYS,
+                ephemeris,
+            )
+            rows.append((place, ref, found.passes))
+        return rows
+    finally:
+        ephemeris.close()
+
+
+def _unix(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+# --------------------------------------------------------------------------------------------
+# Against the reference
+
+
+def test_same_passes_as_the_reference(comparison):
+    total = 0
+    for place, ref, ours in comparison:
+        assert len(ours) == len(ref), place.name
+        for r, o in zip(ref, ours, strict=True):
+            assert abs(r.culmination - o.culmination.time.timestamp()) < 1.0, place.name
+        total += len(ref)
+    assert total >= 3 * 6 * WINDOW_DAYS  # Tiangong rises about 7 times a day here
+
+
+def test_rise_culmination_set_within_a_tenth_of_a_second(comparison):
+    worst = 0.0
+    for _, ref, ours in comparison:
+        for r, o in zip(ref, ours, strict=True):
+            for mine, theirs in (
+                (o.rise.time, r.rise),
+                (o.culmination.time, r.culmination),
+                (o.set.time, r.set),
+            ):
+                worst = max(worst, abs(mine.timestamp() - theirs))
+            assert o.culmination.elevation_deg == pytest.approx(
+                r.max_elevation_deg, abs=ELEVATION_TOLERANCE_DEG
+            )
+            assert abs(o.rise.elevation_deg) < 1e-3 and abs(o.set.elevation_deg) < 1e-3
+    assert worst < TIME_TOLERANCE_S
+
+
+def test_visibility_and_its_boundaries_match_the_reference(comparison):
+    compared = 0
+    for place, ref, ours in comparison:
+        for r, o in zip(ref, ours, strict=True):
+            assert o.visible == r.visible, (place.name, o.culmination.time)
+            if r.visible:
+                # The same boundary on both sides: compare it.
+                assert abs(o.visible_start.time.timestamp() - r.visible_start) < TIME_TOLERANCE_S
+                assert abs(o.visible_end.time.timestamp() - r.visible_end) < TIME_TOLERANCE_S
+                compared += 1
+            for mine, theirs in ((o.shadow_entry, r.shadow_entry), (o.shadow_exit, r.shadow_exit)):
+                assert (mine is None) == (theirs is None), (place.name, o.culmination.time)
+                if theirs is not None:
+                    assert abs(mine.timestamp() - theirs) < TIME_TOLERANCE_S
+    assert compared >= 10
+
+
+def test_window_holds_shadow_entry_halfway_and_a_dawn_exit(comparison):
+    """Guards the comparison against passing vacuously: the hard cases are in the window."""
+    entries = exits = 0
+    for _, ref, ours in comparison:
+        for r, o in zip(ref, ours, strict=True):
+            if not o.visible:
+                continue
+            # The satellite vanishes into the shadow while still high in a dark sky...
+            if (
+                o.shadow_entry is not None
+                and o.rise.time < o.shadow_entry < o.set.time
+                and abs(o.visible_end.time - o.shadow_entry) < timedelta(milliseconds=5)
+            ):
+                assert o.visible_end.elevation_deg > Settings().min_visible_elevation_deg
+                assert r.shadow_entry == pytest.approx(r.visible_end, abs=0.01)
+                entries += 1
+            # ... or, at dawn, lights up mid-pass.
+            if (
+                o.shadow_exit is not None
+                and o.rise.time < o.shadow_exit < o.set.time
+                and abs(o.visible_start.time - o.shadow_exit) < timedelta(milliseconds=5)
+            ):
+                assert o.visible_start.elevation_deg > Settings().min_visible_elevation_deg
+                assert r.shadow_exit == pytest.approx(r.visible_start, abs=0.01)
+                exits += 1
+    assert entries >= 1
+    assert exits >= 1
+
+
+def test_grazing_pass_is_found(comparison):
+    grazing = [
+        (place, r) for place, ref, _ in comparison for r in ref if r.max_elevation_deg < 1.0
+    ]
+    assert grazing, "the window should hold a pass culminating below 1°"
+    for place, r in grazing:
+        ours = next(found for p, _, found in comparison if p == place)
+        match = [o for o in ours if abs(o.culmination.time.timestamp() - r.culmination) < 1.0]
+        assert len(match) == 1
+        assert match[0].culmination.elevation_deg == pytest.approx(r.max_elevation_deg, abs=0.01)
+        assert match[0].reason is not None and "too low" in match[0].reason
+
+
+def test_other_thresholds_match_the_reference(css):
+    """Visible from the horizon up and only in astronomical darkness: the visible interval may
+    touch the rise or the set, and the dark-sky boundary moves."""
+    settings = Settings(min_visible_elevation_deg=0.0, sun_max_altitude_deg=-12.0)
+    place = places.find_place("Quetta")
+    ours = passes.find_passes(
+        css, [place], WINDOW_START, WINDOW_START + timedelta(days=WINDOW_DAYS), settings,
+        include_invisible=True,
+    )[0].passes
+    ephemeris = open_de421()
+    try:
+        ref = reference_passes(
+            css.line1, css.line2, place.latitude_deg, place.longitude_deg, place.elevation_m,
+            WINDOW_START, WINDOW_DAYS, ephemeris, min_visible_elevation_deg=0.0,
+            sun_max_altitude_deg=-12.0,
+        )
+    finally:
+        ephemeris.close()
+    assert len(ours) == len(ref)
+    visible = 0
+    for r, o in zip(ref, ours, strict=True):
+        assert abs(o.rise.time.timestamp() - r.rise) < TIME_TOLERANCE_S
+        assert o.visible == r.visible
+        if r.visible:
+            visible += 1
+            assert abs(o.visible_start.time.timestamp() - r.visible_start) < TIME_TOLERANCE_S
+            assert abs(o.visible_end.time.timestamp() - r.visible_end) < TIME_TOLERANCE_S
+        else:
+            assert "too low" not in o.reason
+    assert visible >= 3
+
+
+def test_a_raised_horizon_keeps_the_same_culminations(css, cities):
+    start = datetime(2026, 10, 12, tzinfo=UTC)
+    end = start + timedelta(days=4)
+    low = passes.find_passes(css, cities, start, end, include_invisible=True)
+    high = passes.find_passes(
+        css, cities, start, end, Settings(horizon_deg=10.0), include_invisible=True
+    )
+    for every, raised in zip(low, high, strict=True):
+        expected = [p for p in every.passes if p.culmination.elevation_deg >= 10.0]
+        assert len(raised.passes) == len(expected) > 5
+        for p, q in zip(expected, raised.passes, strict=True):
+            assert abs((p.culmination.time - q.culmination.time).total_seconds()) < 0.01
+            assert q.rise.elevation_deg == pytest.approx(10.0, abs=1e-3)
+            assert q.set.elevation_deg == pytest.approx(10.0, abs=1e-3)
+            assert p.rise.time < q.rise.time and q.set.time < p.set.time
+
+
+def test_places_it_never_reaches_get_no_passes(css):
+    # Tiangong's 41.5° inclination never brings it above the horizon of the far north.
+    far_north = places.custom_place(75.0, 20.0, 0.0, name="Svalbard")
+    lahore = places.find_place("Lahore")
+    start = datetime(2026, 10, 12, tzinfo=UTC)
+    found = passes.find_passes(
+        css, [far_north, lahore], start, start + timedelta(days=2), include_invisible=True
+    )
+    assert found[0].passes == ()
+    assert len(found[1].passes) > 5
+
+
+# --------------------------------------------------------------------------------------------
+# Against PyEphem (its own SGP4 and Earth rotation)
+
+
+@pytest.mark.parametrize("norad_id", [48274, 25544])
+def test_pyephem_agrees_within_seconds(norad_id):
+    ephem = pytest.importorskip("ephem")
+    element_set = _set_for(norad_id)
+    place = places.find_place("Lahore")
+    start = datetime(2026, 10, 12, tzinfo=UTC)
+    ours = passes.find_passes(
+        element_set, [place], start, start + timedelta(days=2), include_invisible=True
+    )[0].passes
+
+    satellite = ephem.readtle(element_set.name, element_set.line1, element_set.line2)
+    observer = ephem.Observer()
+    observer.lat = str(place.latitude_deg)
+    observer.lon = str(place.longitude_deg)
+    observer.elevation = place.elevation_m
+    observer.pressure = 0  # no refraction
+    observer.horizon = "0"
+    observer.date = ephem.Date(start.replace(tzinfo=None))
+
+    def utc(value) -> datetime:
+        return ephem.Date(value).datetime().replace(tzinfo=UTC)
+
+    compared = 0
+    for _ in range(8):
+        rise, _, culmination, max_alt, set_, _ = observer.next_pass(satellite)
+        observer.date = set_ + ephem.minute
+        mine = min(ours, key=lambda p: abs((p.culmination.time - utc(culmination)).total_seconds()))
+        assert abs((mine.rise.time - utc(rise)).total_seconds()) < 2.0
+        assert abs((mine.culmination.time - utc(culmination)).total_seconds()) < 2.0
+        assert abs((mine.set.time - utc(set_)).total_seconds()) < 2.0
+        assert mine.culmination.elevation_deg == pytest.approx(math.degrees(max_alt), abs=0.05)
+        compared += 1
+    assert compared == 8
+
+
+# --------------------------------------------------------------------------------------------
+# Invariants
+
+
+@pytest.fixture(scope="module")
+def month(css, cities):
+    start = datetime(2026, 10, 6, 16, tzinfo=UTC)
+    end = start + timedelta(days=30)
+    every = passes.find_passes(css, cities, start, end, include_invisible=True)
+    visible = passes.find_passes(css, cities, start, end)
+    return start, end, every, visible
+
+
+def _check_pass(p: Pass, start: datetime, end: datetime, epoch: datetime) -> None:
+    assert p.rise.time < p.culmination.time < p.set.time
+    assert start <= p.culmination.time < end
+    assert 0.0 <= p.culmination.elevation_deg <= 90.0
+    for point in (p.rise, p.culmination, p.set):
+        assert 0.0 <= point.azimuth_deg < 360.0
+        assert 150.0 < point.altitude_km < 500.0
+        assert point.altitude_km < point.range_km < 3000.0
+    age = abs((p.culmination.time - epoch).total_seconds()) / 86400.0
+    assert p.tle_age_days == pytest.approx(age)
+    assert p.uncertainty_s == pytest.approx(uncertainty_s(age))
+    if p.visible:
+        assert p.reason is None
+        assert p.rise.time < p.visible_start.time <= p.visible_peak.time
+        assert p.visible_peak.time <= p.visible_end.time < p.set.time
+        assert p.visible_peak.elevation_deg >= max(
+            p.visible_start.elevation_deg, p.visible_end.elevation_deg
+        ) - 1e-9
+        assert math.isfinite(p.magnitude)
+        assert p.visible_duration_s > 0
+    else:
+        assert p.visible_start is p.visible_peak is p.visible_end is p.magnitude is None
+        parts = p.reason.split(", ")
+        assert parts and set(parts) <= {"too low", "daylight", "in Earth's shadow"}
+        assert ("too low" in parts) == (
+            p.culmination.elevation_deg < Settings().min_visible_elevation_deg
+        )
+    for moment in (p.shadow_entry, p.shadow_exit):
+        if moment is not None:
+            assert p.rise.time <= moment <= p.set.time
+
+
+def test_invariants_hold_for_a_month(month, css, cities):
+    start, end, every, visible = month
+    assert [pp.place for pp in every] == cities
+    for found in every:
+        assert len(found.passes) > 150
+        culminations = [p.culmination.time for p in found.passes]
+        assert culminations == sorted(culminations)
+        for earlier, later in zip(found.passes, found.passes[1:], strict=False):
+            assert earlier.set.time < later.rise.time
+        for p in found.passes:
+            _check_pass(p, start, end, css.epoch)
+    assert sum(len(found.passes) for found in visible) > 20
+
+
+def test_visible_only_lists_exactly_the_visible_passes(month):
+    _, _, every, visible = month
+    for all_of_them, only_visible in zip(every, visible, strict=True):
+        assert only_visible.passes == tuple(p for p in all_of_them.passes if p.visible)
+
+
+def test_magnitude_is_the_brightest_inside_the_visible_interval(month, css):
+    """Matson's formula sampled every second with orbit's own SGP4, independent of the
+    interpolated track find_passes uses."""
+    _, _, _, visible = month
+    checked = 0
+    for found in visible:
+        for p in found.passes[:4]:
+            t = np.arange(p.visible_start.time.timestamp(), p.visible_end.time.timestamp(), 1.0)
+            r, _ = orbit.satellite_itrs(css.satrec, t)
+            sun = orbit.sun_itrs_km(t)
+            observer = orbit.Observers.from_geodetic(
+                found.place.latitude_deg, found.place.longitude_deg, found.place.elevation_m
+            )
+            to_observer = observer.position_km[0] - r
+            to_sun = sun - r
+            cos_phase = np.einsum("ij,ij->i", to_observer, to_sun) / (
+                np.linalg.norm(to_observer, axis=1) * np.linalg.norm(to_sun, axis=1)
+            )
+            phase = np.degrees(np.arccos(cos_phase))
+            expected = passes.magnitude(
+                np.linalg.norm(to_observer, axis=1), phase, Settings().standard_magnitude
+            ).min()
+            assert p.magnitude == pytest.approx(expected, abs=0.05)
+            checked += 1
+    assert checked >= 4
+
+
+def test_chunk_borders_change_nothing(css, cities):
+    start = datetime(2026, 10, 10, 7, 13, tzinfo=UTC)
+    end = start + timedelta(days=4)
+    whole = passes.find_passes(css, cities, start, end, include_invisible=True)
+    chunked = passes.find_passes(css, cities, start, end, include_invisible=True, chunk_days=0.3)
+    assert sum(len(found.passes) for found in whole) > 50
+    assert chunked == whole
+
+
+def test_a_pass_belongs_to_the_window_of_its_culmination(css, cities):
+    start = datetime(2026, 10, 12, tzinfo=UTC)
+    wide = passes.find_passes(
+        css, cities[:1], start, start + timedelta(days=1), include_invisible=True
+    )
+    target = wide[0].passes[3]
+    culmination = target.culmination.time
+    narrow = passes.find_passes(
+        css,
+        cities[:1],
+        culmination - timedelta(seconds=1),
+        culmination + timedelta(seconds=1),
+        include_invisible=True,
+    )[0].passes
+    assert len(narrow) == 1
+    # Rise and set are the true times, outside the two-second window.
+    assert abs((narrow[0].rise.time - target.rise.time).total_seconds()) < 0.01
+    assert abs((narrow[0].set.time - target.set.time).total_seconds()) < 0.01
+    after = passes.find_passes(
+        css, cities[:1], culmination + timedelta(seconds=1), culmination + timedelta(minutes=30),
+        include_invisible=True,
+    )[0].passes
+    assert after == ()
+
+
+def test_iss_passes(iss, cities):
+    start = datetime(2026, 10, 10, tzinfo=UTC)
+    end = start + timedelta(days=5)
+    found = passes.find_passes(iss, cities, start, end, include_invisible=True)
+    for place_passes in found:
+        assert len(place_passes.passes) > 15
+        for p in place_passes.passes:
+            _check_pass(p, start, end, iss.epoch)
+
+
+def test_pass_track_samples_rise_to_set(css, cities):
+    start = datetime(2026, 10, 12, tzinfo=UTC)
+    found = passes.find_passes(css, cities[:1], start, start + timedelta(days=8))[0]
+    p = found.passes[0]
+    track = passes.pass_track(css, found.place, p, step_s=5.0)
+    assert set(track) == {
+        "t_unix", "azimuth_deg", "elevation_deg", "sunlit", "sun_altitude_deg", "range_km"
+    }
+    t = track["t_unix"]
+    assert t[0] == pytest.approx(p.rise.time.timestamp(), abs=1e-6)
+    assert t[-1] == pytest.approx(p.set.time.timestamp(), abs=1e-6)
+    assert np.all(np.diff(t) > 0) and np.all(np.diff(t) <= 5.0 + 1e-9)
+    assert abs(track["elevation_deg"][0]) < 0.01 and abs(track["elevation_deg"][-1]) < 0.01
+    assert track["elevation_deg"].max() <= p.culmination.elevation_deg + 1e-3
+    assert track["sunlit"].dtype == bool
+    inside = (t >= p.visible_start.time.timestamp() + 1) & (t <= p.visible_end.time.timestamp() - 1)
+    assert track["sunlit"][inside].all()
+    assert (track["sun_altitude_deg"][inside] <= Settings().sun_max_altitude_deg).all()
+    assert (track["elevation_deg"][inside] >= Settings().min_visible_elevation_deg).all()
+    assert (track["range_km"] > 300).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Magnitude
+
+
+def test_matson_formula_by_hand():
+    # m = std at 1000 km and 90°: sin 90° + (pi - pi/2) cos 90° = 1.
+    assert passes.magnitude(1000.0, 90.0, -0.3) == pytest.approx(-0.3, abs=1e-12)
+    # Full phase is brighter by 2.5 log10(pi) = 1.2429 mag.
+    assert passes.magnitude(1000.0, 0.0, 0.0) == pytest.approx(-1.2429, abs=1e-4)
+    assert passes.magnitude(1000.0, 0.0, 0.0) == pytest.approx(-2.5 * math.log10(math.pi))
+    # Twice as far: 5 log10(2) = 1.505 fainter.
+    assert passes.magnitude(2000.0, 90.0, 0.0) == pytest.approx(1.50515, abs=1e-5)
+    # 400 km, 60°: sin 60° + (2pi/3) cos 60° = 1.9132; 5 log10(0.4) = -1.9897.
+    assert passes.magnitude(400.0, 60.0, 0.0) == pytest.approx(-1.9897 - 0.7044, abs=1e-3)
+    assert passes.magnitude([1000.0, 1000.0], [90.0, 180.0], 0.0)[1] == math.inf
+
+
+def test_standard_magnitudes_have_one_source():
+    assert Settings().standard_magnitude == passes.TIANGONG_STANDARD_MAGNITUDE
+    assert passes.standard_magnitude_for(48274) == passes.TIANGONG_STANDARD_MAGNITUDE
+    assert passes.standard_magnitude_for(25544) == -1.8
+    assert passes.standard_magnitude_for(99999) is None
+    assert 0.0 < passes.TIANGONG_STANDARD_MAGNITUDE_UNCERTAINTY <= 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# Errors and edges
+
+
+def test_bad_windows_are_usage_errors(css, cities):
+    start = datetime(2026, 10, 12, tzinfo=UTC)
+    with pytest.raises(UsageError, match="before it starts"):
+        passes.find_passes(css, cities, start, start)
+    with pytest.raises(UsageError, match="3660"):
+        passes.find_passes(css, cities, start, start + timedelta(days=3661))
+    with pytest.raises(UsageError, match="timezone-aware"):
+        passes.find_passes(css, cities, start.replace(tzinfo=None), start + timedelta(days=1))
+    assert passes.find_passes(css, [], start, start + timedelta(days=1)) == ()
+
+
+def test_deep_space_orbits_are_refused():
+    satrec = Satrec()
+    # A geostationary orbit: one revolution a sidereal day.
+    satrec.sgp4init(WGS72, "i", 99999, 26000.0, 0.0, 0.0, 0.0, 0.0001, 0.0, 0.001, 0.0,
+                    2 * math.pi / 1436.1, 0.0)
+    geo = SimpleNamespace(
+        name="GEO TEST", norad_id=99999, satrec=satrec, epoch=datetime(2021, 3, 8, tzinfo=UTC)
+    )
+    start = datetime(2026, 10, 12, tzinfo=UTC)
+    with pytest.raises(DataError, match="near-Earth"):
+        passes.find_passes(geo, [places.find_place("Lahore")], start, start + timedelta(days=1))
+
+
+def test_frame_table_matches_the_one_shot_functions():
+    t = datetime(2026, 10, 12, tzinfo=UTC).timestamp() + np.linspace(0, 5 * 86400, 777)
+    table = orbit.FrameTable.for_span(t[0], t[-1], sun_step_s=passes.SUN_STEP_S)
+    assert np.array_equal(table.gmst_rad(t), orbit.gmst_rad(t))
+    coarse = table.sun_itrs_at(t)
+    hourly = orbit.sun_itrs_km(t)
+    cos = np.einsum("ij,ij->i", coarse, hourly) / (
+        np.linalg.norm(coarse, axis=1) * np.linalg.norm(hourly, axis=1)
+    )
+    assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 1e-5
