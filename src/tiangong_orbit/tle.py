@@ -10,6 +10,7 @@ Epochs are UTC (AIAA 2006-6753); ages are in days.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -303,6 +304,8 @@ def _next_content_line(lines: Sequence[str], start: int) -> int | None:
 
 
 def _check_characters(line: str, *, path: str, number: int) -> None:
+    if line.isascii() and line.isprintable():  # the common case, checked in C
+        return
     for column, char in enumerate(line, start=1):
         if char == "\t" or not (" " <= char <= "~"):
             what = _CHAR_NAMES.get(char, f"the character {char!r} (U+{ord(char):04X})")
@@ -338,7 +341,7 @@ def _check_fields(
     for first, last, what, pattern, is_number in fields:
         chunk = line[first - 1 : last]
         inner_space = is_number and _INNER_SPACE.search(chunk)
-        if inner_space or not re.fullmatch(pattern, chunk):
+        if inner_space or not _compiled(pattern).fullmatch(chunk):
             columns = f"column {first}" if first == last else f"columns {first}-{last}"
             note = " (a space inside the number)" if inner_space else ""
             raise TLEFormatError(
@@ -354,15 +357,20 @@ def _check_fields(
         )
 
 
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def checksum(line: str) -> int:
     """The TLE checksum of the first 68 columns: digits summed, ``-`` counts 1, modulo 10."""
-    total = 0
-    for char in line[:68]:
-        if char.isdigit():
-            total += int(char)
-        elif char == "-":
-            total += 1
-    return total % 10
+    return sum(line[:68].encode("ascii", "replace").translate(_CHECKSUM_VALUES)) % 10
+
+
+# Byte -> checksum value: digits their value, "-" one, everything else nothing.
+_CHECKSUM_VALUES = bytes(
+    (byte - 48) if 48 <= byte <= 57 else (1 if byte == 45 else 0) for byte in range(256)
+)
 
 
 def _catalog_number(field_text: str) -> int:
