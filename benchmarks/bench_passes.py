@@ -196,12 +196,29 @@ def whole_process(n_places: int, days: int) -> dict:
         peer_file = Path(tmp) / "peer.py"
         peer_file.write_text(PEER_SCRIPT, encoding="utf-8")
         ours_cmd = [
-            sys.executable, "-m", "tiangong_orbit", "passes", "--places", str(places_file),
-            "--start", START_TEXT, "--days", str(days), "--tle", str(TLE_FILE),
-            "--allow-stale", "--json",
+            sys.executable,
+            "-m",
+            "tiangong_orbit",
+            "passes",
+            "--places",
+            str(places_file),
+            "--start",
+            START_TEXT,
+            "--days",
+            str(days),
+            "--tle",
+            str(TLE_FILE),
+            "--allow-stale",
+            "--json",
         ]
-        peer_cmd = [sys.executable, str(peer_file), str(places_file), str(TLE_FILE), START_TEXT,
-                    str(days)]
+        peer_cmd = [
+            sys.executable,
+            str(peer_file),
+            str(places_file),
+            str(TLE_FILE),
+            START_TEXT,
+            str(days),
+        ]
         try:
             ours = _best_wall(ours_cmd, 3)
         except subprocess.CalledProcessError as error:
@@ -213,8 +230,20 @@ def whole_process(n_places: int, days: int) -> dict:
 
 def startup() -> dict:
     city_cmd = [
-        sys.executable, "-m", "tiangong_orbit", "passes", "--city", "Lahore", "--start",
-        START_TEXT, "--days", "1", "--tle", str(TLE_FILE), "--allow-stale", "--json",
+        sys.executable,
+        "-m",
+        "tiangong_orbit",
+        "passes",
+        "--city",
+        "Lahore",
+        "--start",
+        START_TEXT,
+        "--days",
+        "1",
+        "--tle",
+        str(TLE_FILE),
+        "--allow-stale",
+        "--json",
     ]
     ours = _best_wall(city_cmd, 5)
     bare = _best_wall([sys.executable, "-c", "import skyfield.api"], 5)
@@ -236,32 +265,46 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; Tiangong set of "
-          f"2026-10-06, window from {START_TEXT}, visible passes, default settings\n")
-    header = (f"{'case':<28}{'ours s':>9}{'peer s':>9}{'ratio':>8}"
-              f"{'ours MB*':>10}{'peer MB*':>10}{'ours RSS':>10}{'peer RSS':>10}  notes")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; Tiangong set of "
+        f"2026-10-06, window from {START_TEXT}, visible passes, default settings\n"
+    )
+    header = (
+        f"{'case':<28}{'ours s':>9}{'peer s':>9}{'ratio':>8}"
+        f"{'ours MB*':>10}{'peer MB*':>10}{'ours RSS':>10}{'peer RSS':>10}  notes"
+    )
     print(header)
     print("-" * len(header))
     cases = CASES[:1] if args.quick else CASES
     for n_places, days, timed in cases:
         ours = _run_child("ours", str(n_places), str(days))
         peer = _run_child("peer", str(n_places), str(days), str(timed))
-        note = (f"{ours['passes']} visible passes; peer timed on {peer['timed_places']} "
-                f"of {n_places} places ({peer['seconds_timed']:.1f} s), scaled")
-        print(f"{f'{n_places} places x {days} days':<28}{ours['seconds']:>9.3f}"
-              f"{peer['seconds']:>9.2f}{peer['seconds'] / ours['seconds']:>7.0f}x"
-              f"{ours['traced_peak_mb']:>10.1f}{peer['traced_peak_mb']:>10.1f}"
-              f"{ours['max_rss_mb']:>10.0f}{peer['max_rss_mb']:>10.0f}  {note}")
+        note = (
+            f"{ours['passes']} visible passes; peer timed on {peer['timed_places']} "
+            f"of {n_places} places ({peer['seconds_timed']:.1f} s), scaled"
+        )
+        print(
+            f"{f'{n_places} places x {days} days':<28}{ours['seconds']:>9.3f}"
+            f"{peer['seconds']:>9.2f}{peer['seconds'] / ours['seconds']:>7.0f}x"
+            f"{ours['traced_peak_mb']:>10.1f}{peer['traced_peak_mb']:>10.1f}"
+            f"{ours['max_rss_mb']:>10.0f}{peer['max_rss_mb']:>10.0f}  {note}"
+        )
     if not args.quick:
         whole = whole_process(50, 30)
-        print(f"{'whole process 50 x 30':<28}{whole['ours']:>9.2f}{whole['peer']:>9.2f}"
-              f"{whole['peer'] / whole['ours']:>7.1f}x{'':>40}  wall clock, JSON to /dev/null")
+        print(
+            f"{'whole process 50 x 30':<28}{whole['ours']:>9.2f}{whole['peer']:>9.2f}"
+            f"{whole['peer'] / whole['ours']:>7.1f}x{'':>40}  wall clock, JSON to /dev/null"
+        )
     boot = startup()
-    print(f"{'start-up: 1 city x 1 day':<28}{boot['ours']:>9.2f}{boot['skyfield_import']:>9.2f}"
-          f"{boot['skyfield_import'] / boot['ours']:>7.2f}x{'':>40}  peer = bare "
-          f"'import skyfield.api'; bare python: {boot['python']:.2f} s")
-    print("\n* MB: peak traced heap (tracemalloc) during the call; RSS: the process's maximum "
-          "resident set, MB")
+    print(
+        f"{'start-up: 1 city x 1 day':<28}{boot['ours']:>9.2f}{boot['skyfield_import']:>9.2f}"
+        f"{boot['skyfield_import'] / boot['ours']:>7.2f}x{'':>40}  peer = bare "
+        f"'import skyfield.api'; bare python: {boot['python']:.2f} s"
+    )
+    print(
+        "\n* MB: peak traced heap (tracemalloc) during the call; RSS: the process's maximum "
+        "resident set, MB"
+    )
     if not args.quick:
         print(f"command: {whole['command']}")
 

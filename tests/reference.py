@@ -48,8 +48,16 @@ class ReferencePass:
 class ReferenceSky:
     """Skyfield's view of one satellite from one place, sampled or at any times."""
 
-    def __init__(self, line1: str, line2: str, latitude_deg: float, longitude_deg: float,
-                 elevation_m: float, base: datetime, ephemeris) -> None:
+    def __init__(
+        self,
+        line1: str,
+        line2: str,
+        latitude_deg: float,
+        longitude_deg: float,
+        elevation_m: float,
+        base: datetime,
+        ephemeris,
+    ) -> None:
         self.ts = load.timescale(builtin=True)
         self.satellite = EarthSatellite(line1, line2, ts=self.ts)
         self.topos = wgs84.latlon(latitude_deg, longitude_deg, elevation_m=elevation_m)
@@ -165,9 +173,12 @@ def reference_passes(
 
     # Local maxima of the sampled elevation near or above the horizon (grazing passes too).
     middle = elevation[1:-1]
-    peaks = np.flatnonzero(
-        (middle >= elevation[:-2]) & (middle > elevation[2:]) & (middle > horizon_deg - 0.05)
-    ) + 1
+    peaks = (
+        np.flatnonzero(
+            (middle >= elevation[:-2]) & (middle > elevation[2:]) & (middle > horizon_deg - 0.05)
+        )
+        + 1
+    )
     culmination = _golden_max(
         sky.elevation_deg, offsets[peaks] - SAMPLE_S, offsets[peaks] + SAMPLE_S
     )

@@ -165,9 +165,7 @@ def test_window_holds_shadow_entry_halfway_and_a_dawn_exit(comparison):
 
 
 def test_grazing_pass_is_found(comparison):
-    grazing = [
-        (place, r) for place, ref, _ in comparison for r in ref if r.max_elevation_deg < 1.0
-    ]
+    grazing = [(place, r) for place, ref, _ in comparison for r in ref if r.max_elevation_deg < 1.0]
     assert grazing, "the window should hold a pass culminating below 1°"
     for place, r in grazing:
         ours = next(found for p, _, found in comparison if p == place)
@@ -183,14 +181,25 @@ def test_other_thresholds_match_the_reference(css):
     settings = Settings(min_visible_elevation_deg=0.0, sun_max_altitude_deg=-12.0)
     place = places.find_place("Quetta")
     ours = passes.find_passes(
-        css, [place], WINDOW_START, WINDOW_START + timedelta(days=WINDOW_DAYS), settings,
+        css,
+        [place],
+        WINDOW_START,
+        WINDOW_START + timedelta(days=WINDOW_DAYS),
+        settings,
         include_invisible=True,
     )[0].passes
     ephemeris = open_de421()
     try:
         ref = reference_passes(
-            css.line1, css.line2, place.latitude_deg, place.longitude_deg, place.elevation_m,
-            WINDOW_START, WINDOW_DAYS, ephemeris, min_visible_elevation_deg=0.0,
+            css.line1,
+            css.line2,
+            place.latitude_deg,
+            place.longitude_deg,
+            place.elevation_m,
+            WINDOW_START,
+            WINDOW_DAYS,
+            ephemeris,
+            min_visible_elevation_deg=0.0,
             sun_max_altitude_deg=-12.0,
         )
     finally:
@@ -305,9 +314,10 @@ def _check_pass(p: Pass, start: datetime, end: datetime, epoch: datetime) -> Non
         assert p.reason is None
         assert p.rise.time < p.visible_start.time <= p.visible_peak.time
         assert p.visible_peak.time <= p.visible_end.time < p.set.time
-        assert p.visible_peak.elevation_deg >= max(
-            p.visible_start.elevation_deg, p.visible_end.elevation_deg
-        ) - 1e-9
+        assert (
+            p.visible_peak.elevation_deg
+            >= max(p.visible_start.elevation_deg, p.visible_end.elevation_deg) - 1e-9
+        )
         assert math.isfinite(p.magnitude)
         assert p.visible_duration_s > 0
     else:
@@ -397,7 +407,10 @@ def test_a_pass_belongs_to_the_window_of_its_culmination(css, cities):
     assert abs((narrow[0].rise.time - target.rise.time).total_seconds()) < 0.01
     assert abs((narrow[0].set.time - target.set.time).total_seconds()) < 0.01
     after = passes.find_passes(
-        css, cities[:1], culmination + timedelta(seconds=1), culmination + timedelta(minutes=30),
+        css,
+        cities[:1],
+        culmination + timedelta(seconds=1),
+        culmination + timedelta(minutes=30),
         include_invisible=True,
     )[0].passes
     assert after == ()
@@ -419,7 +432,12 @@ def test_pass_track_samples_rise_to_set(css, cities):
     p = found.passes[0]
     track = passes.pass_track(css, found.place, p, step_s=5.0)
     assert set(track) == {
-        "t_unix", "azimuth_deg", "elevation_deg", "sunlit", "sun_altitude_deg", "range_km"
+        "t_unix",
+        "azimuth_deg",
+        "elevation_deg",
+        "sunlit",
+        "sun_altitude_deg",
+        "range_km",
     }
     t = track["t_unix"]
     assert t[0] == pytest.approx(p.rise.time.timestamp(), abs=1e-6)
@@ -478,8 +496,21 @@ def test_bad_windows_are_usage_errors(css, cities):
 def test_deep_space_orbits_are_refused():
     satrec = Satrec()
     # A geostationary orbit: one revolution a sidereal day.
-    satrec.sgp4init(WGS72, "i", 99999, 26000.0, 0.0, 0.0, 0.0, 0.0001, 0.0, 0.001, 0.0,
-                    2 * math.pi / 1436.1, 0.0)
+    satrec.sgp4init(
+        WGS72,
+        "i",
+        99999,
+        26000.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0001,
+        0.0,
+        0.001,
+        0.0,
+        2 * math.pi / 1436.1,
+        0.0,
+    )
     geo = SimpleNamespace(
         name="GEO TEST", norad_id=99999, satrec=satrec, epoch=datetime(2021, 3, 8, tzinfo=UTC)
     )

@@ -1,3 +1,3 @@
-"""tiangong-orbit: passes, visibility and altitude of China's Tiangong space station over Pakistan."""
+"""tiangong-orbit: passes, visibility and altitude of China's Tiangong station over Pakistan."""
 
 __version__ = "0.1.0"

@@ -38,7 +38,7 @@ class NoElementSetError(DataError):
 
 
 class StaleDataError(DataError):
-    """The element set is too old for the time asked and ``--allow-stale`` was not given (exit 3)."""
+    """The element set is too old for the time asked, without ``--allow-stale`` (exit 3)."""
 
 
 class PropagationError(DataError):

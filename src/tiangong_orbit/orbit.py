@@ -151,9 +151,7 @@ class FrameTable:
         """Geometric Earth-to-Sun vector (N, 3), km, TEME frame, interpolated."""
         t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
         nodes = self.sun_teme_km
-        return np.stack(
-            [np.interp(t_unix, self.sun_grid_unix, nodes[:, k]) for k in range(3)], -1
-        )
+        return np.stack([np.interp(t_unix, self.sun_grid_unix, nodes[:, k]) for k in range(3)], -1)
 
     def sun_itrs_at(self, t_unix: FloatArray, theta_rad: FloatArray | None = None) -> FloatArray:
         """Geometric Earth-to-Sun vector (N, 3), km, Earth-fixed frame (as :func:`sun_itrs_km`);
@@ -327,8 +325,11 @@ class Observers:
         sin_lon, cos_lon = np.sin(lon), np.cos(lon)
         n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sin_lat**2)
         position = np.stack(
-            ((n + h) * cos_lat * cos_lon, (n + h) * cos_lat * sin_lon,
-             (n * (1.0 - WGS84_E2) + h) * sin_lat),
+            (
+                (n + h) * cos_lat * cos_lon,
+                (n + h) * cos_lat * sin_lon,
+                (n * (1.0 - WGS84_E2) + h) * sin_lat,
+            ),
             axis=-1,
         )
         east = np.stack((-sin_lon, cos_lon, np.zeros_like(lon)), axis=-1)

@@ -631,7 +631,10 @@ def _search_chunk(
         idx = np.flatnonzero(good)
         culmination[idx] = _solve(
             lambda t, w: sky.elevation_rate(t, place[idx[w]]),
-            lo_t[idx], hi_t[idx], rate_lo[idx], rate_hi[idx],
+            lo_t[idx],
+            hi_t[idx],
+            rate_lo[idx],
+            rate_hi[idx],
         )
     sin_max = sky.sin_elevation(culmination, place)
     keep = (sin_max >= sin_h) & (culmination >= c0) & (culmination < c1)
@@ -658,7 +661,10 @@ def _search_chunk(
     duplicate = np.zeros(len(node), dtype=bool)
     duplicate[1:] = (place[1:] == place[:-1]) & (np.diff(culmination) < step)
     node, place, culmination, sin_max = (
-        node[~duplicate], place[~duplicate], culmination[~duplicate], sin_max[~duplicate]
+        node[~duplicate],
+        place[~duplicate],
+        culmination[~duplicate],
+        sin_max[~duplicate],
     )
     m = len(node)
 
@@ -698,7 +704,7 @@ def _search_chunk(
         f_lo = sky.sin_elevation(lo, pl2) - sin_v
         f_hi = sky.sin_elevation(hi, pl2) - sin_v
         roots = _solve(lambda t, w: sky.sin_elevation(t, pl2[w]) - sin_v, lo, hi, f_lo, f_hi)
-        high_lo[idx], high_hi[idx] = roots[: len(idx)], roots[len(idx):]
+        high_lo[idx], high_hi[idx] = roots[: len(idx)], roots[len(idx) :]
 
     # Sunlit and dark-sky conditions: sampled across the pass, each change refined.
     fraction = np.linspace(0.0, 1.0, CONDITION_SAMPLES)
@@ -718,8 +724,16 @@ def _search_chunk(
     # Segments between every boundary; the visible interval is the longest run of segments
     # that are high enough, sunlit and under a dark sky.
     bounds = np.column_stack(
-        (rise, high_lo, high_hi, shadow_cross[0], shadow_cross[2], dark_cross[0], dark_cross[2],
-         set_)
+        (
+            rise,
+            high_lo,
+            high_hi,
+            shadow_cross[0],
+            shadow_cross[2],
+            dark_cross[0],
+            dark_cross[2],
+            set_,
+        )
     )
     bounds = np.sort(bounds, axis=1)  # NaN last
     starts, ends = bounds[:, :-1], bounds[:, 1:]
@@ -748,7 +762,11 @@ def _search_chunk(
         keep = visible
         place, rise, culmination, set_ = place[keep], rise[keep], culmination[keep], set_[keep]
         vis_start, vis_end, entry, exit_, reason = (
-            vis_start[keep], vis_end[keep], entry[keep], exit_[keep], reason[keep]
+            vis_start[keep],
+            vis_end[keep],
+            entry[keep],
+            exit_[keep],
+            reason[keep],
         )
         visible = visible[keep]
         m = len(place)
@@ -849,9 +867,9 @@ def _first_with_sign(
     return np.where(dir_first == direction, first, np.where(dir_last == direction, last, np.nan))
 
 
-def _longest_run(ok: NDArray[np.bool_], starts: FloatArray, ends: FloatArray) -> tuple[
-    FloatArray, FloatArray
-]:
+def _longest_run(
+    ok: NDArray[np.bool_], starts: FloatArray, ends: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Start and end of the longest run of consecutive ``ok`` segments in each row (NaN if
     none)."""
     m, k = ok.shape
@@ -914,7 +932,12 @@ def _assemble(
         reason = np.concatenate([f.reason for f in found])
         order = np.lexsort((times[:, 1], place))
         place, times, entry, exit_, mags, reason = (
-            place[order], times[order], entry[order], exit_[order], mags[order], reason[order]
+            place[order],
+            times[order],
+            entry[order],
+            exit_[order],
+            mags[order],
+            reason[order],
         )
         epoch = element_set.epoch.timestamp()
         ages = np.abs(times[:, 1] - epoch) / 86400.0

@@ -24,7 +24,7 @@ def cache_dir() -> Path:
 
 
 def tle_cache_dir() -> Path:
-    """The folder of cached element-set files (``*.tle`` and ``*.json``) inside :func:`cache_dir`."""
+    """The folder of cached element-set files (``*.tle``, ``*.json``) in :func:`cache_dir`."""
     return cache_dir() / "tle"
 
 
