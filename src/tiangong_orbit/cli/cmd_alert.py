@@ -10,15 +10,20 @@ from typing import Annotated
 import typer
 
 from tiangong_orbit.cli.app import app, warn
+from tiangong_orbit.cli.common import choose_set
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
     CityOption,
     ElevationOption,
+    HorizonOption,
     LatOption,
     LonOption,
+    MinVisibleOption,
     NameOption,
     PlacesFileOption,
     SatelliteOption,
+    StandardMagnitudeOption,
+    SunMaxOption,
     TleOption,
     resolve_places,
 )
@@ -128,29 +133,10 @@ def alert_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
-    horizon_deg: Annotated[
-        float, typer.Option("--horizon-deg", help="Rise/set elevation in degrees (geometric).")
-    ] = 0.0,
-    min_visible_elevation_deg: Annotated[
-        float,
-        typer.Option(
-            "--min-visible-elevation-deg", help="Lowest elevation counted as visible, degrees."
-        ),
-    ] = 10.0,
-    sun_max_altitude_deg: Annotated[
-        float,
-        typer.Option(
-            "--sun-max-altitude-deg", help="Dark sky: the Sun's altitude at or below this, degrees."
-        ),
-    ] = -6.0,
-    standard_magnitude: Annotated[
-        float | None,
-        typer.Option(
-            "--standard-magnitude",
-            help="Magnitude at 1000 km and 90° phase (default: the satellite's own).",
-            show_default=False,
-        ),
-    ] = None,
+    horizon_deg: HorizonOption = 0.0,
+    min_visible_elevation_deg: MinVisibleOption = 10.0,
+    sun_max_altitude_deg: SunMaxOption = -6.0,
+    standard_magnitude: StandardMagnitudeOption = None,
 ) -> None:
     """Post an alert before each visible pass, once and only once (for cron or a systemd
     timer). Alerts go to the --notify Apprise URLs, or to stdout. A pass is due when its
@@ -286,28 +272,17 @@ def _element_set(
     tle_file: Path | None, satellite: str, moment: datetime, allow_stale: bool, quiet: bool
 ):  # -> tuple[ElementSet, float]
     """The set nearest ``moment`` after the staleness table (exit 3 over 14 days); its age."""
-    from tiangong_orbit import tle
     from tiangong_orbit.alerts import ALERT_MAX_AGE_DAYS
 
-    catalog = tle.load_catalog(tle_file)
-    for message in catalog.warnings:
-        warn(message)
-    norad_id = tle.satellite_ids(satellite, catalog.sets)
-    element_set = tle.nearest_set(catalog.sets, norad_id, moment)
-    staleness = tle.check_staleness(
-        element_set,
-        moment,
-        newest=catalog.newest_epoch(norad_id),
-        for_alert=True,
-        allow_stale=allow_stale,
-        file_given=catalog.file_given,
+    chosen = choose_set(
+        tle_file, satellite, moment, allow_stale=allow_stale, for_alert=True, print_warnings=False
     )
     # With --quiet, the timing-error note of a 3-7 day old set is not worth a cron mail each
     # run; from 7 days on the alerts stop (or run on --allow-stale), and that always shows.
-    if not quiet or staleness.age_days > ALERT_MAX_AGE_DAYS:
-        for message in staleness.warnings:
+    if not quiet or chosen.age_days > ALERT_MAX_AGE_DAYS:
+        for message in chosen.warnings:
             warn(message)
-    return element_set, staleness.age_days
+    return chosen.element_set, chosen.age_days
 
 
 def _say(quiet: bool, text: str) -> None:

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from tiangong_orbit.cli.app import app, stdout_console, warn
-from tiangong_orbit.cli.common import choose_set, now_utc, write_output
+from tiangong_orbit.cli.app import app, stdout_console
+from tiangong_orbit.cli.common import choose_set, iss_reference, now_utc, write_output
 from tiangong_orbit.cli.options import AllowStaleOption, SatelliteOption, TleOption
 from tiangong_orbit.errors import UsageError
 
@@ -77,7 +77,7 @@ def altitude_command(
         raise UsageError("--from/--to go with --format csv|markdown")
     moment = parse_time(at, option="--at") if at else now_utc()
     chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
-    report = _report(chosen, moment, tle_file)
+    report = _report(chosen, moment, allow_stale)
     if as_json:
         write_output(
             json.dumps(altitude_json(report, chosen), indent=2, ensure_ascii=False) + "\n", output
@@ -88,13 +88,13 @@ def altitude_command(
     _print_table(report, chosen)
 
 
-def _report(chosen: Any, moment: datetime, tle_file: Path | None) -> Any:
+def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     from tiangong_orbit import orbit, tle
 
     es = chosen.element_set
     extra: tuple[orbit.Reference, ...] = ()
     if es.norad_id != tle.ISS_NORAD_ID:
-        iss = _iss_set(chosen.catalog, moment, tle_file)
+        iss = iss_reference(chosen.catalog, moment, allow_stale=allow_stale, what="the comparison")
         if iss is not None:
             iss_altitude = float(
                 orbit.altitude_series(iss.satrec, [orbit.to_unix(moment)])["altitude_km"][0]
@@ -112,25 +112,6 @@ def _report(chosen: Any, moment: datetime, tle_file: Path | None) -> Any:
                 ),
             )
     return orbit.altitude_report(es.name, es.norad_id, es.satrec, moment, extra)
-
-
-def _iss_set(catalog: Any, moment: datetime, tle_file: Path | None) -> Any:
-    """The ISS set nearest ``moment`` from the file, else from the bundled data and cache."""
-    from tiangong_orbit import tle
-
-    sets = tle.sets_for(catalog.sets, tle.ISS_NORAD_ID)
-    if not sets and tle_file is not None:
-        sets = tle.sets_for(tle.load_catalog(None).sets, tle.ISS_NORAD_ID)
-    if not sets:
-        return None
-    iss = tle.nearest_set(sets, tle.ISS_NORAD_ID, moment)
-    if iss.age_days(moment) > tle.REFUSE_DAYS:
-        warn(
-            f"the ISS element set nearest {moment:%Y-%m-%d} is {iss.age_days(moment):.0f} days "
-            "old: the ISS comparison is left out"
-        )
-        return None
-    return iss
 
 
 def altitude_json(report: Any, chosen: Any) -> dict[str, Any]:

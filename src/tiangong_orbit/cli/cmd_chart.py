@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from tiangong_orbit.cli.app import chart_app, warn
-from tiangong_orbit.cli.common import choose_set, now_utc
+from tiangong_orbit.cli.common import choose_set, iss_reference, now_utc
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
     CityOption,
@@ -242,7 +242,7 @@ def altitude_command(
     report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
     iss_altitude_km = None
     if es.norad_id != tle.ISS_NORAD_ID:
-        iss = _iss_set(chosen.catalog, moment, allow_stale)
+        iss = iss_reference(chosen.catalog, moment, allow_stale=allow_stale, what="the chart")
         if iss is not None:
             iss_altitude_km = orbit.altitude_report(
                 iss.name, iss.norad_id, iss.satrec, moment
@@ -251,30 +251,3 @@ def altitude_command(
         report, _satellite_label(es.norad_id, es.name), iss_altitude_km=iss_altitude_km
     )
     charts.save_figure(figure, output)
-
-
-def _iss_set(catalog: Any, moment: datetime, allow_stale: bool) -> Any:
-    """The ISS set nearest ``moment``, its staleness warnings printed; ``None`` (with a
-    warning) when there is none or it is too old to draw without --allow-stale."""
-    from tiangong_orbit import tle
-    from tiangong_orbit.errors import StaleDataError
-
-    sets = tle.sets_for(catalog.sets, tle.ISS_NORAD_ID)
-    if not sets:
-        warn("no ISS element set in the data: the ISS is left out of the chart")
-        return None
-    iss = tle.nearest_set(sets, tle.ISS_NORAD_ID, moment)
-    try:
-        staleness = tle.check_staleness(
-            iss,
-            moment,
-            newest=catalog.newest_epoch(tle.ISS_NORAD_ID),
-            allow_stale=allow_stale,
-            file_given=catalog.file_given,
-        )
-    except StaleDataError as error:
-        warn(f"the ISS is left out of the chart: {error}")
-        return None
-    for message in staleness.warnings:
-        warn(message)
-    return iss

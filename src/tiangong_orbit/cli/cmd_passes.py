@@ -16,11 +16,15 @@ from tiangong_orbit.cli.options import (
     AllowStaleOption,
     CityOption,
     ElevationOption,
+    HorizonOption,
     LatOption,
     LonOption,
+    MinVisibleOption,
     NameOption,
     PlacesFileOption,
     SatelliteOption,
+    StandardMagnitudeOption,
+    SunMaxOption,
     TleOption,
     resolve_places,
 )
@@ -67,29 +71,10 @@ def passes_command(
         ),
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="en or ur (Urdu; markdown and html).")] = "en",
-    horizon_deg: Annotated[
-        float, typer.Option("--horizon-deg", help="Rise/set elevation in degrees (geometric).")
-    ] = 0.0,
-    min_visible_elevation_deg: Annotated[
-        float,
-        typer.Option(
-            "--min-visible-elevation-deg", help="Lowest elevation counted as visible, degrees."
-        ),
-    ] = 10.0,
-    sun_max_altitude_deg: Annotated[
-        float,
-        typer.Option(
-            "--sun-max-altitude-deg", help="Dark sky: the Sun's altitude at or below this, degrees."
-        ),
-    ] = -6.0,
-    standard_magnitude: Annotated[
-        float | None,
-        typer.Option(
-            "--standard-magnitude",
-            help="Magnitude at 1000 km and 90° phase (default: the satellite's own).",
-            show_default=False,
-        ),
-    ] = None,
+    horizon_deg: HorizonOption = 0.0,
+    min_visible_elevation_deg: MinVisibleOption = 10.0,
+    sun_max_altitude_deg: SunMaxOption = -6.0,
+    standard_magnitude: StandardMagnitudeOption = None,
 ) -> None:
     """Passes of Tiangong (or --satellite) over one or more places: by default the visible ones
     in the next 10 days. Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10°

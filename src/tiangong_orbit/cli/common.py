@@ -18,6 +18,7 @@ class Chosen:
     catalog: Catalog
     norad_id: int
     age_days: float
+    warnings: tuple[str, ...] = ()
 
 
 def choose_set(
@@ -28,9 +29,11 @@ def choose_set(
     allow_stale: bool,
     for_alert: bool = False,
     catalog: Catalog | None = None,
+    print_warnings: bool = True,
 ) -> Chosen:
     """Load the sets (DESIGN.md, "Where element sets come from"), pick the one nearest ``at``,
-    apply the staleness policy and print its warnings to stderr."""
+    apply the staleness policy and print its warnings to stderr (or leave them to the caller,
+    in :attr:`Chosen.warnings`, with ``print_warnings=False``)."""
     from tiangong_orbit import tle
 
     if catalog is None:
@@ -47,9 +50,41 @@ def choose_set(
         allow_stale=allow_stale,
         file_given=catalog.file_given,
     )
+    if print_warnings:
+        for message in staleness.warnings:
+            warn(message)
+    return Chosen(element_set, catalog, norad_id, staleness.age_days, staleness.warnings)
+
+
+def iss_reference(
+    catalog: Catalog, at: datetime, *, allow_stale: bool, what: str
+) -> ElementSet | None:
+    """The ISS set nearest ``at`` to compare with, from the catalog (or, when ``--tle FILE``
+    holds no ISS, from the bundled data and cache); ``None`` with a warning naming ``what``
+    leaves it out when there is none or it is too stale."""
+    from tiangong_orbit import tle
+    from tiangong_orbit.errors import StaleDataError
+
+    if not tle.sets_for(catalog.sets, tle.ISS_NORAD_ID) and catalog.file_given:
+        catalog = tle.load_catalog(None)
+    if not tle.sets_for(catalog.sets, tle.ISS_NORAD_ID):
+        warn(f"no ISS element set in the data: the ISS is left out of {what}")
+        return None
+    iss = tle.nearest_set(catalog.sets, tle.ISS_NORAD_ID, at)
+    try:
+        staleness = tle.check_staleness(
+            iss,
+            at,
+            newest=catalog.newest_epoch(tle.ISS_NORAD_ID),
+            allow_stale=allow_stale,
+            file_given=catalog.file_given,
+        )
+    except StaleDataError as error:
+        warn(f"the ISS is left out of {what}: {error}")
+        return None
     for message in staleness.warnings:
         warn(message)
-    return Chosen(element_set, catalog, norad_id, staleness.age_days)
+    return iss
 
 
 def now_utc() -> datetime:

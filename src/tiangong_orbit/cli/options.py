@@ -93,3 +93,29 @@ def resolve_places(
         name=name,
         places_file=str(places_file) if places_file else None,
     )
+
+
+# Thresholds (DESIGN.md, Conventions): shared by passes and alert.
+HorizonOption = Annotated[
+    float, typer.Option("--horizon-deg", help="Rise/set elevation in degrees (geometric).")
+]
+MinVisibleOption = Annotated[
+    float,
+    typer.Option(
+        "--min-visible-elevation-deg", help="Lowest elevation counted as visible, degrees."
+    ),
+]
+SunMaxOption = Annotated[
+    float,
+    typer.Option(
+        "--sun-max-altitude-deg", help="Dark sky: the Sun's altitude at or below this, degrees."
+    ),
+]
+StandardMagnitudeOption = Annotated[
+    float | None,
+    typer.Option(
+        "--standard-magnitude",
+        help="Magnitude at 1000 km and 90° phase (default: the satellite's own).",
+        show_default=False,
+    ),
+]
