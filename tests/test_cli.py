@@ -236,3 +236,35 @@ def test_python_dash_m_runs_without_tle_network(tmp_path: Path) -> None:
     result = run("passes", "--city", "Lahore", "--allow-stale", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Lahore" in result.stdout
+
+
+def test_reader_going_away_is_not_an_error(tmp_path: Path) -> None:
+    # `tiangong-orbit passes --city all | head -3`: the pipe closes early; exit 0, no traceback.
+    environment = {**os.environ, "TIANGONG_ORBIT_CACHE_DIR": str(tmp_path / "cache")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tiangong_orbit",
+            "passes",
+            "--city",
+            "all",
+            "--tle",
+            str(LATEST),
+            "--start",
+            EPOCH,
+            "--days",
+            "10",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=120) == 0, stderr
+    assert "Traceback" not in stderr

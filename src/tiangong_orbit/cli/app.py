@@ -58,14 +58,22 @@ def stdout_console():  # -> rich.console.Console, imported lazily
     """A rich Console for stdout: plain text (no ANSI codes) unless :func:`use_color`."""
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1 (our "internal error"); the reader going away (``| head``)
+            # is no error of ours: let main() end quietly with 0.
+            raise BrokenPipeError
+
     if use_color():
-        return Console(highlight=False)
-    return Console(
+        return _Console(highlight=False)
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) >= 40 else 120
+    return _Console(
         no_color=True,
         color_system=None,
         highlight=False,
         soft_wrap=False,
-        width=int(os.environ.get("COLUMNS", "120")),
+        width=width,
         force_terminal=False,
     )
 
