@@ -186,7 +186,7 @@ def test_analyse_rejects_bad_input(sets: list[tle.ElementSet]) -> None:
 
 
 def test_json_and_csv_have_one_row_per_set(record: history.History) -> None:
-    from tiangong_orbit.cli.cmd_history import CSV_COLUMNS, SCHEMA, history_csv, history_json
+    from tiangong_orbit.render.history import CSV_COLUMNS, SCHEMA, history_csv, history_json
 
     document = json.loads(json.dumps(history_json(record, ["bundled"])))
     assert document["schema"] == SCHEMA == "tiangong-orbit/history/1"

@@ -25,6 +25,7 @@ from tiangong_orbit.cli.options import (
     StandardMagnitudeOption,
     SunMaxOption,
     TleOption,
+    check_thresholds,
     resolve_places,
 )
 from tiangong_orbit.errors import NotifyError, UsageError
@@ -182,11 +183,9 @@ def alert_command(
         )
     if not 0 <= lock_timeout_s <= 3600:
         raise UsageError(f"--lock-timeout-s {lock_timeout_s:g} must be from 0 to 3600 seconds")
-    _check_angle("--horizon-deg", horizon_deg, -5.0, 45.0)
-    _check_angle("--min-visible-elevation-deg", min_visible_elevation_deg, 0.0, 89.0)
-    _check_angle("--sun-max-altitude-deg", sun_max_altitude_deg, -30.0, 10.0)
-    if standard_magnitude is not None and not -10 < standard_magnitude < 20:
-        raise UsageError(f"--standard-magnitude {standard_magnitude:g} is not plausible (-10..20)")
+    check_thresholds(
+        horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, standard_magnitude
+    )
 
     if any(given(option) for option in _PLACE_OPTIONS) or not cfg.has_places:
         places = resolve_places(city, lat, lon, elevation_m, name, places_file)
@@ -358,10 +357,3 @@ def _report(report, moment: datetime, quiet: bool) -> None:
             )
         raise NotifyError("; ".join(parts))
     sys.stdout.flush()
-
-
-def _check_angle(option: str, value: float, low: float, high: float) -> None:
-    import math
-
-    if not (math.isfinite(value) and low <= value <= high):
-        raise UsageError(f"{option} {value:g} is outside {low:g}..{high:g} degrees")

@@ -26,6 +26,7 @@ from tiangong_orbit.cli.options import (
     StandardMagnitudeOption,
     SunMaxOption,
     TleOption,
+    check_thresholds,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
@@ -90,13 +91,9 @@ def passes_command(
         raise UsageError(f"--lang '{lang}' is not one of en, ur")
     if not (math.isfinite(days) and 0 < days <= 366):
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
-    _check_angle("--horizon-deg", horizon_deg, -5.0, 45.0)
-    _check_angle("--min-visible-elevation-deg", min_visible_elevation_deg, 0.0, 89.0)
-    _check_angle("--sun-max-altitude-deg", sun_max_altitude_deg, -30.0, 10.0)
-    if standard_magnitude is not None and not (
-        math.isfinite(standard_magnitude) and -10 < standard_magnitude < 20
-    ):
-        raise UsageError(f"--standard-magnitude {standard_magnitude:g} is not plausible (-10..20)")
+    check_thresholds(
+        horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, standard_magnitude
+    )
 
     places = resolve_places(city, lat, lon, elevation_m, name, places_file)
     first = parse_time(start, option="--start") if start else now_utc()
@@ -141,8 +138,3 @@ def passes_command(
 
         text = render_passes(prediction, fmt, lang=lang, element_set=es)
     write_output(text, output)
-
-
-def _check_angle(option: str, value: float, low: float, high: float) -> None:
-    if not (math.isfinite(value) and low <= value <= high):
-        raise UsageError(f"{option} {value:g} is outside {low:g}..{high:g} degrees")

@@ -119,3 +119,27 @@ StandardMagnitudeOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def check_thresholds(
+    horizon_deg: float,
+    min_visible_elevation_deg: float,
+    sun_max_altitude_deg: float,
+    standard_magnitude: float | None,
+) -> None:
+    """Raise UsageError (exit 2) for a threshold outside its sensible range."""
+    import math
+
+    from tiangong_orbit.errors import UsageError
+
+    for option, value, low, high in (
+        ("--horizon-deg", horizon_deg, -5.0, 45.0),
+        ("--min-visible-elevation-deg", min_visible_elevation_deg, 0.0, 89.0),
+        ("--sun-max-altitude-deg", sun_max_altitude_deg, -30.0, 10.0),
+    ):
+        if not (math.isfinite(value) and low <= value <= high):
+            raise UsageError(f"{option} {value:g} is outside {low:g}..{high:g} degrees")
+    if standard_magnitude is not None and not (
+        math.isfinite(standard_magnitude) and -10 < standard_magnitude < 20
+    ):
+        raise UsageError(f"--standard-magnitude {standard_magnitude:g} is not plausible (-10..20)")
