@@ -268,3 +268,28 @@ def test_reader_going_away_is_not_an_error(tmp_path: Path) -> None:
     process.stderr.close()
     assert process.wait(timeout=120) == 0, stderr
     assert "Traceback" not in stderr
+
+
+def test_alert_to_stdout_keeps_status_lines_off_the_pipe(tmp_path: Path) -> None:
+    # Without --notify, stdout is the alert channel (e.g. piped into an SMS bridge): it carries
+    # the message once, and nothing else; what the run did goes to stderr.
+    args = (
+        "alert",
+        "--city",
+        "Lahore",
+        "--tle",
+        str(LATEST),
+        "--now",
+        "2026-10-08T23:15:00Z",
+        "--state",
+        str(tmp_path / "alerts.sqlite3"),
+    )
+    first = run(*args, tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("\n") == 1
+    assert first.stdout.startswith("Tiangong (China's space station) visible from Lahore at ")
+    assert "PKT" in first.stdout and "UTC" in first.stdout
+    second = run(*args, tmp_path=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == ""
+    assert "already posted" in second.stderr

@@ -200,6 +200,13 @@ def alert_command(
     moment = parse_time(now, option="--now") if now else now_utc()
     # Check every URL before computing anything: a typo is exit 2, even in a dry run.
     targets = [alerts.AppriseTarget(url) for url in urls] or [_StdoutTarget()]
+    # Without --notify, stdout carries the alerts themselves (piped into an SMS bridge, say):
+    # what the run did then goes to stderr, so that only messages reach the pipe.
+    status_stream = sys.stdout if urls else sys.stderr
+
+    def say(text: str) -> None:
+        if not quiet:
+            print(text, file=status_stream, flush=True)
 
     element_set, age_days = _element_set(tle_file, satellite, moment, allow_stale, quiet)
     short, _ = alerts.satellite_names(element_set.norad_id, element_set.name)
@@ -218,7 +225,7 @@ def alert_command(
             )
             + ", or pass --allow-stale"
         )
-        _say(quiet, "nothing to alert (element set too old)")
+        say("nothing to alert (element set too old)")
         return
 
     from tiangong_orbit import passes
@@ -242,8 +249,7 @@ def alert_command(
         satellite_name=element_set.name,
     )
     if not due:
-        _say(
-            quiet,
+        say(
             f"nothing to alert: no visible pass of {short} over {place_words} starts in the "
             f"next {lead_minutes} minutes",
         )
@@ -264,7 +270,7 @@ def alert_command(
         for problem in problems:
             warn(problem)
         report = alerts.deliver(due, targets, opened, now=moment, retry_unknown=retry_unknown)
-    _report(report, moment, quiet)
+    _report(report, moment, say)
 
 
 def _element_set(
@@ -284,38 +290,32 @@ def _element_set(
     return chosen.element_set, chosen.age_days
 
 
-def _say(quiet: bool, text: str) -> None:
-    if not quiet:
-        print(text, flush=True)
-
-
 def _when(moment: datetime, place) -> str:
     from tiangong_orbit.alerts import local_time_words
 
     return local_time_words(moment, getattr(place, "timezone", None) or "Asia/Karachi")
 
 
-def _report(report, moment: datetime, quiet: bool) -> None:
-    """Print what the run did (stdout), the problems (stderr), and fail with exit 4."""
+def _report(report, moment: datetime, say) -> None:
+    """Tell what the run did (``say``), the problems (stderr), and fail with exit 4."""
     for outcome in report.outcomes:
         alert = outcome.alert
         what = f"{alert.title} at {_when(alert.visible_start, alert.place)}"
         status = outcome.status
         if status == "posted":
             if outcome.target_label != "stdout":
-                _say(quiet, f"posted to {outcome.target_label}: {alert.body}")
+                say(f"posted to {outcome.target_label}: {alert.body}")
             if not outcome.recorded:
                 warn(
                     f"posted {what} to {outcome.target_label} but could not record it (the "
                     "state was busy); it will not be posted again"
                 )
         elif status == "already_sent":
-            _say(quiet, f"already posted to {outcome.target_label}: {what}")
+            say(f"already posted to {outcome.target_label}: {what}")
         elif status == "in_progress":
-            _say(quiet, f"another run is posting {what} to {outcome.target_label}; left to it")
+            say(f"another run is posting {what} to {outcome.target_label}; left to it")
         elif status == "unknown":
-            _say(
-                quiet,
+            say(
                 f"not posted again to {outcome.target_label}: {what} (an earlier "
                 "attempt may have been delivered; --retry-unknown posts it)",
             )
