@@ -722,3 +722,28 @@ def test_parse_time_refuses(text, words):
     assert f"--at '{text}'" in message
     for word in words:
         assert word in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("EPHEMERIS_TYPE", -(2**63)),
+        ("ELEMENT_SET_NO", 10**6),
+        ("NORAD_CAT_ID", 0),
+        ("REV_AT_EPOCH", -1),
+        ("EPHEMERIS_TYPE", "x"),
+    ],
+)
+def test_omm_integer_fields_out_of_range_are_our_error(key, value):
+    # sgp4 stores these in C ints: out of range it only warns and truncates.
+    record = json.loads(_OMM_TEXT)[0]
+    record[key] = value
+    with pytest.raises(TLEFormatError, match=key):
+        tle.parse_text(json.dumps([record]), path="ints.json")
+
+
+def test_omm_revolution_number_wraps_like_a_tle():
+    record = json.loads(_OMM_TEXT)[0]
+    record["REV_AT_EPOCH"] = 123_456
+    (element_set,) = tle.parse_text(json.dumps([record]), path="revs.json")
+    assert element_set.line2[63:68] == "23456"

@@ -119,6 +119,14 @@ _OMM_REQUIRED = (
     "MEAN_MOTION_DDOT",
 )
 
+# (key, lowest, highest) of the OMM integer fields, as a TLE can carry them.
+_OMM_INTEGER_RANGES = (
+    ("NORAD_CAT_ID", 1, 339_999),
+    ("EPHEMERIS_TYPE", 0, 9),
+    ("ELEMENT_SET_NO", 0, 9999),
+    ("REV_AT_EPOCH", 0, 9_999_999),  # a TLE keeps the last five digits (wraps at 100,000)
+)
+
 _CHAR_NAMES = {
     "\t": "a tab",
     "\u00a0": "a non-breaking space (U+00A0)",
@@ -490,6 +498,21 @@ def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]
         except (TypeError, ValueError, OverflowError) as error:
             raise TLEFormatError(f"{where}: a field does not parse ({error})") from None
         fields["EPOCH"] = epoch.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        # Integer fields go to C ints inside sgp4 (which warns and truncates out of range):
+        # hold them to what a TLE can carry.
+        for key, low, high in _OMM_INTEGER_RANGES:
+            if key not in record or record[key] is None:
+                continue
+            try:
+                value = int(str(record[key]))
+            except ValueError:
+                raise TLEFormatError(
+                    f"{where}: {key} {record[key]!r} is not a whole number"
+                ) from None
+            if not low <= value <= high:
+                raise TLEFormatError(f"{where}: {key} {value} is outside {low}..{high}")
+            if key == "REV_AT_EPOCH":
+                fields[key] = str(value % 100_000)
         if not all(math.isfinite(value) for value in numbers.values()):
             raise TLEFormatError(f"{where}: a numeric field is not finite")
         if not 0 < numbers["MEAN_MOTION"] < 20 or not 0 <= numbers["ECCENTRICITY"] < 1:
