@@ -59,6 +59,10 @@ def uncertainty_s(age_days: float) -> float:
     return model_s(age_days, fit["A_s"], fit["B"], fit["floor_s"])
 
 
+#: Half of Tiangong's ~92-minute orbit, in seconds: a larger timing error means no prediction.
+LOST_ALONG_ORBIT_S = 46 * 60
+
+
 def _duration_words(seconds: float) -> str:
     # An uncertainty deserves one or two significant figures: "about 40 s", not "about 37 s".
     if seconds < 10:
@@ -73,6 +77,11 @@ def _duration_words(seconds: float) -> str:
 def describe_error(age_days: float, *, short: bool = False) -> str:
     """Words for the expected error at ``age_days``: 'times may be off by about 40 s'."""
     sigma = uncertainty_s(age_days)
+    if sigma > LOST_ALONG_ORBIT_S:
+        # Past half an orbit (~46 min) the timing error stops meaning anything: the set no
+        # longer says where along its orbit the station is.
+        lost = "more than ±45 minutes, so the station could be anywhere along its orbit"
+        return lost if short else f"times may be off by {lost}"
     if short:
         return f"about ±{_duration_words(sigma)}"
     if math.isfinite(sigma) and sigma < 1:
