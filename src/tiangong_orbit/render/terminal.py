@@ -8,32 +8,10 @@ from typing import Any
 from tiangong_orbit.model import Pass, PlacePasses, Point, Prediction
 from tiangong_orbit.timeutil import zone, zone_abbreviation
 
-_COMPASS = (
-    "N",
-    "NNE",
-    "NE",
-    "ENE",
-    "E",
-    "ESE",
-    "SE",
-    "SSE",
-    "S",
-    "SSW",
-    "SW",
-    "WSW",
-    "W",
-    "WNW",
-    "NW",
-    "NNW",
-)
-
-
 def compass(azimuth_deg: float) -> str:
     """16-point compass name of an azimuth in degrees (N = 0°, E = 90°)."""
-    try:
-        from tiangong_orbit.render import compass_point
-    except ImportError:  # pragma: no cover - the renderer package is always there when installed
-        return _COMPASS[round(azimuth_deg % 360.0 / 22.5) % 16]
+    from tiangong_orbit.render import compass_point
+
     return compass_point(azimuth_deg)
 
 
