@@ -8,6 +8,7 @@ from typing import Any
 from tiangong_orbit.model import Pass, PlacePasses, Point, Prediction
 from tiangong_orbit.timeutil import zone, zone_abbreviation
 
+
 def compass(azimuth_deg: float) -> str:
     """16-point compass name of an azimuth in degrees (N = 0°, E = 90°)."""
     from tiangong_orbit.render import compass_point
