@@ -11,7 +11,13 @@ import typer
 
 from tiangong_orbit.cli.app import app, stdout_console
 from tiangong_orbit.cli.common import choose_set, iss_reference, now_utc, write_output
-from tiangong_orbit.cli.options import AllowStaleOption, SatelliteOption, TleOption
+from tiangong_orbit.cli.options import (
+    AllowStaleOption,
+    AtOption,
+    OutputFileOption,
+    SatelliteOption,
+    TleOption,
+)
 from tiangong_orbit.errors import UsageError
 
 NEWS_NOTE = (
@@ -23,12 +29,7 @@ NEWS_NOTE = (
 
 @app.command("altitude")
 def altitude_command(
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at", help="Time (ISO 8601; no offset = UTC). Default: now.", show_default=False
-        ),
-    ] = None,
+    at: AtOption = None,
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
@@ -54,16 +55,7 @@ def altitude_command(
     step_s: Annotated[
         float, typer.Option("--step", help="With --format: seconds between rows.")
     ] = 60.0,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to this file instead of stdout.",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    output: OutputFileOption = None,
 ) -> None:
     """WGS84 altitude, sub-satellite point, speed, perigee and apogee at one moment, compared
     with the Kármán line (100 km), Namira Salim's 2023 flight (87.4 km), the US 80 km boundary

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -18,36 +17,20 @@ from tiangong_orbit.cli.app import chart_app, warn
 from tiangong_orbit.cli.common import choose_set, iss_reference, now_utc
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
+    AtOption,
     CityOption,
     ElevationOption,
     LatOption,
     LonOption,
     NameOption,
+    PictureOption,
     PlacesFileOption,
     SatelliteOption,
+    StartOption,
     TleOption,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
-
-OutputOption = Annotated[
-    Path,
-    typer.Option(
-        "--output",
-        "-o",
-        help="The picture to write: a .png or .svg file.",
-        dir_okay=False,
-        show_default=False,
-    ),
-]
-StartOption = Annotated[
-    str | None,
-    typer.Option(
-        "--start",
-        help="Start of the window (ISO 8601; no offset = UTC). Default: now.",
-        show_default=False,
-    ),
-]
 
 
 def _start(start: str | None) -> datetime:
@@ -77,7 +60,7 @@ def _satellite_label(norad_id: int, name: str) -> str:
 
 @chart_app.command("sky")
 def sky_command(
-    output: OutputOption,
+    output: PictureOption,
     city: CityOption = None,
     lat: LatOption = None,
     lon: LonOption = None,
@@ -148,7 +131,7 @@ def sky_command(
 
 @chart_app.command("track")
 def track_command(
-    output: OutputOption,
+    output: PictureOption,
     city: CityOption = None,
     lat: LatOption = None,
     lon: LonOption = None,
@@ -214,13 +197,8 @@ def track_command(
 
 @chart_app.command("altitude")
 def altitude_command(
-    output: OutputOption,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at", help="Time (ISO 8601; no offset = UTC). Default: now.", show_default=False
-        ),
-    ] = None,
+    output: PictureOption,
+    at: AtOption = None,
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,

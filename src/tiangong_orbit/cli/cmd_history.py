@@ -16,7 +16,7 @@ import typer
 
 from tiangong_orbit.cli.app import app, chart_app, stdout_console, warn
 from tiangong_orbit.cli.common import write_output
-from tiangong_orbit.cli.options import SatelliteOption, TleOption
+from tiangong_orbit.cli.options import PictureOption, SatelliteOption, TleOption
 from tiangong_orbit.errors import NoElementSetError, UsageError
 from tiangong_orbit.render.history import (
     FORMATS,
@@ -83,16 +83,7 @@ def history_command(
 
 @chart_app.command("history")
 def chart_history_command(
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output",
-            "-o",
-            help="The picture to write: a .png or .svg file.",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ],
+    output: PictureOption,
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     start: FromOption = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,9 +20,11 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    OutputFileOption,
     PlacesFileOption,
     SatelliteOption,
     StandardMagnitudeOption,
+    StartOption,
     SunMaxOption,
     TleOption,
     check_thresholds,
@@ -42,14 +43,7 @@ def passes_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
-    start: Annotated[
-        str | None,
-        typer.Option(
-            "--start",
-            help="Window start (ISO 8601; no offset = UTC). Default: now.",
-            show_default=False,
-        ),
-    ] = None,
+    start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 10.0,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list passes that are up but not visible, and why.")
@@ -61,16 +55,7 @@ def passes_command(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv, markdown, html or ics.")
     ] = "table",
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to this file instead of stdout.",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    output: OutputFileOption = None,
     lang: Annotated[str, typer.Option("--lang", help="en or ur (Urdu; markdown and html).")] = "en",
     horizon_deg: HorizonOption = 0.0,
     min_visible_elevation_deg: MinVisibleOption = 10.0,

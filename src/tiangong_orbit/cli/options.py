@@ -68,6 +68,40 @@ SatelliteOption = Annotated[
         help="tiangong (default), iss, a NORAD number or part of a name in the data.",
     ),
 ]
+StartOption = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="Start of the window (ISO 8601; no offset = UTC). Default: now.",
+        show_default=False,
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at", help="Time (ISO 8601; no offset = UTC). Default: now.", show_default=False
+    ),
+]
+OutputFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file instead of stdout.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+PictureOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="The picture to write: a .png or .svg file.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
 AllowStaleOption = Annotated[
     bool,
     typer.Option("--allow-stale", help="Compute even when the element set is too old to trust."),
