@@ -8,6 +8,7 @@ that leave the Earth's shadow, evening passes that enter it halfway, and a grazi
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -529,3 +530,40 @@ def test_frame_table_matches_the_one_shot_functions():
         np.linalg.norm(coarse, axis=1) * np.linalg.norm(hourly, axis=1)
     )
     assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 1e-5
+
+
+# --------------------------------------------------------------------------------------------
+# Long windows over the history: each pass from the set nearest it
+
+
+def test_nearest_segments_tile_the_window_with_the_nearest_set():
+    sets = tle.load_catalog(None).sets
+    start, end = datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 8, 1, tzinfo=UTC)
+    stretches = tle.nearest_segments(sets, 48274, start, end)
+    assert len(stretches) > 5  # weekly sets, and reboosts in between
+    assert stretches[0][1] == start and stretches[-1][2] == end
+    for (_, _, high), (_, low, _) in itertools.pairwise(stretches):
+        assert high == low  # adjoining: no gap, no overlap
+    for element_set, low, high in stretches:
+        middle = low + (high - low) / 2
+        assert tle.nearest_set(sets, 48274, middle) is element_set
+
+
+def test_long_window_uses_the_nearest_set_for_every_pass():
+    sets = tle.load_catalog(None).sets
+    start, end = datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 7, 1, tzinfo=UTC)
+    stretches = tle.nearest_segments(sets, 48274, start, end)
+    place = places.find_place("Islamabad")
+    (group,) = passes.find_passes_over_sets(stretches, [place], include_invisible=True)
+    assert len(group.passes) > 200
+    times = [p.culmination.time for p in group.passes]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    for item in group.passes:
+        nearest = tle.nearest_set(sets, 48274, item.culmination.time)
+        age = abs((item.culmination.time - nearest.epoch).total_seconds()) / 86400
+        assert item.tle_age_days == pytest.approx(age, abs=1e-6)
+    # Inside one stretch the result is exactly that of the single set.
+    element_set, low, high = stretches[2]
+    (alone,) = passes.find_passes(element_set, [place], low, high, include_invisible=True)
+    inside = [p for p in group.passes if low <= p.culmination.time < high]
+    assert [p.culmination.time for p in inside] == [p.culmination.time for p in alone.passes]

@@ -99,6 +99,9 @@ class SatelliteInfo:
     tle_epoch: datetime
     tle_source: str = "bundled"
     tle_path: str | None = None
+    #: Every set used, oldest first, when a long window spans several (each pass is computed
+    #: from the set nearest it); just ``(tle_epoch,)`` otherwise.
+    tle_epochs: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -553,6 +553,32 @@ class _Cone:
         return cls(axis, math.cos(half_angle) if half_angle < math.pi else -1.0)
 
 
+def find_passes_over_sets(
+    stretches: Sequence[tuple[ElementSet, datetime, datetime]],
+    places: Sequence[Place],
+    settings: Settings = Settings(),  # noqa: B008 - frozen dataclass, immutable default
+    *,
+    include_invisible: bool = False,
+) -> tuple[PlacePasses, ...]:
+    """:func:`find_passes` over consecutive stretches of time, each with its own element set
+    (``tle.nearest_segments``): every pass is computed from the set nearest its culmination.
+
+    The stretches must be in time order and adjoin; a pass belongs to the stretch holding its
+    culmination, so none is lost or counted twice at a boundary.
+    """
+    merged: list[list[Pass]] = [[] for _ in places]
+    for element_set, low, high in stretches:
+        for index, group in enumerate(
+            find_passes(
+                element_set, places, low, high, settings, include_invisible=include_invisible
+            )
+        ):
+            merged[index].extend(group.passes)
+    return tuple(
+        PlacePasses(place, tuple(found)) for place, found in zip(places, merged, strict=True)
+    )
+
+
 def _coarse_candidates(
     sky: _Sky, cone: _Cone, c0: float, c1: float, threshold_sin: float
 ) -> tuple[IntArray, IntArray]:

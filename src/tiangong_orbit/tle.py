@@ -614,6 +614,38 @@ def nearest_set(sets: Sequence[ElementSet], norad_id: int, at: datetime) -> Elem
     )
 
 
+def nearest_segments(
+    sets: Sequence[ElementSet], norad_id: int, start: datetime, end: datetime
+) -> list[tuple[ElementSet, datetime, datetime]]:
+    """Split ``[start, end)`` into the stretches where each set of ``norad_id`` is the nearest.
+
+    Returns ``(set, stretch start, stretch end)`` in time order; the boundaries are the
+    midpoints between consecutive epochs, where the newer set takes over (as in
+    :func:`nearest_set`). A window inside the history is thus computed, pass by pass, from the
+    set nearest each pass (DESIGN.md), across reboosts.
+    """
+    candidates = sets_for(sets, norad_id)
+    if not candidates:
+        nearest_set(candidates, norad_id, start)  # raises NoElementSetError
+    stretches: list[tuple[ElementSet, datetime, datetime]] = []
+    for index, element_set in enumerate(candidates):
+        low = (
+            start
+            if index == 0
+            else max(
+                start, element_set.epoch - (element_set.epoch - candidates[index - 1].epoch) / 2
+            )
+        )
+        high = (
+            end
+            if index == len(candidates) - 1
+            else min(end, element_set.epoch + (candidates[index + 1].epoch - element_set.epoch) / 2)
+        )
+        if low < high:
+            stretches.append((element_set, low, high))
+    return stretches
+
+
 # --------------------------------------------------------------------------------------------
 # Staleness (DESIGN.md table)
 

@@ -97,11 +97,22 @@ def passes_command(
         sun_max_altitude_deg=sun_max_altitude_deg,
         **({} if standard_magnitude is None else {"standard_magnitude": standard_magnitude}),
     )
-    groups: tuple[PlacePasses, ...] = passes.find_passes(
-        es, places, first, last, settings, include_invisible=show_all
+    # Each pass from the set nearest it: a long window over the history crosses reboosts.
+    from tiangong_orbit.tle import nearest_segments
+
+    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
+    groups: tuple[PlacePasses, ...] = passes.find_passes_over_sets(
+        stretches, places, settings, include_invisible=show_all
     )
     prediction = Prediction(
-        satellite=SatelliteInfo(es.name, es.norad_id, es.epoch, es.source, es.path),
+        satellite=SatelliteInfo(
+            es.name,
+            es.norad_id,
+            es.epoch,
+            es.source,
+            es.path,
+            tle_epochs=tuple(stretch[0].epoch for stretch in stretches),
+        ),
         start=first,
         end=last,
         settings=settings,

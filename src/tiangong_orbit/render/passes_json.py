@@ -59,6 +59,9 @@ def passes_json(prediction: Prediction) -> dict[str, Any]:
             "norad_id": satellite.norad_id,
             "tle_epoch": iso_z(satellite.tle_epoch),
             "tle_source": satellite.tle_source,
+            "tle_epochs": [
+                iso_z(epoch) for epoch in satellite.tle_epochs or (satellite.tle_epoch,)
+            ],
         },
         "window": {"start": iso_z(prediction.start), "end": iso_z(prediction.end)},
         "settings": {

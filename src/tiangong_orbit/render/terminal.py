@@ -120,10 +120,17 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
     """Print the header line and one table per place."""
     satellite = prediction.satellite
     age = abs((prediction.start - satellite.tle_epoch).total_seconds()) / 86400.0
+    epochs = satellite.tle_epochs
+    sets = (
+        f"{len(epochs)} element sets of {epochs[0]:%Y-%m-%d} to {epochs[-1]:%Y-%m-%d}, the "
+        "nearest for each pass"
+        if len(epochs) > 1
+        else f"element set of {satellite.tle_epoch:%Y-%m-%d %H:%M} UTC"
+    )
     console.print(
-        f"{satellite.name} (NORAD {satellite.norad_id}): element set of "
-        f"{satellite.tle_epoch:%Y-%m-%d %H:%M} UTC ({satellite.tle_source}), {age:.1f} days from "
-        f"the window start; standard magnitude {prediction.settings.standard_magnitude:+.1f}"
+        f"{satellite.name} (NORAD {satellite.norad_id}): {sets} ({satellite.tle_source}), "
+        f"{age:.1f} days from the window start; standard magnitude "
+        f"{prediction.settings.standard_magnitude:+.1f}"
     )
     for group in prediction.places:
         console.print()
