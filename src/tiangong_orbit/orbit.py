@@ -447,9 +447,7 @@ def compare(altitude_km: float) -> tuple[Reference, ...]:
     )
 
 
-def altitude_report(
-    name: str, norad_id: int, satrec: Satrec, at: datetime, extra: tuple[Reference, ...] = ()
-) -> AltitudeReport:
+def altitude_report(name: str, norad_id: int, satrec: Satrec, at: datetime) -> AltitudeReport:
     """Altitude, sub-satellite point, speed, perigee/apogee and the comparisons at ``at``."""
     series = altitude_series(satrec, np.array([to_unix(at)]))
     perigee, apogee = mean_perigee_apogee_km(satrec)
@@ -464,5 +462,5 @@ def altitude_report(
         speed_km_s=float(series["speed_km_s"][0]),
         perigee_km=perigee,
         apogee_km=apogee,
-        references=compare(altitude) + extra,
+        references=compare(altitude),
     )

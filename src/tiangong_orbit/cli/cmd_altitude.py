@@ -81,29 +81,28 @@ def altitude_command(
 
 
 def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
+    """The altitude report, with the ISS at the same moment as one more reference."""
+    import dataclasses
+
     from tiangong_orbit import orbit, tle
 
     es = chosen.element_set
-    extra: tuple[orbit.Reference, ...] = ()
-    if es.norad_id != tle.ISS_NORAD_ID:
-        iss = iss_reference(chosen.catalog, moment, allow_stale=allow_stale, what="the comparison")
-        if iss is not None:
-            iss_altitude = float(
-                orbit.altitude_series(iss.satrec, [orbit.to_unix(moment)])["altitude_km"][0]
-            )
-            altitude = float(
-                orbit.altitude_series(es.satrec, [orbit.to_unix(moment)])["altitude_km"][0]
-            )
-            extra = (
-                orbit.Reference(
-                    "ISS (same moment)",
-                    iss_altitude,
-                    altitude / iss_altitude,
-                    altitude - iss_altitude,
-                    f"from the ISS element set of {iss.epoch:%Y-%m-%d} ({iss.source})",
-                ),
-            )
-    return orbit.altitude_report(es.name, es.norad_id, es.satrec, moment, extra)
+    report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
+    if es.norad_id == tle.ISS_NORAD_ID:
+        return report
+    iss = iss_reference(chosen.catalog, moment, allow_stale=allow_stale, what="the comparison")
+    if iss is None:
+        return report
+    at = [orbit.to_unix(moment)]
+    iss_altitude = float(orbit.altitude_series(iss.satrec, at)["altitude_km"][0])
+    reference = orbit.Reference(
+        "ISS (same moment)",
+        iss_altitude,
+        report.altitude_km / iss_altitude,
+        report.altitude_km - iss_altitude,
+        f"from the ISS element set of {iss.epoch:%Y-%m-%d} ({iss.source})",
+    )
+    return dataclasses.replace(report, references=(*report.references, reference))
 
 
 def altitude_json(report: Any, chosen: Any) -> dict[str, Any]:
