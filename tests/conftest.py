@@ -31,3 +31,19 @@ def history_sets():
     from tiangong_orbit import tle
 
     return tle.parse_file(TLE_DIR / "tiangong_history.tle", source="bundled")
+
+
+@pytest.fixture(autouse=True)
+def _never_the_internet(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """Every test runs offline against its own cache, unless it points the source at 127.0.0.1.
+
+    Automatic refresh would otherwise reach CelesTrak from any computing command; a test that
+    exercises the network sets ``TIANGONG_ORBIT_TLE_URL`` to its own local server and clears
+    ``TIANGONG_ORBIT_OFFLINE``. The URL below is the discard port on loopback: nothing listens.
+    """
+    monkeypatch.setenv("TIANGONG_ORBIT_OFFLINE", "1")
+    monkeypatch.setenv("TIANGONG_ORBIT_TLE_URL", "http://127.0.0.1:9/unreachable")
+    if "TIANGONG_ORBIT_CACHE_DIR" not in os.environ:
+        monkeypatch.setenv("TIANGONG_ORBIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    if "TIANGONG_ORBIT_STATE_DIR" not in os.environ:
+        monkeypatch.setenv("TIANGONG_ORBIT_STATE_DIR", str(tmp_path_factory.mktemp("state")))
