@@ -1240,14 +1240,18 @@ class Catalog:
         own = [bad for bad in self.bad if bad.norad_id == norad_id]
         if own:
             raise own[0].error
+        return self.skipped_warnings()
+
+    def skipped_warnings(self) -> tuple[str, ...]:
+        """One warning per record that could not be read (the first few, then a count)."""
         skipped = [
             f"skipped {bad.describe()}, not a valid element set: " + str(bad.error).split("\n")[0]
             for bad in self.bad[:_BAD_RECORDS_NAMED]
         ]
         if len(self.bad) > _BAD_RECORDS_NAMED:
             skipped.append(
-                f"skipped {len(self.bad) - _BAD_RECORDS_NAMED} more records of other satellites "
-                "that are not valid element sets ('tiangong-orbit tle check FILE' lists them)"
+                f"skipped {len(self.bad) - _BAD_RECORDS_NAMED} more records that are not valid "
+                "element sets ('tiangong-orbit tle check FILE' lists them all)"
             )
         return tuple(skipped)
 
