@@ -69,10 +69,8 @@ LOCK_TIMEOUT_S = 2.0
 #: An answer larger than this is not the stations group (about 30 kB): refused, not stored.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
-#: Two sets of one satellite whose epochs differ by less than this are one set (CelesTrak
-#: re-issues an element set with epochs that differ by rounding; 2e-7 day, as in
-#: data/tle/SOURCES.md).
-SAME_EPOCH = timedelta(days=2e-7)
+#: Two sets of one satellite whose epochs differ by less than this are one set.
+SAME_EPOCH = tle.SAME_EPOCH
 
 #: Satellites whose every set is kept in the cache (the history that past passes need) ...
 FULL_HISTORY_IDS = frozenset({tle.TIANGONG_NORAD_ID})
