@@ -765,6 +765,14 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
     return Catalog(dedupe_sets(sets), tuple(warnings), False)
 
 
+#: A set dated later than the time it was fetched by more than this is not a real element set
+#: (a fit to past observations): refused by downloads, ignored when choosing whether to refresh.
+MAX_EPOCH_AHEAD = timedelta(hours=6)
+
+#: The automatic refresh fetches when the newest set is older than the latest time a command
+#: needs by more than this (issue 10: 24 hours).
+REFRESH_AFTER = timedelta(hours=24)
+
 #: Two sets of one satellite whose epochs differ by less than this are one set: CelesTrak
 #: re-issues an element set with epochs that differ by rounding (2e-7 day, about 17 ms, as in
 #: data/tle/SOURCES.md), and the same set may sit in several files (a history and the latest
