@@ -362,7 +362,8 @@ def test_two_different_sets_with_one_epoch_use_the_one_read_last(css_tle):
     moved = _fix_checksum(l2[:43] + f"{float(l2[43:51]) + 0.5:8.4f}" + l2[51:])
     parsed = tle.parse_text(f"{name}\n{l1}\n{l2}\n{name}\n{l1}\n{moved}\n", path="dup.tle")
     (warning,) = tle.same_epoch_conflicts(parsed)
-    assert "dup.tle line 1, dup.tle line 4" in warning and "read last (dup.tle line 4)" in warning
+    assert warning.startswith("different element sets of CSS (TIANHE) (NORAD 48274) share")
+    assert "(dup.tle line 1, dup.tle line 4): using the one read last (dup.tle line 4)" in warning
     (used,) = tle.sets_for(parsed, 48274)
     assert used.line2 == moved
     # The same set twice (as a TLE and as its OMM JSON rendering) is no conflict.

@@ -1035,19 +1035,41 @@ def satellite_ids(query: str, sets: Iterable[ElementSet]) -> int:
 def sets_for(sets: Iterable[ElementSet], norad_id: int) -> list[ElementSet]:
     """The sets of one satellite, oldest epoch first, one per distinct epoch.
 
-    Two *different* sets with the same epoch (a corrected set re-issued under the old epoch):
-    the one read last wins, that is the later in a file, and the user cache over the bundled
-    data (README, "Element-set files"); :func:`same_epoch_conflicts` finds them for a warning.
-    The same set read twice keeps its first reading.
+    Epochs within :data:`SAME_EPOCH` of each other are one epoch. When the sets of one epoch
+    differ (a corrected set re-issued under the old epoch), the one read last wins: the later
+    in a file (README, "Element-set files"; :func:`same_epoch_conflicts` words the warning).
+    The same set read more than once keeps its first reading.
     """
-    chosen: dict[datetime, ElementSet] = {}
-    for element_set in sets:
-        if element_set.norad_id != norad_id:
-            continue
-        earlier = chosen.get(element_set.epoch)
-        if earlier is None or not same_elements(earlier, element_set):
-            chosen[element_set.epoch] = element_set
-    return [chosen[epoch] for epoch in sorted(chosen)]
+    chosen: list[ElementSet] = []
+    for group in _same_epoch_groups(sets, norad_id):
+        first = min(group)[1]
+        if all(same_elements(first, element_set) for _, element_set in group):
+            chosen.append(first)
+        else:
+            chosen.append(max(group)[1])
+    return chosen
+
+
+def _same_epoch_groups(
+    sets: Iterable[ElementSet], norad_id: int | None = None
+) -> list[list[tuple[int, ElementSet]]]:
+    """``(reading order, set)`` grouped by satellite and epoch (within :data:`SAME_EPOCH` of
+    the group's earliest), groups in (NORAD number, epoch) order."""
+    indexed = [
+        (element_set.norad_id, element_set.epoch, index, element_set)
+        for index, element_set in enumerate(sets)
+        if norad_id is None or element_set.norad_id == norad_id
+    ]
+    indexed.sort(key=lambda item: item[:3])
+    groups: list[list[tuple[int, ElementSet]]] = []
+    start: ElementSet | None = None
+    for satellite, epoch, index, element_set in indexed:
+        if start is not None and start.norad_id == satellite and epoch - start.epoch <= SAME_EPOCH:
+            groups[-1].append((index, element_set))
+        else:
+            groups.append([(index, element_set)])
+            start = element_set
+    return groups
 
 
 # The resolution of the TLE's columns, one and a half times (an OMM record and the TLE of the
@@ -1079,24 +1101,20 @@ def same_elements(first: ElementSet, second: ElementSet) -> bool:
 
 
 def same_epoch_conflicts(sets: Iterable[ElementSet]) -> list[str]:
-    """One warning per satellite and epoch held by two different sets, naming the one used."""
-    seen: dict[tuple[int, datetime], ElementSet] = {}
-    conflicts: dict[tuple[int, datetime], tuple[ElementSet, ElementSet]] = {}
-    for element_set in sets:
-        key = (element_set.norad_id, element_set.epoch)
-        earlier = seen.get(key)
-        if earlier is None:
-            seen[key] = element_set
-        elif not same_elements(earlier, element_set):
-            first = conflicts.get(key, (earlier, earlier))[0]
-            conflicts[key] = (first, element_set)
-            seen[key] = element_set
-    return [
-        f"two different element sets of {used.name} (NORAD {norad_id}) have the epoch "
-        f"{epoch:%Y-%m-%d %H:%M:%S} UTC ({_where(first)}, {_where(used)}): using the one read "
-        f"last ({_where(used)})"
-        for (norad_id, epoch), (first, used) in conflicts.items()
-    ]
+    """One warning per satellite and epoch held by different sets, naming the one used (the
+    one read last, as :func:`sets_for` chooses)."""
+    warnings: list[str] = []
+    for group in _same_epoch_groups(sets):
+        first, used = min(group)[1], max(group)[1]
+        if all(same_elements(first, element_set) for _, element_set in group):
+            continue
+        warnings.append(
+            f"different element sets of {used.name} (NORAD {used.norad_id}) share the epoch "
+            f"{first.epoch:%Y-%m-%d %H:%M:%S} UTC ("
+            + ", ".join(_where(element_set) for _, element_set in sorted(group, key=lambda g: g[0]))
+            + f"): using the one read last ({_where(used)})"
+        )
+    return warnings
 
 
 def _where(element_set: ElementSet) -> str:
@@ -1297,4 +1315,45 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
             sets.extend(parse_file(path, source="cache"))
         except (TLEFormatError, UsageError) as error:
             warnings.append(f"ignoring the broken cache file {path}: {error}".split("\n")[0])
-    return Catalog(tuple(sets), tuple(warnings), False)
+    return Catalog(dedupe_sets(sets), tuple(warnings), False)
+
+
+#: A set dated later than the time it was fetched by more than this is not a real element set
+#: (a fit to past observations): refused by downloads, ignored when choosing whether to refresh.
+MAX_EPOCH_AHEAD = timedelta(hours=6)
+
+#: The automatic refresh fetches when the newest set is older than the latest time a command
+#: needs by more than this (issue 10: 24 hours).
+REFRESH_AFTER = timedelta(hours=24)
+
+#: Two sets of one satellite whose epochs differ by less than this are one set: CelesTrak
+#: re-issues an element set with epochs that differ by rounding (2e-7 day, about 17 ms, as in
+#: data/tle/SOURCES.md), and the same set may sit in several files (a history and the latest
+#: sets, the bundled data and the cache).
+SAME_EPOCH = timedelta(days=2e-7)
+
+
+def dedupe_sets(sets: Iterable[ElementSet]) -> tuple[ElementSet, ...]:
+    """``sets`` with each element set kept once: the first one met of every group of sets of
+    one satellite whose epochs lie within :data:`SAME_EPOCH` of each other (so the bundled copy
+    wins over the cached one). Order is kept."""
+    listed = list(sets)
+    order = sorted(range(len(listed)), key=lambda i: (listed[i].norad_id, listed[i].epoch, i))
+    keep: set[int] = set()
+    group: list[int] = []
+    for index in order:
+        first = listed[group[0]] if group else None
+        current = listed[index]
+        if (
+            first is not None
+            and first.norad_id == current.norad_id
+            and current.epoch - first.epoch <= SAME_EPOCH
+        ):
+            group.append(index)
+            continue
+        if group:
+            keep.add(min(group))  # the one met first in the input
+        group = [index]
+    if group:
+        keep.add(min(group))
+    return tuple(s for i, s in enumerate(listed) if i in keep)
