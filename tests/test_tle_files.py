@@ -518,3 +518,18 @@ def test_cli_check_names_every_bad_record(tmp_path):
     _one_line_error(result, 3, "line 5", "and 1 more bad record")
     (warning,) = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert "line 8" in warning
+
+
+def test_compressed_or_binary_files_say_what_they_are(tmp_path):
+    import gzip
+    import zipfile
+
+    packed = tmp_path / "stations.tle.gz"
+    packed.write_bytes(gzip.compress(STATIONS.read_bytes()))
+    with pytest.raises(TLEFormatError, match="this is a gzip-compressed file, not element sets"):
+        tle.parse_file(packed)
+    archive = tmp_path / "stations.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(STATIONS, "stations.tle")
+    with pytest.raises(TLEFormatError, match="this is a ZIP archive"):
+        tle.parse_file(archive)

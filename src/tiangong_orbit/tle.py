@@ -385,6 +385,16 @@ def _strict(parsed: ParsedText) -> list[ElementSet]:
     return parsed.sets
 
 
+# Files people save by mistake instead of the element sets inside them (first bytes).
+_BINARY_KINDS = (
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"%PDF-", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+
 def read_file(path: str | Path, *, source: Source = "file") -> ParsedText:
     """Read one element-set file (UTF-8, at most :data:`MAX_FILE_BYTES`); see :func:`read_text`.
 
@@ -393,6 +403,12 @@ def read_file(path: str | Path, *, source: Source = "file") -> ParsedText:
     """
     file_path = Path(path)
     data = read_bytes_limited(file_path, what="a TLE or OMM file")
+    for magic, kind in _BINARY_KINDS:
+        if data.startswith(magic):
+            raise TLEFormatError(
+                f"{file_path}: this is {kind}, not element sets; expected TLE lines or OMM text "
+                "(extract or export the element sets first)"
+            )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
