@@ -55,7 +55,8 @@ TleOption = Annotated[
     Path | None,
     typer.Option(
         "--tle",
-        help="Use only the element sets in this TLE, 3LE or OMM JSON file.",
+        help="Use only the element sets in this file: TLE, 3LE, or OMM as CelesTrak JSON or "
+        "CSV, CCSDS XML or KVN.",
         show_default=False,
         dir_okay=False,
     ),
