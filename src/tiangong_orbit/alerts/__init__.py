@@ -46,6 +46,7 @@ from tiangong_orbit.alerts.state import (
     AlertState,
     Claim,
     RowState,
+    RunIdentity,
 )
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "Claim",
     "Outcome",
     "RowState",
+    "RunIdentity",
     "RunReport",
     "SendResult",
     "Status",

@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tiangong_orbit.render import compass_point  # light: no rich, no matplotlib
-from tiangong_orbit.tle import ISS_NORAD_ID, TIANGONG_NORAD_ID
-
 if TYPE_CHECKING:
     from tiangong_orbit.model import Pass, PlacePasses, Point
     from tiangong_orbit.places import Place
@@ -26,12 +23,6 @@ ALERT_MAX_AGE_DAYS = 7.0
 #: Passes belong to a window by their culmination; search this much wider than the lead
 #: window so that every pass whose *visible start* falls inside it is found.
 SEARCH_MARGIN = timedelta(minutes=30)
-
-#: (short name for titles, name in the message) of the satellites people know by a nickname.
-SATELLITE_NAMES: dict[int, tuple[str, str]] = {
-    TIANGONG_NORAD_ID: ("Tiangong", "Tiangong (China's space station)"),
-    ISS_NORAD_ID: ("ISS", "ISS"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +84,18 @@ def due_alerts(
     return tuple(found)
 
 
+def display_name(norad_id: int, set_name: str) -> str:
+    """The satellite as the tables name it ("Tiangong", "the ISS", else the set's name)."""
+    from tiangong_orbit.render.i18n import satellite_name
+
+    return satellite_name(norad_id, set_name, "en")
+
+
 def satellite_names(norad_id: int, set_name: str) -> tuple[str, str]:
-    """(short name for a title, name for the message): Tiangong, ISS, or the set's name."""
-    return SATELLITE_NAMES.get(norad_id, (set_name, set_name))
+    """(name for a title, name for the message): both :func:`display_name` now; kept for
+    callers of the two-name form."""
+    name = display_name(norad_id, set_name)
+    return name, name
 
 
 def _minute(moment: datetime) -> datetime:
@@ -112,66 +112,61 @@ def local_time_words(moment: datetime, zone_name: str) -> str:
     return f"{local:%H:%M} {zone_abbreviation(start, zone_name)} ({start:%H:%M} UTC)"
 
 
-#: Aim for messages an SMS bridge passes whole (the title travels separately).
+#: Messages aim at this length for SMS bridges (the title travels separately); the sentence
+#: is never cut, so a very long place name can take one over it.
 SMS_LENGTH = 160
-
-#: (name in a message, a shorter one) for the satellites people know by a nickname.
-_MESSAGE_NAMES: dict[int, tuple[str, ...]] = {
-    TIANGONG_NORAD_ID: ("Tiangong (China's space station)", "China's Tiangong", "Tiangong"),
-}
 
 
 def alert_text(
     norad_id: int, set_name: str, place: Place, visible_pass: Pass, *, now: datetime
 ) -> tuple[str, str]:
-    """The title and the message of an alert, in the words of NASA's Spot the Station.
+    """The title and the message of an alert: one sentence form, in the tables' words.
 
-    "Tiangong (China's space station) visible from Karachi at 18:55 PKT (13:55 UTC): appears
-    10° above WSW, highest 30° S, disappears 12° above ESE, about 4 minutes, magnitude -0.9".
-    A message longer than :data:`SMS_LENGTH` characters is shortened step by step ("4 min",
-    "mag -0.9", a shorter name) until it fits or nothing is left to shorten. The date is added
-    when the pass is on another local day than ``now``. The title is "Tiangong over Karachi".
+    "Tiangong visible from Karachi on Wed 7 Oct at 18:55 PKT (13:55 UTC): appears 10° above
+    WSW, highest 30° above S, disappears 12° above ESE, 4 min, magnitude -0.9". The satellite
+    is named as the tables name it (:func:`display_name`); the local date is always given
+    (a morning pass is never read as the evening before); the time, truncated to the minute,
+    is when the satellite appears. The title is "Tiangong over Karachi". ``now`` is not used
+    by the text any more; it stays in the signature for callers.
     """
+    from tiangong_orbit.render import i18n
     from tiangong_orbit.timeutil import zone
 
-    short, long = satellite_names(norad_id, set_name)
+    del now
+    name = display_name(norad_id, set_name)
     start = visible_pass.visible_start or visible_pass.rise
     peak = visible_pass.visible_peak or visible_pass.culmination
     end = visible_pass.visible_end or visible_pass.set
     zone_name = getattr(place, "timezone", None) or "Asia/Karachi"
+    local = _minute(start.time).astimezone(zone(zone_name))
+    weekday = i18n.WEEKDAYS["en"][local.weekday()]
+    day = f"{weekday} {local.day} {i18n.MONTHS['en'][local.month - 1]}"
     when = local_time_words(start.time, zone_name)
-    local_day = _minute(start.time).astimezone(zone(zone_name)).date()
-    if local_day != now.astimezone(zone(zone_name)).date():
-        time_part, utc_part = when.split(" (", 1)
-        when = f"{time_part} on {local_day:%a} {local_day.day} {local_day:%b} ({utc_part}"
     seconds = (end.time - start.time).total_seconds()
-    minutes = max(1, round(seconds / 60.0))
-    directions = (
-        f"appears {_point_words(start)}, "
-        f"highest {round(peak.elevation_deg)}° {compass_point(peak.azimuth_deg)}, "
-        f"disappears {_point_words(end)}"
+    duration = (
+        i18n.text("seconds", "en", n=max(1, round(seconds)))
+        if seconds < 60
+        else i18n.text("minutes", "en", n=round(seconds / 60.0))
     )
-    magnitude = None
+    text = (
+        f"{name} visible from {place.name} on {day} at {when}: appears {_point_words(start)}, "
+        f"highest {_point_words(peak)}, disappears {_point_words(end)}, {duration}"
+    )
     if visible_pass.magnitude is not None:
-        magnitude = f"{round(visible_pass.magnitude, 1) + 0.0:.1f}"  # + 0.0: no "-0.0"
+        text += f", magnitude {round(visible_pass.magnitude, 1) + 0.0:.1f}"  # + 0.0: no "-0.0"
+    return _capitalized(f"{name} over {place.name}"), _capitalized(text)
 
-    def compose(name: str, compact: bool) -> str:
-        if seconds < 45:
-            duration = "under 1 min" if compact else "less than a minute"
-        else:
-            duration = (
-                f"{minutes} min" if compact else f"about {minutes} minute{'s' * (minutes != 1)}"
-            )
-        text = f"{name} visible from {place.name} at {when}: {directions}, {duration}"
-        if magnitude is not None:
-            text += f", mag {magnitude}" if compact else f", magnitude {magnitude}"
-        return text
 
-    names = _MESSAGE_NAMES.get(norad_id, (long,))
-    variants = [compose(names[0], False)] + [compose(name, True) for name in names]
-    body = next((text for text in variants if len(text) <= SMS_LENGTH), variants[-1])
-    return f"{short} over {place.name}", body
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _point_words(point: Point) -> str:
-    return f"{round(point.elevation_deg)}° above {compass_point(point.azimuth_deg)}"
+    from tiangong_orbit.render import i18n
+
+    return i18n.text(
+        "above",
+        "en",
+        elevation=f"{round(point.elevation_deg)}°",
+        direction=i18n.compass_point(point.azimuth_deg, "en"),
+    )
