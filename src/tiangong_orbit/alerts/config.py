@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tiangong_orbit.alerts.masking import mask_text
 from tiangong_orbit.alerts.message import MAX_LEAD_MINUTES
 from tiangong_orbit.errors import UsageError
+
+#: The largest configuration file read (a real one is a few hundred bytes).
+MAX_CONFIG_BYTES = 256 * 1024
 
 #: The keys of ``--config FILE`` (TOML), what each holds, and the option it stands for.
 CONFIG_KEYS: dict[str, str] = {
@@ -70,10 +74,21 @@ class AlertConfig:
 
 
 def read_config(path: str | os.PathLike[str]) -> AlertConfig:
-    """Read an alert configuration (TOML); raise :class:`UsageError` naming a bad key."""
+    """Read an alert configuration (TOML); raise :class:`UsageError` naming a bad key.
+
+    At most :data:`MAX_CONFIG_BYTES` are read: ``--config /dev/urandom`` or a huge file is
+    refused (exit 2) instead of filling the memory.
+    """
     file_path = Path(path).expanduser()
     try:
-        text = file_path.read_bytes().decode("utf-8")
+        with file_path.open("rb") as stream:
+            raw = stream.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise UsageError(
+                f"--config {file_path} is larger than {MAX_CONFIG_BYTES // 1024} KiB (or endless, "
+                "like a device); expected a small TOML file"
+            )
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"--config: file not found: {file_path}") from None
     except IsADirectoryError:
@@ -98,7 +113,10 @@ def parse_config(data: dict[str, Any], *, where: str, base: Path) -> AlertConfig
         )
 
     def bad(key: str, expected: str) -> UsageError:
-        return UsageError(f"config {where}: key '{key}' should be {expected}, found {data[key]!r}")
+        found = mask_text(repr(data[key]))  # a notify list may hold passwords
+        if len(found) > 200:
+            found = found[:200] + "…"
+        return UsageError(f"config {where}: key '{key}' should be {expected}, found {found}")
 
     def number(key: str, low: float, high: float) -> float | None:
         if key not in data:

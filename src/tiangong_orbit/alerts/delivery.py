@@ -112,12 +112,13 @@ def destination_key(canonical_url: str) -> str:
     """The state's key of a destination: a hash of its URL in one spelling.
 
     ``canonical_url`` is Apprise's rendering of the URL (scheme and host in lower case, the
-    default port dropped, every option spelled out); on top of it repeated and trailing
-    slashes of the path and the order of the options do not count, nor do the options of
-    :data:`_TRANSPORT_OPTIONS`. The state never stores a token in clear.
+    default port dropped, every option spelled out); on top of it repeated slashes in the
+    path and the order of the options do not count, nor do the options of
+    :data:`_TRANSPORT_OPTIONS`. A trailing slash does (``/hook/`` is another address than
+    ``/hook`` to a web server). The state never stores a token in clear.
     """
     parts = urlsplit(canonical_url)
-    path = re.sub(r"/+", "/", parts.path).rstrip("/")
+    path = re.sub(r"/+", "/", parts.path)
     options = sorted(
         (name.lower(), value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)

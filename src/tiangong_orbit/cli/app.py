@@ -112,6 +112,39 @@ class _ClosedOutput(io.TextIOBase):
         return False
 
 
+class _GuardedOutput:
+    """``sys.stdout`` during a run: a failed write is remembered, so that the error boundary
+    can tell a closed or full stdout from any other error, and name it."""
+
+    broken = False
+
+    def __init__(self, stream: object) -> None:
+        self._stream = stream
+
+    def _guard(self, name: str, *args: object) -> object:
+        try:
+            return getattr(self._stream, name)(*args)
+        except OSError:
+            _GuardedOutput.broken = True
+            raise
+
+    def write(self, data: object) -> object:
+        return self._guard("write", data)
+
+    def writelines(self, lines: object) -> object:
+        return self._guard("writelines", lines)
+
+    def flush(self) -> object:
+        return self._guard("flush")
+
+    @property
+    def buffer(self) -> _GuardedOutput:
+        return _GuardedOutput(self._stream.buffer)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def _fd_open(fd: int) -> bool:
     try:
         os.fstat(fd)
@@ -155,13 +188,11 @@ def _stdout_failed(error: OSError) -> bool:
     """Whether ``error`` is a failed write to stdout (not a file's: those carry a name)."""
     if error.errno not in _OUTPUT_ERRNOS or error.filename is not None:
         return False
-    if isinstance(sys.stdout, _ClosedOutput) or error.errno == errno.EPIPE:
-        return True
-    try:  # still failing: stdout is what broke (a full device keeps the unwritten data)
-        sys.stdout.flush()
-    except OSError:
-        return True
-    return False
+    return (
+        _GuardedOutput.broken
+        or isinstance(sys.stdout, _ClosedOutput)
+        or isinstance(getattr(sys.stdout, "_stream", None), _ClosedOutput)
+    )
 
 
 def _name_too_long(error: OSError) -> str:
@@ -200,8 +231,21 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
     _guard_standard_streams()
+    _GuardedOutput.broken = False
+    original_stdout = sys.stdout
+    sys.stdout = _GuardedOutput(original_stdout)  # type: ignore[assignment]
     try:
-        code = command.main(args=args, prog_name="tiangong-orbit", standalone_mode=False)
+        _run(command, args)
+    finally:
+        sys.stdout = original_stdout
+
+
+def _run(command: object, args: list[str]) -> NoReturn:
+    """Run the command; turn every known error into one line and its exit code."""
+    try:
+        code = command.main(  # type: ignore[attr-defined]
+            args=args, prog_name="tiangong-orbit", standalone_mode=False
+        )
         if sys.stdout is not None:
             sys.stdout.flush()  # a full device shows here, while we can still report it
     except TiangongError as error:
