@@ -181,10 +181,10 @@ def test_a_full_disk_mid_run_loses_no_alert(tmp_path: Path, server: LocalHTTPSer
             # While the first post is in flight, the disk fills up (once).
             if not filled:
                 filled.append(True)
-                with filler.open("wb", buffering=0) as stream:
-                    with contextlib.suppress(OSError):
-                        while True:
-                            stream.write(b"\0" * 4096)
+                # Unbuffered: the write that fails is the last, and closing has nothing left.
+                with filler.open("wb", buffering=0) as stream, contextlib.suppress(OSError):
+                    while True:
+                        stream.write(b"\0" * 4096)
             return Answer(200, b"{}")
 
         server.add("/hook", fill_the_disk_then_answer)

@@ -758,3 +758,105 @@ def test_cli_a_run_that_cannot_get_the_state_exits_5(
     check(result, 5)
     assert "another tiangong-orbit alert run holds the state" in result.stderr
     assert server.requests == []
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets, destinations, and how a post that went wrong is classified
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "kept"),
+    [
+        ("json://user:S3cretPW@127.0.0.1:notaport/x", "S3cretPW", "json://user:****@127.0.0.1"),
+        ("ntfy://ntfy.sh/my-secret-tiangong-topic", "secret-tiangong", "ntfy://ntfy.sh/"),
+        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/12345", "AAHdqTcvCH1v", "tgram://"),
+        ("https://hooks.example.org/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+         "XXXXXXXXXXXXXXXXXXXXXXXX", "https://hooks.example.org/services/"),
+        ("json://127.0.0.1/x?token=abc123&rto=3", "abc123", "rto=3"),
+        ("not a url at all: json://u:pw@h", "pw@", "json://u:****@h"),
+    ],
+)  # fmt: skip
+def test_secrets_are_masked_in_any_url_valid_or_not(url: str, secret: str, kept: str) -> None:
+    from tiangong_orbit.alerts.masking import mask_text, mask_url
+
+    masked = mask_text(url)
+    assert secret not in masked and kept in masked
+    assert mask_url(mask_url(url.split(": ")[-1])) == mask_url(url.split(": ")[-1])
+    assert mask_url("json://127.0.0.1:8080/hook") == "json://127.0.0.1:8080/hook"
+
+
+def test_one_destination_has_one_key_whatever_its_spelling() -> None:
+    def key(url: str) -> str:
+        return alerts.AppriseTarget(url).key
+
+    same = [
+        "json://127.0.0.1:8000/hook",
+        "JSON://127.0.0.1:8000//hook",
+        "json://127.0.0.1:8000/hook?rto=9&cto=2",
+        " json://127.0.0.1:8000/hook ",
+    ]
+    assert len({key(url) for url in same}) == 1
+    others = [
+        "json://127.0.0.1:8001/hook",
+        "json://127.0.0.1:8000/hook2",
+        "xml://127.0.0.1:8000/hook",
+    ]
+    assert len({key(url) for url in [same[0], *others]}) == 4
+    assert key("json://127.0.0.1/hook") == key("json://127.0.0.1:80/hook")  # the default port
+    assert "8000" not in key(same[0])  # a hash, never the URL in clear
+
+
+@pytest.mark.parametrize("how", ["fin", "rst"])
+def test_a_connection_dropped_after_the_request_may_have_delivered_it(
+    server: LocalHTTPServer, how: str
+) -> None:
+    server.add("/drop", Answer(drop=how))
+    result = alerts.AppriseTarget(f"json://127.0.0.1:{server.port}/drop").send("t", "b")
+    assert not result.ok and result.maybe_delivered
+    assert len(server.requests) == 1 and json.loads(server.requests[0].body)["message"] == "b"
+
+
+def test_a_multi_line_warning_is_printed_as_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from tiangong_orbit.cli.app import warn
+
+    warn("the alert state x is damaged (row 3 missing from index a\nrow 4 missing from index a)")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("warning: the alert state x")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["passes", "--start", ""],
+        ["passes", "--start", "   "],
+        ["alert", "--now", ""],
+        ["altitude", "--at", ""],
+        ["altitude", "--format", "csv", "--from", ""],
+        ["altitude", "--format", "csv", "--to", ""],
+        ["chart", "sky", "--start", "", "--output", "x.png"],
+        ["chart", "altitude", "--at", "", "--output", "x.png"],
+        ["history", "--from", ""],
+    ],
+)
+def test_an_empty_time_option_is_exit_2_for_every_command(
+    args: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch
+) -> None:
+    from tiangong_orbit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2, err
+    (line,) = err.splitlines()
+    assert line.startswith("error: ") and "empty" in line
+    assert not list(tmp_path.iterdir())  # nothing was written
+
+
+def test_a_huge_config_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    from tiangong_orbit.alerts.config import MAX_CONFIG_BYTES
+
+    path = tmp_path / "alert.toml"
+    path.write_text("# " + "x" * MAX_CONFIG_BYTES + "\ncities = ['Lahore']\n")
+    with pytest.raises(UsageError, match="larger than"):
+        alerts.read_config(path)

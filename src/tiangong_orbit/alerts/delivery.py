@@ -229,6 +229,8 @@ class RunReport:
     outcomes: tuple[Outcome, ...] = field(default=())
     pruned: int = 0
     stopped: bool = False
+    #: Another run held the state past the lock timeout after this one had posted some.
+    busy: bool = False
 
     def with_status(self, *statuses: Status) -> list[Outcome]:
         """The outcomes whose status is one of ``statuses``."""
@@ -272,17 +274,24 @@ def deliver(
         pruned = state.prune(now)
     outcomes: list[Outcome] = []
     broken: set[str] = set()
-    stopped = False
+    stopped = busy = False
     for alert in alerts:
         for target in unique:
-            if stopped or should_stop() or target.key in broken:
+            if busy or stopped or should_stop() or target.key in broken:
                 stopped = stopped or should_stop()
                 outcomes.append(Outcome(alert, target.label, "not_tried"))
                 continue
-            with state.transaction():
-                claim = state.claim(
-                    alert, target.key, target.label, now=now, retry_unknown=retry_unknown
-                )
+            try:
+                with state.transaction():
+                    claim = state.claim(
+                        alert, target.key, target.label, now=now, retry_unknown=retry_unknown
+                    )
+            except BusyError:
+                if not outcomes:
+                    raise  # nothing done yet: exit 5, "nothing was done"
+                busy = True
+                outcomes.append(Outcome(alert, target.label, "not_tried"))
+                continue
             if claim.decision != "post":
                 outcomes.append(Outcome(alert, target.label, claim.decision, since=claim.since))
                 continue
@@ -290,7 +299,7 @@ def deliver(
             outcomes.append(outcome)
             if channel_broken:
                 broken.add(target.key)
-    return RunReport(tuple(outcomes), pruned, stopped)
+    return RunReport(tuple(outcomes), pruned, stopped, busy)
 
 
 def _post(

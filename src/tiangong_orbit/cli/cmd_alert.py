@@ -32,7 +32,7 @@ from tiangong_orbit.cli.options import (
     resolve_places,
     time_option,
 )
-from tiangong_orbit.errors import NotifyError, RunInterrupted, UsageError
+from tiangong_orbit.errors import BusyError, NotifyError, RunInterrupted, UsageError
 
 _PLACE_OPTIONS = ("city", "lat", "lon", "elevation_m", "name", "places_file")
 
@@ -396,6 +396,11 @@ def _report(report, say, signal_number: int | None = None) -> None:
             f"stopped by {name} after the post under way; {len(not_tried)} alert posts were "
             "not tried and stay due for the next run",
             signal_number,
+        )
+    if report.busy:
+        raise BusyError(
+            f"another tiangong-orbit alert run held the state too long in the middle of this "
+            f"run; {len(not_tried)} alert posts were not tried and stay due for the next run"
         )
     failed = report.with_status("failed")
     unsure = report.with_status("maybe_delivered")
