@@ -63,6 +63,8 @@ class Pass:
     # Where the satellite enters (or leaves) the Earth's shadow during the pass, if it does.
     shadow_entry: datetime | None = None
     shadow_exit: datetime | None = None
+    #: Which satellite, when a list merges several (``passes -s tiangong -s iss``).
+    norad_id: int | None = None
 
     @property
     def visible(self) -> bool:
@@ -88,6 +90,9 @@ class PlacePasses:
 
     place: Place
     passes: tuple[Pass, ...]
+    #: When no pass of the window is visible: the first visible one in the following days (up to
+    #: 30), if the command looked ahead and found one.
+    next_visible: Pass | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +119,19 @@ class Prediction:
     settings: Settings
     places: tuple[PlacePasses, ...]
     warnings: tuple[str, ...] = field(default=())
+    #: Every satellite of a merged list, in the order asked (``satellite`` is the first).
+    satellites: tuple[SatelliteInfo, ...] = field(default=())
+
+    def satellite_label(self, norad_id: int | None) -> str:
+        """The display name of the satellite ``norad_id`` of this prediction (see names.py)."""
+        from tiangong_orbit.names import display_name
+
+        for info in (self.satellite, *self.satellites):
+            if info.norad_id == norad_id:
+                return display_name(info.norad_id, info.name)
+        return display_name(self.satellite.norad_id, self.satellite.name)
+
+    @property
+    def several_satellites(self) -> bool:
+        """Whether the list merges passes of more than one satellite."""
+        return len({info.norad_id for info in self.satellites}) > 1
