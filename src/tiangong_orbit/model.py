@@ -7,6 +7,7 @@ culmination, sunlit, dark sky, visible interval, magnitude).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -107,6 +108,14 @@ class SatelliteInfo:
     #: Every set used, oldest first, when a long window spans several (each pass is computed
     #: from the set nearest it); just ``(tle_epoch,)`` otherwise.
     tle_epochs: tuple[datetime, ...] = ()
+    #: The standard magnitude used for this satellite; ``None`` when none is known (its passes
+    #: then carry no magnitude). ``math.nan`` = not said (the prediction's settings hold it).
+    standard_magnitude: float | None = math.nan
+
+    @property
+    def magnitude_known(self) -> bool:
+        """Whether this satellite's passes carry magnitudes."""
+        return self.standard_magnitude is not None
 
 
 @dataclass(frozen=True, slots=True)

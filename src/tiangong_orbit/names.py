@@ -48,8 +48,8 @@ def sentence_name(norad_id: int, set_name: str, lang: str = "en") -> str:
 
 
 def catalog_label(norad_id: int, set_name: str) -> str:
-    """'Tiangong (CSS (TIANHE), NORAD 48274)': the display name with the catalog's own words."""
+    """'Tiangong (NORAD 48274 "CSS (TIANHE)")': the display name with the catalog's own."""
     shown = display_name(norad_id, set_name)
     if shown == set_name:
         return f"{set_name} (NORAD {norad_id})"
-    return f"{shown} ({set_name}, NORAD {norad_id})"
+    return f'{shown} (NORAD {norad_id} "{set_name}")'

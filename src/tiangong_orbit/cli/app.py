@@ -54,6 +54,20 @@ def use_color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def output_width() -> int:
+    """Columns for plain output: $COLUMNS, else the terminal's own width (also under NO_COLOR),
+    else 120 for a pipe or a file (at least 40 in every case)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:
+        return int(columns)
+    if sys.stdout.isatty():
+        try:
+            return max(40, os.get_terminal_size(sys.stdout.fileno()).columns)
+        except (OSError, ValueError):
+            pass
+    return 120
+
+
 def stdout_console():  # -> rich.console.Console, imported lazily
     """A rich Console for stdout: plain text (no ANSI codes) unless :func:`use_color`."""
     from rich.console import Console
@@ -66,8 +80,7 @@ def stdout_console():  # -> rich.console.Console, imported lazily
 
     if use_color():
         return _Console(highlight=False)
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) >= 40 else 120
+    width = output_width()
     return _Console(
         no_color=True,
         color_system=None,

@@ -209,8 +209,8 @@ def _next_pass_line(group: PlacePasses, prediction: Prediction) -> str | None:
     magnitude = "" if upcoming.magnitude is None else f", magnitude {upcoming.magnitude:.1f}"
     return (
         f"Next visible pass: {name} on {day_text(start, tz_name)} {local:%Y} at "
-        f"{local:%H:%M} {zone_abbreviation(start, tz_name)}, appears {_where(upcoming.visible_start)}"
-        f"{magnitude}."
+        f"{local:%H:%M} {zone_abbreviation(start, tz_name)}, appears "
+        f"{_where(upcoming.visible_start)}{magnitude}."
     )
 
 
@@ -221,7 +221,9 @@ def empty_place_lines(group: PlacePasses, prediction: Prediction, *, show_all: b
     end = prediction.end.astimezone(zone(tz_name))
     kind = "passes above the horizon" if show_all else "visible passes"
     lines = [
-        f"{group.place.name}: no {kind} from {day_text(prediction.start, tz_name)} "
+        f"{group.place.name} ({latitude_text(group.place.latitude_deg)} "
+        f"{longitude_text(group.place.longitude_deg)}): no {kind} from "
+        f"{day_text(prediction.start, tz_name)} "
         f"{start:%H:%M} to {day_text(prediction.end, tz_name)} {end:%Y %H:%M} "
         f"{zone_abbreviation(prediction.end, tz_name)}."
     ]
@@ -238,7 +240,7 @@ def empty_place_lines(group: PlacePasses, prediction: Prediction, *, show_all: b
 
 def header_line(prediction: Prediction) -> str:
     """The first line: which satellites and element sets, how old, which standard magnitude."""
-    from tiangong_orbit.names import catalog_label
+    from tiangong_orbit.names import catalog_label, display_name
 
     infos = prediction.satellites or (prediction.satellite,)
     parts = []
@@ -256,8 +258,15 @@ def header_line(prediction: Prediction) -> str:
             f"{age:.1f} days from the window start"
         )
     text = "; ".join(parts)
-    if len(infos) == 1:
+    if len(infos) == 1 and infos[0].magnitude_known:
         text += f"; standard magnitude {prediction.settings.standard_magnitude:+.1f}"
+    unknown = [info for info in infos if not info.magnitude_known]
+    if unknown:
+        names = ", ".join(display_name(info.norad_id, info.name) for info in unknown)
+        text += (
+            f"; no standard magnitude known for {names}, so no magnitudes "
+            "(give --standard-magnitude)"
+        )
     return text
 
 
