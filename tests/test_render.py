@@ -220,8 +220,8 @@ def test_csv_one_row_per_listed_pass_with_utc_and_local_times() -> None:
     assert first["visible"] == "true"
     assert first["timezone"] == "Asia/Karachi"
     assert first["utc_offset"] == "+05:00"
-    # 14:13:03.4 UTC = 19:13:03 PKT, kept to 0.1 s in UTC.
-    assert first["start_utc"] == "2026-10-06T14:13:03.4Z"
+    # 14:13:03.4 UTC = 19:13:03 PKT, kept to the millisecond in UTC (as the README says).
+    assert first["start_utc"] == "2026-10-06T14:13:03.400Z"
     assert first["start_local"] == "2026-10-06 19:13:03"
     assert first["start_direction"] == "SW"
     assert first["peak_direction"] == "SSE"

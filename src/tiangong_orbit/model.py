@@ -130,6 +130,10 @@ class Prediction:
     warnings: tuple[str, ...] = field(default=())
     #: Every satellite of a merged list, in the order asked (``satellite`` is the first).
     satellites: tuple[SatelliteInfo, ...] = field(default=())
+    #: The filters that left passes out (``--max-magnitude``, ``--min-duration`` in visible
+    #: seconds); ``None`` when none applied (``--all``).
+    max_magnitude: float | None = None
+    min_duration_s: float | None = None
 
     def satellite_label(self, norad_id: int | None) -> str:
         """The display name of the satellite ``norad_id`` of this prediction (see names.py)."""

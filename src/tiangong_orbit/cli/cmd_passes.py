@@ -151,7 +151,11 @@ def passes_command(
         )
         for query in dict.fromkeys(satellites or ["tiangong"])
     ]
-    prediction = _merge(runs, first, last)
+    prediction = replace(
+        _merge(runs, first, last),
+        max_magnitude=None if keep is None else max_magnitude,
+        min_duration_s=None if keep is None else min_duration_s,
+    )
     if fmt == "table":
         from tiangong_orbit.render.terminal import print_prediction
 
