@@ -634,3 +634,47 @@ def test_version_prints_the_newest_epoch(
     assert code == 0, err
     assert out.splitlines()[0] == f"tiangong-orbit {__version__}"
     assert f"newest Tiangong element set: {shown:%Y-%m-%d %H:%M:%S} UTC" in out
+
+
+@pytest.mark.parametrize("satellite", ["tiangong", "iss"])
+def test_altitude_perigee_apogee_bound_the_revolution_like_skyfield(
+    satellite: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reference: skyfield's own SGP4 and WGS84 heights every second over the revolution
+    # centred on the time asked (no code shared with the product's propagation or geodesy).
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    lines = LATEST.read_text().splitlines()
+    norad = "48274" if satellite == "tiangong" else "25544"
+    index = next(i for i, line in enumerate(lines) if line.startswith(f"1 {norad}"))
+    ts = load.timescale(builtin=True)
+    body = EarthSatellite(lines[index], lines[index + 1], "", ts)
+    period_s = 2 * 3.141592653589793 / body.model.no_kozai * 60
+    for at in ("2026-10-07T00:00:00Z", "2026-10-07T05:17:23Z"):
+        code, out, err = cli(capsys, monkeypatch, "altitude", "--tle", str(LATEST), "--at", at,
+                             "-s", satellite, "--json")  # fmt: skip
+        assert code == 0, err
+        document = json.loads(out)
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        offsets = [k - period_s / 2 for k in range(int(period_s) + 1)]
+        times = ts.utc(
+            moment.year, moment.month, moment.day, moment.hour, moment.minute,
+            [moment.second + offset for offset in offsets],
+        )  # fmt: skip
+        heights = wgs84.height_of(body.at(times)).km
+        assert document["perigee_km"] == pytest.approx(heights.min(), abs=0.02)
+        assert document["apogee_km"] == pytest.approx(heights.max(), abs=0.02)
+        assert document["perigee_km"] <= document["altitude_km"] <= document["apogee_km"]
+        assert document["mean_elements_perigee_km"] < document["mean_elements_apogee_km"]
+        other = "Tiangong" if satellite == "iss" else "ISS"
+        station = next(r for r in document["references"] if r["name"].startswith(other))
+        assert "higher than" in station["sentence"]
+        assert "-" not in station["sentence"] and "0.9" not in station["sentence"]
+    code, out, err = cli(capsys, monkeypatch, "altitude", "--tle", str(LATEST), "--at",
+                         "2026-10-07T00:00:00Z", "-s", satellite, columns=80)  # fmt: skip
+    assert code == 0, err
+    title = "How high is the ISS?" if satellite == "iss" else "How high is Tiangong?"
+    assert title in out
+    assert ("450 km" in out) == (satellite == "tiangong")
+    assert ("design" in out) == (satellite == "tiangong")
+    assert "CSS (TIANHE)" not in out.split("\n", 2)[-1]  # the catalog name on line 1 only
