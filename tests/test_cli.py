@@ -678,3 +678,22 @@ def test_altitude_perigee_apogee_bound_the_revolution_like_skyfield(
     assert ("450 km" in out) == (satellite == "tiangong")
     assert ("design" in out) == (satellite == "tiangong")
     assert "CSS (TIANHE)" not in out.split("\n", 2)[-1]  # the catalog name on line 1 only
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120])
+@pytest.mark.parametrize(
+    "args",
+    [("tle", "show"), ("history",), ("altitude", "--tle", str(LATEST), "--at", EPOCH)],
+    ids=["tle-show", "history", "altitude"],
+)
+def test_other_tables_fit_the_width_without_cutting(
+    columns: int,
+    args: tuple[str, ...],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, out, err = cli(capsys, monkeypatch, *args, columns=columns)
+    assert code == 0, err
+    assert "…" not in out
+    too_long = [line for line in out.splitlines() if len(line) > columns]
+    assert not too_long, too_long
