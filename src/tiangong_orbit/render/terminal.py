@@ -154,7 +154,7 @@ def place_table(
     table.add_column("Highest", no_wrap=True)
     table.add_column("Disappears", no_wrap=True)
     table.add_column("Mag", justify="right", no_wrap=True)
-    table.add_column("Seen" if stacked else "Visible", justify="right", no_wrap=True)
+    table.add_column("Seen", justify="right", no_wrap=True)
     table.add_column("±", justify="right", no_wrap=True)
     if show_all:
         table.add_column("Not visible because", overflow="fold", ratio=1, min_width=8)
@@ -289,7 +289,7 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
     console.print(
         "Appears/Disappears: where it starts/stops being visible (sunlit, in a dark sky, at "
         f"least {prediction.settings.min_visible_elevation_deg:g}° high); for passes that are "
-        "not visible, where it rises and sets. Height: degrees above the horizon (90° = "
-        "overhead). Mag: brightness, lower is brighter (Venus about -4, Sirius -1.5). "
-        "±: expected timing error from the element set's age."
+        "not visible, where it rises and sets. Seen: for how long. Height: degrees above the "
+        "horizon (90° = overhead). Mag: brightness, lower is brighter (Venus about -4, "
+        "Sirius -1.5). ±: expected timing error from the element set's age."
     )
