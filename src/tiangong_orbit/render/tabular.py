@@ -349,7 +349,9 @@ def table_rows(
         if several:
             names = prediction.satellites or (prediction.satellite,)
             info = next((i for i in names if i.norad_id == pass_.norad_id), names[0])
-            cells = (i18n.satellite_name(info.norad_id, info.name, lang), *cells)
+            from tiangong_orbit.names import display_name
+
+            cells = (display_name(info.norad_id, info.name, lang), *cells)
         rows.append(cells)
         visible.append(row.visible)
     return titles, rows, visible
