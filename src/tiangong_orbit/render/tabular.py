@@ -214,11 +214,19 @@ def offset_text(moment: datetime, tz: ZoneInfo) -> str:
 def zone_line(group: PlacePasses, moment: datetime, lang: str) -> str:
     """'All times are local time, PKT (UTC+5, Asia/Karachi)'."""
     tz = ZoneInfo(group.place.timezone)
+    abbreviation = zone_abbreviation(moment, group.place.timezone)
+    offset = offset_text(moment, tz)
+    later = [p for p in group.passes if zone_abbreviation(printed_time(p), tz.key) != abbreviation]
+    if later:
+        # Across a daylight-saving change: both zones, each row naming its own.
+        other = printed_time(later[0])
+        abbreviation += "/" + zone_abbreviation(other, group.place.timezone)
+        offset += "/" + offset_text(other, tz)
     return i18n.text(
         "zone",
         lang,
-        abbr=ltr(zone_abbreviation(moment, group.place.timezone), lang),
-        offset=ltr(offset_text(moment, tz), lang),
+        abbr=ltr(abbreviation, lang),
+        offset=ltr(offset, lang),
         tz=ltr(group.place.timezone, lang),
     )
 
@@ -229,13 +237,14 @@ def period_line(prediction: Prediction, group: PlacePasses, lang: str) -> str:
     start = prediction.start.astimezone(tz)
     end = prediction.end.astimezone(tz)
     abbreviation = zone_abbreviation(prediction.start, group.place.timezone)
-    return i18n.text(
-        "period",
-        lang,
-        start=f"{date_text(start, lang)} {clock(start, lang)}",
-        end=f"{date_text(end, lang)} {clock(end, lang)}",
-        zone=ltr(abbreviation, lang),
-    )
+    end_abbreviation = zone_abbreviation(prediction.end, group.place.timezone)
+    start_text = f"{date_text(start, lang)} {clock(start, lang)}"
+    end_text = f"{date_text(end, lang)} {clock(end, lang)}"
+    if end_abbreviation != abbreviation:  # each end in the zone in force then
+        start_text += f" {ltr(abbreviation, lang)}"
+        end_text += f" {ltr(end_abbreviation, lang)}"
+        abbreviation = group.place.timezone
+    return i18n.text("period", lang, start=start_text, end=end_text, zone=ltr(abbreviation, lang))
 
 
 def coordinates_text(place: Place, lang: str) -> str:
