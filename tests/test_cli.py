@@ -697,3 +697,21 @@ def test_other_tables_fit_the_width_without_cutting(
     assert "…" not in out
     too_long = [line for line in out.splitlines() if len(line) > columns]
     assert not too_long, too_long
+
+
+def test_tz_on_alert_and_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2026-10-07 23:08 UTC: 00:08 BST in London on Thursday 8 October, 04:08 PKT in Lahore.
+    args = ("alert", "--city", "Lahore", "--tle", str(LATEST), "--now", "2026-10-07T22:55:00Z",
+            "--dry-run", "--state", str(tmp_path / "alerts.sqlite3"))  # fmt: skip
+    code, out, err = cli(capsys, monkeypatch, *args, "--tz", "Europe/London")
+    assert code == 0, err
+    assert "00:08 BST" in out and "(23:08 UTC)" in out and "PKT" not in out
+    code, out, err = cli(capsys, monkeypatch, *args)
+    assert code == 0, err
+    assert "04:08 PKT" in out
+    chart = ("chart", "sky", "--city", "Lahore", "--tle", str(LATEST), "--start",
+             "2026-10-07T12:00Z", "-o", str(tmp_path / "sky.svg"))  # fmt: skip
+    code, _, err = cli(capsys, monkeypatch, *chart, "--tz", "Nowhere/Land")
+    assert code == 2 and "Nowhere/Land" in err

@@ -25,6 +25,7 @@ from tiangong_orbit.cli.options import (
     StandardMagnitudeOption,
     SunMaxOption,
     TleOption,
+    TzOption,
     check_thresholds,
     resolve_places,
 )
@@ -55,6 +56,7 @@ def alert_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     lead_minutes: Annotated[
         int,
         typer.Option(
@@ -197,6 +199,9 @@ def alert_command(
         except UsageError as error:
             # Name the file: the user wrote these as keys (cities, lat/lon, places), not options.
             raise type(error)(f"config {config}: {error}") from None
+    from tiangong_orbit.places import with_timezone
+
+    places = with_timezone(places, tz)  # --tz: the zone of the message's local times
     moment = parse_time(now, option="--now") if now else now_utc()
     # Check every URL before computing anything: a typo is exit 2, even in a dry run.
     targets = [alerts.AppriseTarget(url) for url in urls] or [_StdoutTarget()]
