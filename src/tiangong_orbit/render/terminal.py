@@ -35,10 +35,9 @@ def night_of(moment: datetime, zone_name: str) -> str:
 
 def day_text(moment: datetime, zone_name: str) -> str:
     """The local calendar date of ``moment``: 'Thu 8 Oct' (locale-independent English)."""
-    from tiangong_orbit.render.i18n import MONTHS, WEEKDAYS
+    from tiangong_orbit.wording import local_day
 
-    local = moment.astimezone(zone(zone_name))
-    return f"{WEEKDAYS['en'][local.weekday()]} {local.day} {MONTHS['en'][local.month - 1]}"
+    return local_day(moment, zone_name)
 
 
 def latitude_text(value_deg: float, digits: int = 3) -> str:
