@@ -81,7 +81,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_date": {"en": "Date", "ur": "تاریخ"},
     "col_time": {"en": "Time ({abbr})", "ur": "وقت ({abbr})"},
     "col_time_zones": {"en": "Time (local)", "ur": "وقت (مقامی)"},
-    "col_satellite": {"en": "Satellite", "ur": "سیارچہ"},
+    "col_satellite": {"en": "Satellite", "ur": "مصنوعی سیارہ"},
     "col_duration": {"en": "Visible for", "ur": "دکھائی دینے کا دورانیہ"},
     "col_max": {"en": "Max height", "ur": "زیادہ سے زیادہ بلندی"},
     "col_appears": {"en": "Appears", "ur": "کہاں نظر آئے گا"},
