@@ -337,7 +337,7 @@ def test_timeout(cache_dir: Path, server: LocalHTTPServer) -> None:
     with pytest.raises(DownloadError, match="timeout") as caught:
         fetch.update(now=NOW, url=url, timeout_s=0.3)
     assert time.monotonic() - started < 3.0
-    assert "no answer within 0.3 s" in str(caught.value)
+    assert "answer within 0.3 s" in str(caught.value)  # before or during the body
     assert snapshot(cache_dir) == {}
     assert len(server.requests) == 1  # no retry
 
