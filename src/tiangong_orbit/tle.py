@@ -762,6 +762,10 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
             sets.extend(parse_file(path, source="cache"))
         except (TLEFormatError, UsageError) as error:
             warnings.append(f"ignoring the broken cache file {path}: {error}".split("\n")[0])
+        except RecursionError:
+            warnings.append(
+                f"ignoring the broken cache file {path}: nested too deeply to be element sets"
+            )
     return Catalog(dedupe_sets(sets), tuple(warnings), False)
 
 
