@@ -496,3 +496,19 @@ def test_secrets_in_the_source_url_are_never_shown(online: Path) -> None:
     assert "GROUP=x" in done.stderr
     with pytest.raises(UsageError):
         fetch.update(now=T0, url="ftp://user:S3cretPW@example.org/x")
+
+
+def test_offline_key_of_the_alert_config_file(
+    online: Path, tmp_path: Path, server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.add(GP_PATH, Answer(200, STATIONS_TLE))
+    config = tmp_path / "alert.toml"
+    config.write_text('cities = ["Lahore"]\noffline = true\nallow_stale = true\n', "utf-8")
+    args = ("alert", "--config", str(config), "--quiet", "--dry-run")
+    done = invoke(monkeypatch, *args, url=server.url(GP_PATH))
+    assert done.returncode == 0, done.stderr
+    assert server.requests == []
+    config.write_text('cities = ["Lahore"]\noffline = "yes"\n', "utf-8")
+    bad = invoke(monkeypatch, *args, url=server.url(GP_PATH))
+    assert bad.returncode == 2
+    assert "'offline' should be true or false" in bad.stderr
