@@ -745,27 +745,32 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
     """Load ``tle_file`` alone, or the bundled sets plus the user cache (DESIGN.md).
 
     A broken bundled file is an error (exit 3); a broken cache file is a warning and is skipped,
-    so that a bad download can never stop predictions from the bundled data.
+    so that a bad download can never stop predictions from the bundled data. Files whose bytes
+    were parsed before are read through :mod:`tiangong_orbit.catalog_index` (fast whatever the
+    cache's size); a set found in several files is kept once (:func:`dedupe_sets`).
     """
     if tle_file is not None:
         return Catalog(tuple(parse_file(tle_file, source="file")), (), True)
+    from tiangong_orbit.catalog_index import CatalogIndex
     from tiangong_orbit.paths import tle_cache_dir
 
+    index = CatalogIndex()
     sets: list[ElementSet] = []
     for path in bundled_files():
-        sets.extend(parse_file(path, source="bundled"))
+        sets.extend(index.parse(path, source="bundled"))
     warnings: list[str] = []
     folder = tle_cache_dir()
     cached = sorted([*folder.glob("*.tle"), *folder.glob("*.json")]) if folder.is_dir() else []
     for path in cached:
         try:
-            sets.extend(parse_file(path, source="cache"))
+            sets.extend(index.parse(path, source="cache"))
         except (TLEFormatError, UsageError) as error:
             warnings.append(f"ignoring the broken cache file {path}: {error}".split("\n")[0])
         except RecursionError:
             warnings.append(
                 f"ignoring the broken cache file {path}: nested too deeply to be element sets"
             )
+    index.save()
     return Catalog(dedupe_sets(sets), tuple(warnings), False)
 
 
@@ -789,7 +794,7 @@ def dedupe_sets(sets: Iterable[ElementSet]) -> tuple[ElementSet, ...]:
     one satellite whose epochs lie within :data:`SAME_EPOCH` of each other (so the bundled copy
     wins over the cached one). Order is kept."""
     listed = list(sets)
-    order = sorted(range(len(listed)), key=lambda i: (listed[i].norad_id, listed[i].epoch, i))
+    order = [i for _, _, i in sorted((s.norad_id, s.epoch, i) for i, s in enumerate(listed))]
     keep: set[int] = set()
     group: list[int] = []
     for index in order:
