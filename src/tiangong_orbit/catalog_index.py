@@ -32,7 +32,7 @@ from tiangong_orbit import __version__, tle
 INDEX_NAME = "catalog-index.marshal"
 #: What the index was written by: its layout, this package's version and Python's (marshal's
 #: format follows Python's version); any other index is ignored and rewritten.
-SCHEMA = f"tiangong-orbit/catalog-index/1 {__version__} {sys.version_info[:2]}"
+SCHEMA = f"tiangong-orbit/catalog-index/2 {__version__} {sys.version_info[:2]}"
 
 # Julian date of 1949-12-31 00:00 UTC: sgp4init takes the epoch in days since then.
 _SGP4_EPOCH_JD = 2433281.5
@@ -75,16 +75,11 @@ class CatalogIndex:
         entry = self._files.get(key)
         if isinstance(entry, dict) and entry.get("digest") == digest:
             try:
-                return [_rebuild(row, entry["kind"], source, key) for row in entry["sets"]]
+                return [_rebuild(row, source, key) for row in entry["sets"]]
             except (KeyError, TypeError, ValueError, IndexError):
                 pass  # an index that does not read: parse again
         sets = tle.parse_file(path, source=source)
-        kind = "omm" if sets and sets[0].line_number is None else "tle"
-        self._files[key] = {
-            "digest": digest,
-            "kind": kind,
-            "sets": [_row(element_set, kind) for element_set in sets],
-        }
+        self._files[key] = {"digest": digest, "sets": [_row(s) for s in sets]}
         self._changed = True
         return sets
 
@@ -104,18 +99,24 @@ class CatalogIndex:
             pass  # no shortcut next time; nothing else depends on it
 
 
-def _row(element_set: tle.ElementSet, kind: str) -> list[Any]:
+def _row(element_set: tle.ElementSet) -> list[Any]:
+    """What rebuilds ``element_set`` exactly: its TLE lines when ``twoline2rv`` gives back the
+    very same elements (sets read from TLE text), else the values given to ``sgp4init`` (sets
+    read from OMM records, whose TLE rendering is rounded)."""
+    satrec = element_set.satrec
     base = [
         element_set.name,
         element_set.norad_id,
         element_set.line1,
         element_set.line2,
         element_set.epoch.isoformat(),
+        element_set.line_number,
     ]
-    if kind == "tle":
-        return [*base, element_set.line_number]
-    satrec = element_set.satrec
+    from_lines = Satrec.twoline2rv(element_set.line1, element_set.line2, WGS72)
+    if all(getattr(from_lines, name) == getattr(satrec, name) for name in _EXACT):
+        return ["tle", *base]
     return [
+        "omm",
         *base,
         satrec.jdsatepoch,
         satrec.jdsatepochF,
@@ -123,21 +124,24 @@ def _row(element_set: tle.ElementSet, kind: str) -> list[Any]:
     ]
 
 
-def _rebuild(row: list[Any], kind: str, source: tle.Source, path: str) -> tle.ElementSet:
-    name, norad_id, line1, line2 = row[:4]
-    epoch = datetime.fromisoformat(row[4])
+#: The elements (and the epoch's two parts) that must come back identical.
+_EXACT = ("jdsatepoch", "jdsatepochF", *_OMM_VALUES)
+
+
+def _rebuild(row: list[Any], source: tle.Source, path: str) -> tle.ElementSet:
+    kind, name, norad_id, line1, line2, epoch_text, line_number = row[:7]
+    epoch = datetime.fromisoformat(epoch_text)
     if kind == "tle":
         satrec = Satrec.twoline2rv(line1, line2, WGS72)
-        line_number = row[5]
-    else:
-        jd, fraction = row[5], row[6]
-        values = row[7:]
+    elif kind == "omm":
+        jd, fraction, *values = row[7:]
         if len(values) != len(_OMM_VALUES):
             raise ValueError("short OMM row")
         satrec = Satrec()
         satrec.sgp4init(WGS72, "i", int(norad_id), jd - _SGP4_EPOCH_JD + fraction, *values)
         satrec.jdsatepoch, satrec.jdsatepochF = jd, fraction  # the exact epoch, as parsed
-        line_number = None
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
     if satrec.error:
         raise ValueError("SGP4 rejects an indexed set")
     return tle.ElementSet(

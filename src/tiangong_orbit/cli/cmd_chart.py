@@ -35,9 +35,9 @@ from tiangong_orbit.errors import UsageError
 
 
 def _start(start: str | None) -> datetime:
-    from tiangong_orbit.timeutil import parse_time
+    from tiangong_orbit.cli.options import time_option
 
-    return parse_time(start, option="--start") if start else now_utc()
+    return time_option(start, "--start", now_utc())
 
 
 def _settings(norad_id: int) -> Any:
@@ -219,11 +219,11 @@ def altitude_command(
     """The altitude ladder, to scale: 80 km (US boundary), 87.4 km (Namira Salim, 2023),
     100 km (Kármán line), the ISS and Tiangong at --at, and Tiangong's 340-450 km design
     range."""
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.render.charts import output_format
-    from tiangong_orbit.timeutil import parse_time
 
     output_format(output)
-    moment = parse_time(at, option="--at") if at else now_utc()
+    moment = time_option(at, "--at", now_utc())
     chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
     es = chosen.element_set
 

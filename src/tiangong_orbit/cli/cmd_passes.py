@@ -68,8 +68,9 @@ def passes_command(
     in the next 10 days. Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10°
     high. Rise and set use the geometric elevation (no refraction). JSON/CSV/ICS carry UTC;
     tables show the place's local time (PKT for Pakistan)."""
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.model import PlacePasses, Prediction, SatelliteInfo, Settings
-    from tiangong_orbit.timeutil import check_range, parse_time
+    from tiangong_orbit.timeutil import check_range
 
     fmt = "json" if as_json else fmt.lower()
     if fmt not in FORMATS:
@@ -83,7 +84,7 @@ def passes_command(
     )
 
     places = resolve_places(city, lat, lon, elevation_m, name, places_file)
-    first = parse_time(start, option="--start") if start else now_utc()
+    first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
     chosen = choose_set(
