@@ -23,6 +23,7 @@ import pytest
 import tiangong_orbit
 from httpserver import Answer, LocalHTTPServer, closed_port
 from tiangong_orbit import fetch, paths, tle
+from tiangong_orbit.catalog_index import INDEX_NAME
 from tiangong_orbit.errors import BusyError, DownloadError, UsageError
 from tiangong_orbit.resources import data_path
 
@@ -60,6 +61,7 @@ PROXY_VARIABLES = (
 )
 CACHE_NAMES = {
     "tle",
+    INDEX_NAME,
     fetch.STATE_NAME,
     fetch.LOCK_NAME,
     fetch.CACHE_JSON_NAME,
@@ -116,13 +118,14 @@ def update(url: str, *, now: datetime = NOW, force: bool = False) -> fetch.Updat
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (but the lock) and its bytes."""
+    """Every file under ``folder`` (but the lock and the catalog index, a derived shortcut)
+    and its bytes."""
     if not folder.exists():
         return {}
     return {
         str(path.relative_to(folder)): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != fetch.LOCK_NAME
+        if path.is_file() and path.name not in (fetch.LOCK_NAME, INDEX_NAME)
     }
 
 
