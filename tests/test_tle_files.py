@@ -533,3 +533,32 @@ def test_compressed_or_binary_files_say_what_they_are(tmp_path):
         bundle.write(STATIONS, "stations.tle")
     with pytest.raises(TLEFormatError, match="this is a ZIP archive"):
         tle.parse_file(archive)
+
+
+def test_cache_holding_a_number_beyond_a_tle_reads_back_the_same(tmp_path, monkeypatch):
+    """An OMM record with NORAD 412345 (synthetic: the real 2025-05-25 record renumbered) in
+    the cache folder: the first reading parses it, the second comes from the catalog index,
+    and both propagate as python-sgp4's own reading of the record."""
+    from tiangong_orbit.paths import tle_cache_dir
+
+    monkeypatch.setenv("TIANGONG_ORBIT_CACHE_DIR", str(tmp_path / "cache"))
+    (record,) = json.loads(OMM_JSON.read_text(encoding="utf-8"))
+    record.update(NORAD_CAT_ID=412345, OBJECT_NAME="FUTURE OBJECT")
+    folder = tle_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "future.json").write_text(json.dumps([record]), encoding="utf-8")
+    reference = _reference_satrec()
+    for reading in ("parsed", "indexed"):
+        if reading == "indexed":  # the second reading must not parse at all
+
+            def no_parsing(*args: object, **kwargs: object) -> None:
+                raise AssertionError("parsed again instead of read from the index")
+
+            monkeypatch.setattr(tle, "parse_file", no_parsing)
+        catalog = tle.load_catalog()
+        assert catalog.warnings == ()
+        (element_set,) = [s for s in catalog.sets if s.norad_id == 412345]
+        assert element_set.epoch == OMM_EPOCH
+        assert element_set.satrec.sgp4_tsince(720.0)[1] == pytest.approx(
+            reference.sgp4_tsince(720.0)[1], abs=1e-9
+        )
