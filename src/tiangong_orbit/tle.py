@@ -196,9 +196,10 @@ class ElementSet:
 # --------------------------------------------------------------------------------------------
 # Parsing
 
-#: The most bytes read from one element-set file. CelesTrak's whole active catalogue is about
-#: 10 MB as OMM JSON and a 2,000-set history about 0.4 MB as 3LE, so a bigger file is not one
-#: (``/dev/zero``, a disk image, a log): refuse it rather than read until memory runs out.
+#: The most bytes read from one element-set file. An OMM JSON record is under 1 KB and a 3LE
+#: set under 200 bytes, so this holds some 65,000 sets, more than the whole public catalogue; a
+#: bigger file is not one (``/dev/zero``, a disk image, a log): refuse it rather than read on
+#: until memory runs out.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 #: How many skipped records of other satellites are named one by one, before a count.
