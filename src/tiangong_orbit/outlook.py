@@ -16,7 +16,7 @@ as unknown and keeps everything else from the set:
   age: a higher satellite is visible from more places and sunlit longer, so the highest radius
   gives the widest (honest) windows.
 * The plane's drift: ``Omega`` is swept through ``±`` :func:`raan_margin_deg` (age), an
-  envelope calibrated on the real history (every pair of Tiangong sets up to 400 days apart:
+  envelope calibrated on the real history (every pair of Tiangong sets up to 730 days apart:
   the node predicted from the older set against the newer set's node;
   ``benchmarks/outlook_honesty.py`` prints the figures).
 * The sweep: every :data:`STEP_S` seconds of each dark period, every point of the ring within
@@ -31,7 +31,7 @@ as unknown and keeps everything else from the set:
 
 Where the set is still good to about a minute (``uncertainty_s(age) <= exact_max_sigma_s``) a
 period is ``exact``: its real passes from :mod:`tiangong_orbit.passes` are given instead.
-Past :data:`HORIZON_DAYS` from the set's epoch (the longest age the calibration covers) a
+Past :data:`HORIZON_DAYS` from the set's epoch (see its comment) a
 period is ``unknown``: no honest window can be given.
 
 Periods: each place's evenings run from local mean solar noon to solar midnight, its mornings
@@ -67,12 +67,12 @@ PeriodName = Literal["evening", "morning"]
 #: Time step (s) of the sweep: a visible pass of 20 s or more holds at least one sample.
 STEP_S = 20.0
 #: Spacing (deg) of the ring points tested along the orbit (the satellite moves 1.3° in 20 s).
-ARC_STEP_DEG = 0.5
+ARC_STEP_DEG = 1.0
 #: Spacing (deg) of the node values swept through the drift margin.
 RAAN_STEP_DEG = 0.4
 #: The node's drift envelope ``base + per_day * age`` (deg), calibrated on Tiangong's real
-#: history 2021-2026 (974 sets; ``benchmarks/outlook_honesty.py --calibrate``): the largest
-#: error of the predicted node over every pair of sets up to 400 days apart is under
+#: history 2021-2026 (977 sets; ``benchmarks/outlook_honesty.py --calibrate``): the largest
+#: error of the predicted node over every pair of sets up to 730 days apart is under
 #: ``0.2 + 0.0344 * age``; 0.036 keeps 5 % in hand. (At 30 days: 1.3°, 90 days: 3.4°.)
 RAAN_MARGIN_BASE_DEG = 0.2
 RAAN_MARGIN_DEG_PER_DAY = 0.036
@@ -81,12 +81,18 @@ RAAN_MARGIN_DEG_PER_DAY = 0.036
 RADIUS_MARGIN_KM = 10.0
 RADIUS_MARGIN_KM_PER_DAY = 0.3
 RADIUS_MARGIN_MAX_KM = 35.0
-#: The oldest age (days) of a set the calibration covers; beyond it a period is ``unknown``.
-HORIZON_DAYS = 366.0
+#: The oldest age (days) of a set for which the outlook gives windows; beyond it a period is
+#: ``unknown``. The node's envelope holds over every pair of sets up to 730 days apart, but
+#: past about 400 days the windows grow to 3-4 hours (no answer); 400 days still covers a
+#: window of a few weeks starting a year after the newest set.
+HORIZON_DAYS = 400.0
 #: A period is ``exact`` when the set's 1-sigma timing error there is at most this (s).
 EXACT_MAX_SIGMA_S = 60.0
-#: Bins (deg) of the orbital phase for counting passes.
-PHASE_BIN_DEG = 1.0
+#: The visible intervals of consecutive passes over a place start at least the orbital period
+#: less this (s) apart: measured over Tiangong's real passes 2022-2026 at four Pakistani cities,
+#: the closest were 90.8 minutes apart for a period of 92.3 (1.5 minutes less); 5 minutes keeps
+#: a margin.
+PASS_GAP_SLACK_S = 300.0
 #: The nodal rate from the history: sets this many days before the set, when they span at
 #: least ``HISTORY_MIN_SPAN_DAYS``.
 HISTORY_DAYS = 365.0
@@ -206,6 +212,24 @@ class _Windows:
     max_passes: NDArray[np.int64]
 
 
+def _rows_dot(rows: FloatArray, vector: FloatArray) -> FloatArray:
+    """``rows @ vector`` for (N, 3) rows, without BLAS (whose threads spin on a busy machine)."""
+    return rows[:, 0] * vector[0] + rows[:, 1] * vector[1] + rows[:, 2] * vector[2]
+
+
+def _terms(
+    a_vec: FloatArray, b_vec: FloatArray, target: FloatArray, scale: FloatArray
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Row-wise ``scale * (a . target)`` and ``scale * (b . target)`` as float32 (N,) arrays;
+    ``target`` is one vector (3,) or one per row (N, 3)."""
+    if target.ndim == 1:
+        first, second = _rows_dot(a_vec, target), _rows_dot(b_vec, target)
+    else:
+        first = np.einsum("ij,ij->i", a_vec, target)
+        second = np.einsum("ij,ij->i", b_vec, target)
+    return (first * scale).astype(np.float32), (second * scale).astype(np.float32)
+
+
 def _sweep(
     element_set: ElementSet,
     rate_rad_s: float,
@@ -259,10 +283,13 @@ def _sweep(
     lam = math.acos(min(1.0, orbit.WGS84_A_KM * math.cos(elev_min) / r_top)) - elev_min + 0.01
     sunlit_depth = math.acos(orbit.SHADOW_EARTH_RADIUS_KM / r_top)
     sin_sun_min = math.sin(-(sunlit_depth + lam + math.radians(1.0)))
-    theta = table.gmst_rad(t)
+    # GMST on the table's hourly nodes, unwrapped and interpolated: exact to microradians
+    # (it is linear in time but for UT1 - UTC, which drifts by milliseconds a day).
+    node_theta = np.unwrap(table.gmst_rad(table.grid_unix))
+    theta = np.interp(t, table.grid_unix, node_theta)
     sun = table.sun_itrs_at(t, theta)
     sun_hat = sun / np.linalg.norm(sun, axis=1)[:, None]
-    sin_sun = sun_hat @ up
+    sin_sun = _rows_dot(sun_hat, up)
     keep = (sin_sun <= sin_sun_max) & (sin_sun >= sin_sun_min)
     margins = np.radians(raan_margin_deg(ages))
     node = node0 + rate_rad_s * (t - epoch) - theta  # the node's Earth-fixed longitude
@@ -277,62 +304,53 @@ def _sweep(
     cos_s, sin_s = np.cos(offsets_arc), np.sin(offsets_arc)
     shadow_c = np.sqrt(1.0 - (orbit.SHADOW_EARTH_RADIUS_KM / r_max[owner]) ** 2)
     r_t = r_max[owner]
-    phase_bins = round(360.0 / PHASE_BIN_DEG)
-    revs = math.ceil(43200.0 / period_s) + 3
-    seen = np.zeros((count, revs, phase_bins), dtype=bool)
-    revolution_base = np.array(
-        [math.floor(mean_motion_rad_s * (a - epoch) / (2 * math.pi)) - 1 for a, _b, _g in periods]
-    )
-    best_sin = np.full(len(t), -2.0)
+    best_sin = np.full(len(t), -2.0, dtype=np.float32)
     any_visible = np.zeros(len(t), dtype=bool)
     span = float(margins.max()) if len(margins) else 0.0
     steps = max(1, math.ceil(span / math.radians(RAAN_STEP_DEG)))
-    for shift in np.linspace(-span, span, 2 * steps + 1):
-        inside = np.abs(shift) <= margins[owner] + 1e-12
+    cos_s32, sin_s32 = cos_s.astype(np.float32), sin_s.astype(np.float32)
+    row_margin = margins[owner]
+    # Each row's node swept from -margin to +margin in equal steps (its extremes, which set the
+    # window's edges, exactly), at most RAAN_STEP_DEG apart.
+    for fraction in np.linspace(-1.0, 1.0, 2 * steps + 1):
+        ni_all = node + fraction * row_margin
+        dot = sin_i * (np.sin(ni_all) * p_hat[0] - np.cos(ni_all) * p_hat[1]) + cos_i * p_hat[2]
+        inside = np.abs(dot) <= math.sin(lam)
         if not inside.any():
             continue
-        ti, oi, ni, si = t[inside], owner[inside], node[inside] + shift, sun_hat[inside]
-        ri, ci = r_t[inside], shadow_c[inside]
+        index_rows = np.flatnonzero(inside)
+        ni, si = ni_all[index_rows], sun_hat[index_rows]
+        ri, ci = r_t[index_rows], shadow_c[index_rows]
         cos_n, sin_n = np.cos(ni), np.sin(ni)
         # The plane's basis, Earth-fixed: n toward the node, m 90° along the orbit.
         n_vec = np.stack((cos_n, sin_n, np.zeros_like(ni)), axis=-1)
         m_vec = np.stack((-sin_n * cos_i, cos_n * cos_i, np.full_like(ni, sin_i)), axis=-1)
-        n_p, m_p = n_vec @ p, m_vec @ p
-        n_up, m_up = n_vec @ up, m_vec @ up
-        n_s, m_s = np.einsum("ij,ij->i", n_vec, si), np.einsum("ij,ij->i", m_vec, si)
+        n_p, m_p = _rows_dot(n_vec, p), _rows_dot(m_vec, p)
         u_near = np.arctan2(m_p, n_p)
         cu0, su0 = np.cos(u_near), np.sin(u_near)
-        cos_u = cu0[:, None] * cos_s[None, :] - su0[:, None] * sin_s[None, :]
-        sin_u = su0[:, None] * cos_s[None, :] + cu0[:, None] * sin_s[None, :]
-        height = ri[:, None] * (cos_u * n_up[:, None] + sin_u * m_up[:, None]) - p_up
-        dist2 = (
-            ri[:, None] ** 2
-            + p_norm**2
-            - 2.0 * ri[:, None] * (cos_u * n_p[:, None] + sin_u * m_p[:, None])
+        # In the basis turned to the ring point nearest the place (a, b), a ring point at
+        # offset s along the orbit is cos(s) a + sin(s) b: each dot product is two terms.
+        a_vec = cu0[:, None] * n_vec + su0[:, None] * m_vec
+        b_vec = -su0[:, None] * n_vec + cu0[:, None] * m_vec
+
+        up_a, up_b = _terms(a_vec, b_vec, up, ri)
+        p_a, p_b = _terms(a_vec, b_vec, p, 2.0 * ri)
+        sun_a, sun_b = _terms(a_vec, b_vec, si, np.ones_like(ri))
+        height = up_a[:, None] * cos_s32 + up_b[:, None] * sin_s32 - np.float32(p_up)
+        dist2 = (ri * ri + p_norm**2).astype(np.float32)[:, None] - (
+            p_a[:, None] * cos_s32 + p_b[:, None] * sin_s32
         )
         sin_el = height / np.sqrt(dist2)
-        sunlit = cos_u * n_s[:, None] + sin_u * m_s[:, None] >= -ci[:, None]
-        visible = sunlit & (sin_el >= sin_min_el)
+        shade = sun_a[:, None] * cos_s32 + sun_b[:, None] * sin_s32
+        visible = (shade >= -ci.astype(np.float32)[:, None]) & (sin_el >= sin_min_el)
         rows = visible.any(axis=1)
         if not rows.any():
             continue
-        index_rows = np.flatnonzero(inside)
         any_visible[index_rows[rows]] = True
         best_sin[index_rows] = np.maximum(
-            best_sin[index_rows], np.where(visible, sin_el, -2.0).max(axis=1)
+            best_sin[index_rows], np.where(visible, sin_el, np.float32(-2.0)).max(axis=1)
         )
-        # Count passes per orbital phase: the phase of a ring point is its argument of latitude
-        # less the mean motion since the epoch; its revolution number makes passes distinct.
-        k, j = np.nonzero(visible)
-        u = u_near[k] + offsets_arc[j]
-        travelled = mean_motion_rad_s * (ti[k] - epoch)
-        phase = np.mod(u - travelled, 2 * math.pi)
-        revolution = np.floor((phase + travelled - u_near[k] + math.pi) / (2 * math.pi))
-        relative = (revolution - revolution_base[oi[k]]).astype(np.intp)
-        relative = np.clip(relative, 0, revs - 1)
-        bins = np.minimum((phase / (2 * math.pi) * phase_bins).astype(np.intp), phase_bins - 1)
-        seen[oi[k], relative, bins] = True
-    pad = STEP_S + math.degrees(math.radians(RAAN_STEP_DEG) / 2.0) / _SIDEREAL_RATE_DEG_S
+    pad = STEP_S + (RAAN_STEP_DEG / 2.0) / _SIDEREAL_RATE_DEG_S
     hits = np.flatnonzero(any_visible)
     if len(hits):
         o = owner[hits]
@@ -348,10 +366,23 @@ def _sweep(
         earliest[found] = np.maximum(first[found] - pad, bounds[found, 0])
         latest[found] = np.minimum(last[found] + pad, bounds[found, 1])
         top[found] = np.degrees(np.arcsin(np.clip(best[found], -1, 1)))
-    passes = seen.sum(axis=1).max(axis=1).astype(np.int64)
     possible = np.isfinite(earliest)
-    passes[possible] = np.maximum(passes[possible], 1)
+    # Passes of one phase along the orbit come at least MIN_PASS_GAP_S apart, and each one's
+    # visible interval lies inside [earliest, latest]: that bounds how many a period can hold.
+    gap_s = period_s - PASS_GAP_SLACK_S
+    passes[possible] = 1 + np.floor((latest[possible] - earliest[possible]) / gap_s)
     return _Windows(possible, earliest, latest, top, passes)
+
+
+def _nearest(candidates: Sequence[ElementSet], epochs_unix: FloatArray, t: float) -> ElementSet:
+    """The set whose epoch is nearest ``t`` (the newer one on a tie, as ``tle.nearest_set``)."""
+    index = int(np.searchsorted(epochs_unix, t))
+    if index == 0:
+        return candidates[0]
+    if index == len(candidates):
+        return candidates[-1]
+    before, after = t - epochs_unix[index - 1], epochs_unix[index] - t
+    return candidates[index] if after <= before else candidates[index - 1]
 
 
 def compute_outlook(
@@ -385,13 +416,14 @@ def compute_outlook(
     if not candidates:
         tle.nearest_set(candidates, norad_id, start)  # raises NoElementSetError
     name = candidates[-1].name
+    epochs_unix = np.array([s.epoch.timestamp() for s in candidates])
     per_place = [solar_periods(place, start, end) for place in places]
     chosen: list[list[tuple[ElementSet, float, Kind]]] = []
     for periods in per_place:
         row = []
         for _label, _name, a, b in periods:
             middle = from_unix((a + b) / 2.0)
-            element_set = tle.nearest_set(candidates, norad_id, middle)
+            element_set = _nearest(candidates, epochs_unix, (a + b) / 2.0)
             age = element_set.age_days(middle)
             kind: Kind
             if age > HORIZON_DAYS:

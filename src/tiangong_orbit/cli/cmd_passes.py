@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
 
 from tiangong_orbit.cli.app import app, stdout_console
-from tiangong_orbit.cli.common import choose_set, now_utc, write_output
+from tiangong_orbit.cli.common import Chosen, choose_set, now_utc, write_output
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
     CityOption,
@@ -31,6 +31,7 @@ from tiangong_orbit.cli.options import (
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
+from tiangong_orbit.tle import ElementSet
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "ics")
 
@@ -84,7 +85,8 @@ def passes_command(
     first = parse_time(start, option="--start") if start else now_utc()
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    terminal = fmt == "table"
+    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale, for_terminal=terminal)
     es = chosen.element_set
 
     from tiangong_orbit import passes
@@ -101,6 +103,18 @@ def passes_command(
     from tiangong_orbit.tle import nearest_segments
 
     stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
+    stale: list[tuple[datetime, datetime]] = []
+    if not allow_stale:
+        if terminal:
+            # A person is never refused: nights past the limit get the outlook instead.
+            stretches, stale = split_at_limit(stretches)
+        else:
+            refuse_past_limit(chosen, stretches)
+    if terminal and not stretches:
+        show_outlook(stdout_console(), chosen, places, stale, settings, header=True)
+        return
+    if stretches:
+        first, last = max(first, stretches[0][1]), min(last, stretches[-1][2])
     groups: tuple[PlacePasses, ...] = passes.find_passes_over_sets(
         stretches, places, settings, include_invisible=show_all
     )
@@ -123,7 +137,10 @@ def passes_command(
             raise UsageError("--output needs --format json, csv, markdown, html or ics")
         from tiangong_orbit.render.terminal import print_prediction
 
-        print_prediction(stdout_console(), prediction, show_all=show_all)
+        console = stdout_console()
+        print_prediction(console, prediction, show_all=show_all)
+        if stale:
+            show_outlook(console, chosen, places, stale, settings, header=False)
         return
     if fmt == "json":
         from tiangong_orbit.render.passes_json import passes_json
@@ -134,3 +151,83 @@ def passes_command(
 
         text = render_passes(prediction, fmt, lang=lang, element_set=es)
     write_output(text, output)
+
+
+def split_at_limit(
+    stretches: list[tuple[ElementSet, datetime, datetime]],
+) -> tuple[list[tuple[ElementSet, datetime, datetime]], list[tuple[datetime, datetime]]]:
+    """Cut each stretch to where its set's expected error is within the staleness limit
+    (``tle.LIMIT_SIGMA_S``); return those parts and the merged spans past the limit."""
+    from tiangong_orbit.tle import limit_age_days
+
+    reach = timedelta(days=limit_age_days())
+    good: list[tuple[ElementSet, datetime, datetime]] = []
+    stale: list[tuple[datetime, datetime]] = []
+
+    def add_stale(low: datetime, high: datetime) -> None:
+        if low >= high:
+            return
+        if stale and stale[-1][1] >= low:
+            stale[-1] = (stale[-1][0], max(stale[-1][1], high))
+        else:
+            stale.append((low, high))
+
+    for element_set, low, high in stretches:
+        good_low = max(low, element_set.epoch - reach)
+        good_high = min(high, element_set.epoch + reach)
+        if good_low < good_high:
+            add_stale(low, good_low)
+            good.append((element_set, good_low, good_high))
+            add_stale(good_high, high)
+        else:
+            add_stale(low, high)
+    return good, stale
+
+
+def refuse_past_limit(
+    chosen: Chosen, stretches: list[tuple[ElementSet, datetime, datetime]]
+) -> None:
+    """Files and scripts are never handed times past the limit: exit 3 (StaleDataError) when
+    any part of the window is farther from its set than the limit allows."""
+    from tiangong_orbit import tle
+
+    for element_set, low, high in stretches:
+        worst = low if abs(low - element_set.epoch) > abs(high - element_set.epoch) else high
+        tle.check_staleness(
+            element_set,
+            worst,
+            newest=chosen.catalog.newest_epoch(chosen.norad_id),
+            file_given=chosen.catalog.file_given,
+        )
+
+
+def show_outlook(
+    console: object,
+    chosen: Chosen,
+    places: list,
+    stale: list[tuple[datetime, datetime]],
+    settings: object,
+    *,
+    header: bool,
+) -> None:
+    """The outlook for the spans past the limit, each under its one-line banner."""
+    from tiangong_orbit import outlook
+    from tiangong_orbit.render.outlook import print_outlook, stale_banner
+
+    for low, high in stale:
+        result = outlook.compute_outlook(
+            chosen.catalog.sets,
+            chosen.norad_id,
+            places,
+            low,
+            high,
+            settings,  # type: ignore[arg-type]
+            exact_max_sigma_s=0.0,
+        )
+        if not header:
+            console.print()  # type: ignore[attr-defined]
+        console.print(  # type: ignore[attr-defined]
+            stale_banner(result, low, file_given=chosen.catalog.file_given)
+        )
+        if any(p.kind != "unknown" for group in result.places for p in group.periods):
+            print_outlook(console, result, header=header)

@@ -255,3 +255,30 @@ def outlook_markdown(outlook: Outlook) -> str:
         lines.append("")
     lines.append(LEGEND)
     return "\n".join(lines) + "\n"
+
+
+def stale_banner(outlook: Outlook, since: datetime, *, file_given: bool) -> str:
+    """The one line above the outlook that ``passes`` shows past the staleness limit: why
+    there are no exact times, and how to get them."""
+    from tiangong_orbit.outlook import HORIZON_DAYS
+    from tiangong_orbit.tle import LIMIT_SIGMA_S
+
+    epochs = outlook.tle_epochs
+    newest = f"{max(epochs):%Y-%m-%d}" if epochs else "none"
+    place = outlook.places[0].place if outlook.places else None
+    tz_name = place.timezone if place else "UTC"
+    local = since.astimezone(zone(tz_name))
+    when = f"{local:%a} {local.day} {local:%b %Y %H:%M} {zone_abbreviation(since, tz_name)}"
+    ages = [p.tle_age_days for g in outlook.places for p in g.periods]
+    how = "give a newer element set with --tle FILE" if file_given else "tiangong-orbit tle update"
+    if ages and all(p.kind == "unknown" for g in outlook.places for p in g.periods):
+        return (
+            f"From {when} the element set of {newest} is {min(ages):.0f} days away or more: "
+            f"too old even for the outlook (measured to {HORIZON_DAYS:.0f} days), so nothing "
+            f"honest can be shown. For predictions: {how}"
+        )
+    return (
+        f"From {when} the element set of {newest} is too old for exact times (error over "
+        f"±{LIMIT_SIGMA_S / 60:.0f} min); below, when a visible pass is possible. For exact "
+        f"times: {how}"
+    )
