@@ -227,7 +227,7 @@ def show_outlook(
         if not header:
             console.print()  # type: ignore[attr-defined]
         console.print(  # type: ignore[attr-defined]
-            stale_banner(result, low, file_given=chosen.catalog.file_given)
+            stale_banner(result, low, file_given=chosen.catalog.file_given), soft_wrap=True
         )
         if any(p.kind != "unknown" for group in result.places for p in group.periods):
             print_outlook(console, result, header=header)
