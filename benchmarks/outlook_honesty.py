@@ -231,7 +231,7 @@ def main() -> None:
     parser.add_argument("--tle", type=Path, action="append", default=[], help="extra sets")
     parser.add_argument("--start", default="2022-01-01")
     parser.add_argument("--end", default="2026-09-01")
-    parser.add_argument("--leads", type=float, nargs="+", default=[30.0, 60.0, 90.0])
+    parser.add_argument("--leads", type=float, nargs="*", default=[30.0, 60.0, 90.0])
     parser.add_argument("--ref-max-age", type=float, default=3.0)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--misses", type=int, default=5, help="list this many misses per lead")

@@ -67,7 +67,7 @@ PeriodName = Literal["evening", "morning"]
 #: Time step (s) of the sweep: a visible pass of 20 s or more holds at least one sample.
 STEP_S = 20.0
 #: Spacing (deg) of the ring points tested along the orbit (the satellite moves 1.3° in 20 s).
-ARC_STEP_DEG = 1.0
+ARC_STEP_DEG = 0.5
 #: Spacing (deg) of the node values swept through the drift margin.
 RAAN_STEP_DEG = 0.4
 #: The node's drift envelope ``base + per_day * age`` (deg), calibrated on Tiangong's real
@@ -300,22 +300,35 @@ def _sweep(
     normal_dot = sin_i * (np.sin(node) * p_hat[0] - np.cos(node) * p_hat[1]) + cos_i * p_hat[2]
     keep &= np.abs(np.arcsin(np.clip(normal_dot, -1, 1))) <= lam + margins[owner] + 0.01
     t, owner, node, sun_hat = t[keep], owner[keep], node[keep], sun_hat[keep]
-    offsets_arc = np.radians(np.arange(-math.degrees(lam), math.degrees(lam) + 1e-9, ARC_STEP_DEG))
+    # Offsets along the ring: multiples of ARC_STEP_DEG from the point nearest the place (so
+    # the same night is sampled alike whatever else the span holds).
+    reach = math.ceil(math.degrees(lam) / ARC_STEP_DEG)
+    offsets_arc = np.radians(np.arange(-reach, reach + 1) * ARC_STEP_DEG)
     cos_s, sin_s = np.cos(offsets_arc), np.sin(offsets_arc)
     shadow_c = np.sqrt(1.0 - (orbit.SHADOW_EARTH_RADIUS_KM / r_max[owner]) ** 2)
     r_t = r_max[owner]
     best_sin = np.full(len(t), -2.0, dtype=np.float32)
     any_visible = np.zeros(len(t), dtype=bool)
     span = float(margins.max()) if len(margins) else 0.0
-    steps = max(1, math.ceil(span / math.radians(RAAN_STEP_DEG)))
     cos_s32, sin_s32 = cos_s.astype(np.float32), sin_s.astype(np.float32)
     row_margin = margins[owner]
-    # Each row's node swept from -margin to +margin in equal steps (its extremes, which set the
-    # window's edges, exactly), at most RAAN_STEP_DEG apart.
-    for fraction in np.linspace(-1.0, 1.0, 2 * steps + 1):
-        ni_all = node + fraction * row_margin
+    # Each row's node at fixed multiples of RAAN_STEP_DEG inside its margin, and at the margin's
+    # two ends (which set the window's edges) exactly: the same night gets the same window
+    # whatever the span asked.
+    step = math.radians(RAAN_STEP_DEG)
+    count_steps = math.ceil(span / step)
+    shifts: list[tuple[float, FloatArray | None]] = [
+        (k * step, None) for k in range(-count_steps, count_steps + 1)
+    ]
+    shifts += [(0.0, -row_margin), (0.0, row_margin)]
+    for fixed, per_row in shifts:
+        if per_row is None and not (abs(fixed) < row_margin).any():
+            continue
+        ni_all = node + (fixed if per_row is None else per_row)
         dot = sin_i * (np.sin(ni_all) * p_hat[0] - np.cos(ni_all) * p_hat[1]) + cos_i * p_hat[2]
         inside = np.abs(dot) <= math.sin(lam)
+        if per_row is None:
+            inside &= abs(fixed) < row_margin
         if not inside.any():
             continue
         index_rows = np.flatnonzero(inside)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tiangong_orbit.outlook import Outlook, Period, PlaceOutlook
@@ -103,7 +103,7 @@ def outlook_json(outlook: Outlook) -> dict[str, Any]:
 def _local(moment: datetime | None, zone_name: str) -> str:
     if moment is None:
         return ""
-    return moment.astimezone(zone(zone_name)).strftime("%Y-%m-%dT%H:%M%z")
+    return moment.astimezone(zone(zone_name)).strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def outlook_csv(outlook: Outlook) -> str:
@@ -139,6 +139,11 @@ def outlook_csv(outlook: Outlook) -> str:
     return buffer.getvalue()
 
 
+def _ceil_minute(moment: datetime) -> datetime:
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
+
+
 def _rows(group: PlaceOutlook) -> list[tuple[str, str, str, str, str, str]]:
     """Date, evening/morning, times with the zone, highest, passes, kind: possible periods."""
     tz_name = group.place.timezone
@@ -147,7 +152,8 @@ def _rows(group: PlaceOutlook) -> list[tuple[str, str, str, str, str, str]]:
         if not period.possible or period.earliest is None or period.latest is None:
             continue
         first = period.earliest.astimezone(zone(tz_name))
-        last = period.latest.astimezone(zone(tz_name))
+        # Shown to the minute: the start rounded down, the end up, so the window only grows.
+        last = _ceil_minute(period.latest).astimezone(zone(tz_name))
         when = f"{first:%H:%M}–{last:%H:%M} {zone_abbreviation(period.earliest, tz_name)}"
         passes = str(period.max_passes) if period.kind == "exact" else f"≤{period.max_passes}"
         rows.append(
