@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from tiangong_orbit.cli.app import app, stdout_console
-from tiangong_orbit.cli.common import now_utc, write_output
+from tiangong_orbit.cli.common import now_utc, refresh_if_needed, write_output
 from tiangong_orbit.cli.options import (
     CityOption,
     ElevationOption,
@@ -19,6 +19,7 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    OfflineOption,
     OutputFileOption,
     PlacesFileOption,
     SatelliteOption,
@@ -45,9 +46,7 @@ def outlook_command(
     days: Annotated[float, typer.Option("--days", help="Days to look ahead (at most 366).")] = 60.0,
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Never fetch fresh element sets first.")
-    ] = False,
+    offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
@@ -65,10 +64,10 @@ def outlook_command(
     place's local time."""
     from tiangong_orbit import outlook, tle
     from tiangong_orbit.cli.app import warn
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.model import Settings
-    from tiangong_orbit.timeutil import check_range, parse_time
+    from tiangong_orbit.timeutil import check_range
 
-    del offline  # accepted on every computing command; nothing here fetches
     fmt = "json" if as_json else fmt.lower()
     if fmt not in FORMATS:
         raise UsageError(f"--format '{fmt}' is not one of {', '.join(FORMATS)}")
@@ -76,13 +75,15 @@ def outlook_command(
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
     check_thresholds(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, None)
     places = resolve_places(city, lat, lon, elevation_m, name, places_file)
-    first = parse_time(start, option="--start") if start else now_utc()
+    first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
     catalog = tle.load_catalog(tle_file)
+    norad_id = tle.satellite_ids(satellite, catalog.sets)
+    # Fresh sets first, as every computing command (a fresh set makes the first weeks exact).
+    catalog = refresh_if_needed(catalog, norad_id, last, offline=offline)
     for message in catalog.warnings:
         warn(message)
-    norad_id = tle.satellite_ids(satellite, catalog.sets)
     settings = Settings(
         horizon_deg=horizon_deg,
         min_visible_elevation_deg=min_visible_elevation_deg,
