@@ -183,6 +183,11 @@ def _summary(group: PlaceOutlook) -> str:
         f"{group.place.name}: a visible pass is possible on {counts['evening']} of "
         f"{totals['evening']} evenings and {counts['morning']} of {totals['morning']} mornings"
     )
+    if unknown and not any(totals.values()):
+        return (
+            f"{group.place.name}: all {unknown} evenings and mornings are too far from the "
+            "element set to say"
+        )
     if unknown:
         text += f"; {unknown} evenings and mornings too far from the element set to say"
     return text
@@ -200,7 +205,14 @@ def header_line(outlook: Outlook) -> str:
         if epochs
         else "no element set"
     )
-    return f"Tiangong outlook ({outlook.name}, NORAD {outlook.norad_id}): {sets}{age_text}"
+    from tiangong_orbit.tle import TIANGONG_NORAD_ID
+
+    who = (
+        f"Tiangong outlook ({outlook.name}, NORAD {outlook.norad_id})"
+        if outlook.norad_id == TIANGONG_NORAD_ID
+        else f"Outlook for {outlook.name} (NORAD {outlook.norad_id})"
+    )
+    return f"{who}: {sets}{age_text}"
 
 
 def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> None:
@@ -209,6 +221,7 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
 
     if header:
         console.print(header_line(outlook))
+    tables = 0
     for group in outlook.places:
         console.print()
         tz_name = group.place.timezone
@@ -241,8 +254,10 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
             table.add_row(*row)
         console.print(table)
         console.print(_summary(group))
-    console.print()
-    console.print(LEGEND)
+        tables += 1
+    if tables:
+        console.print()
+        console.print(LEGEND)
 
 
 def outlook_markdown(outlook: Outlook) -> str:
