@@ -243,6 +243,8 @@ def main() -> None:
     )
     if args.calibrate:
         calibrate(sets)
+    if not args.leads:
+        return
     cities = [places.find_place(name) for name in CITIES]
     start = datetime.fromisoformat(args.start).replace(tzinfo=UTC)
     end = datetime.fromisoformat(args.end).replace(tzinfo=UTC)
