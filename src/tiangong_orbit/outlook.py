@@ -280,7 +280,8 @@ def _sweep(
     # The widest central angle at which the ring can be seen, and the Sun's lowest altitude
     # with the satellite sunlit there: cheap filters before the sweep.
     elev_min = math.radians(settings.min_visible_elevation_deg)
-    lam = math.acos(min(1.0, orbit.WGS84_A_KM * math.cos(elev_min) / r_top)) - elev_min + 0.01
+    # (On a sphere through the place; 0.01 rad more covers its geodetic up, 0.19° off at 31°N.)
+    lam = math.acos(min(1.0, p_norm * math.cos(elev_min) / r_top)) - elev_min + 0.01
     sunlit_depth = math.acos(orbit.SHADOW_EARTH_RADIUS_KM / r_top)
     sin_sun_min = math.sin(-(sunlit_depth + lam + math.radians(1.0)))
     # GMST on the table's hourly nodes, unwrapped and interpolated: exact to microradians
@@ -380,8 +381,9 @@ def _sweep(
         latest[found] = np.minimum(last[found] + pad, bounds[found, 1])
         top[found] = np.degrees(np.arcsin(np.clip(best[found], -1, 1)))
     possible = np.isfinite(earliest)
-    # Passes of one phase along the orbit come at least MIN_PASS_GAP_S apart, and each one's
-    # visible interval lies inside [earliest, latest]: that bounds how many a period can hold.
+    # Passes of one phase along the orbit come at least a period less PASS_GAP_SLACK_S apart,
+    # and each one's visible interval lies inside [earliest, latest]: that bounds how many a
+    # period can hold.
     gap_s = period_s - PASS_GAP_SLACK_S
     passes[possible] = 1 + np.floor((latest[possible] - earliest[possible]) / gap_s)
     return _Windows(possible, earliest, latest, top, passes)
