@@ -22,6 +22,7 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    OfflineOption,
     OutputFileOption,
     PlacesFileOption,
     SatellitesOption,
@@ -87,6 +88,7 @@ def passes_command(
     tle_file: TleOption = None,
     satellites: SatellitesOption = None,
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
         str | None,
@@ -118,7 +120,8 @@ def passes_command(
     Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10° high. Rise and set
     use the geometric elevation (no refraction). JSON/CSV/ICS carry UTC; tables show the
     place's local time (PKT for Pakistan, else the zone at the coordinates, or --tz)."""
-    from tiangong_orbit.timeutil import check_range, parse_time
+    from tiangong_orbit.cli.options import time_option
+    from tiangong_orbit.timeutil import check_range
 
     fmt = _check_format(fmt, as_json, lang, output, remind_minutes)
     if not (math.isfinite(days) and 0 < days <= 366):
@@ -132,7 +135,7 @@ def passes_command(
     )
 
     places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
-    first = parse_time(start, option="--start") if start else now_utc()
+    first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
     keep = None if show_all else (max_magnitude, min_duration_s)
@@ -144,6 +147,7 @@ def passes_command(
             first,
             last,
             allow_stale=allow_stale,
+            offline=offline,
             show_all=show_all,
             keep=keep,
             thresholds=(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg),
@@ -222,6 +226,7 @@ def _one_satellite(
     last: datetime,
     *,
     allow_stale: bool,
+    offline: bool,
     show_all: bool,
     keep: tuple[float, float] | None,
     thresholds: tuple[float, float, float],
@@ -232,7 +237,9 @@ def _one_satellite(
     from tiangong_orbit.model import SatelliteInfo, Settings
     from tiangong_orbit.tle import nearest_segments
 
-    chosen = choose_set(tle_file, query, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, query, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     es = chosen.element_set
     magnitude = standard_magnitude
     if magnitude is None:
