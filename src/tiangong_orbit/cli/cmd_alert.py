@@ -210,6 +210,7 @@ def alert_command(
     state = pick("state", state, cfg.state)
     lock_timeout_s = pick("lock_timeout_s", lock_timeout_s, cfg.lock_timeout_s)
     allow_stale = allow_stale or bool(cfg.allow_stale)
+    offline = offline or bool(cfg.offline)
     horizon_deg = pick("horizon_deg", horizon_deg, cfg.horizon_deg)
     min_visible_elevation_deg = pick(
         "min_visible_elevation_deg", min_visible_elevation_deg, cfg.min_visible_elevation_deg

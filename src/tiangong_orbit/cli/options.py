@@ -80,16 +80,6 @@ SatelliteOption = Annotated[
         help="tiangong (default), iss, a NORAD number or part of a name in the data.",
     ),
 ]
-SatellitesOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--satellite",
-        "-s",
-        help="tiangong (default), iss, a NORAD number or part of a name in the data; repeat "
-        "it (-s tiangong -s iss) to list several satellites in one time-ordered list.",
-        show_default=False,
-    ),
-]
 _T = TypeVar("_T")
 
 
@@ -122,6 +112,16 @@ def time_option(text: str | None, option: str, default: _T) -> datetime | _T:
     return parse_time(text, option=option)
 
 
+SatellitesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--satellite",
+        "-s",
+        help="tiangong (default), iss, a NORAD number or part of a name in the data; repeat "
+        "it (-s tiangong -s iss) to list several satellites in one time-ordered list.",
+        show_default=False,
+    ),
+]
 StartOption = Annotated[
     str | None,
     typer.Option(
