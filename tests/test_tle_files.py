@@ -562,3 +562,16 @@ def test_cache_holding_a_number_beyond_a_tle_reads_back_the_same(tmp_path, monke
         assert element_set.satrec.sgp4_tsince(720.0)[1] == pytest.approx(
             reference.sgp4_tsince(720.0)[1], abs=1e-9
         )
+
+
+def test_cli_outlook_skips_a_bad_record_of_another_satellite(tmp_path):
+    mixed = tmp_path / "stations.tle"
+    mixed.write_text(_stations_with_bad_iss(), encoding="utf-8")
+    args = ("outlook", "--city", "Lahore", "--start", "2026-10-07T00:00Z", "--days", "2")
+    result = _run(*args, "--json", "--tle", str(mixed), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if "ISS (ZARYA)" in line]
+    assert warning.startswith("warning: skipped") and "NORAD 25544" in warning
+    _one_line_error(
+        _run(*args, "--json", "--tle", str(mixed), "-s", "iss", tmp_path=tmp_path), 3, "line 5"
+    )
