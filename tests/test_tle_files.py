@@ -575,3 +575,12 @@ def test_cli_outlook_skips_a_bad_record_of_another_satellite(tmp_path):
     _one_line_error(
         _run(*args, "--json", "--tle", str(mixed), "-s", "iss", tmp_path=tmp_path), 3, "line 5"
     )
+
+
+def test_cli_several_satellites_name_a_skipped_record_once(tmp_path):
+    mixed = tmp_path / "stations.tle"
+    mixed.write_text(_stations_with_bad_iss(), encoding="utf-8")
+    result = _passes_json(tmp_path, mixed, "-s", "tiangong", "-s", "53239", "--allow-stale")
+    assert result.returncode == 0, result.stderr
+    skipped = [line for line in result.stderr.splitlines() if "ISS (ZARYA)" in line]
+    assert len(skipped) == 1 and skipped[0].startswith("warning: skipped")
