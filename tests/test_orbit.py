@@ -282,3 +282,28 @@ def test_overhead_satellite_is_at_zenith(css_tle):
     np.testing.assert_allclose(np.diag(elevation), 90.0, atol=1e-6)
     np.testing.assert_allclose(np.diag(range_km), series["altitude_km"], atol=1e-6)
     assert math.isfinite(float(elevation.sum()))
+
+
+def test_ut1_steps_at_the_2016_leap_second(ts):
+    """UT1 - UTC jumps by one second at the midnight after 2016-12-31T23:59:60: through that
+    day (and the hour after) it agrees with skyfield's, read from each datetime; interpolated
+    across the jump it was 0.98 s off at 23:59."""
+    moments = [
+        datetime(2016, 12, 31, tzinfo=UTC) + timedelta(seconds=s)
+        for s in [*np.arange(0.0, 90000.0, 97.3), 86399.0, 86399.999, 86400.0, 86400.5]
+    ]
+    ours = orbit.dut1_seconds(_unix(moments))
+    theirs = np.asarray(ts.from_datetimes(moments).dut1, dtype=float)
+    assert np.abs(ours - theirs).max() < 1e-6
+    before, after = (
+        orbit.dut1_seconds(_unix(moments[-4:-2])),
+        orbit.dut1_seconds(_unix(moments[-2:])),
+    )
+    assert after[0] - before[-1] == pytest.approx(1.0, abs=1e-4)
+    # And so the Earth's rotation: GMST as skyfield computes it from its own UT1.
+    from skyfield.sgp4lib import theta_GMST1982
+
+    t = ts.from_datetimes(moments)
+    reference, _ = theta_GMST1982(t.ut1)
+    difference = np.angle(np.exp(1j * (orbit.gmst_rad(_unix(moments)) - reference)))
+    assert np.abs(difference).max() < 1e-8  # float64 Julian dates: 1e-9 rad; a second: 7e-5

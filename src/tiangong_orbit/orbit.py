@@ -135,8 +135,23 @@ class FrameTable:
         return cls(grid, dut1, sun_grid, _sun_teme_km_at(skyfield_times(sun_grid)))
 
     def dut1_seconds(self, t_unix: FloatArray) -> FloatArray:
-        """UT1 - UTC (s) at POSIX seconds UTC, interpolated between the hourly nodes."""
-        return np.interp(np.asarray(t_unix, dtype=float), self.grid_unix, self.dut1_s)
+        """UT1 - UTC (s) at POSIX seconds UTC, interpolated between the hourly nodes.
+
+        A leap second makes UT1 - UTC jump by one second at the midnight that ends its day (a
+        node of the hourly grid): the jumps are taken out before interpolating and put back as
+        steps at their node, so the hour before a leap second is not a one-second ramp.
+        """
+        t_unix = np.asarray(t_unix, dtype=float)
+        grid, dut1 = self.grid_unix, self.dut1_s
+        jumps = np.zeros(len(dut1))
+        jumps[1:] = np.round(np.diff(dut1))  # whole seconds: leap seconds, nothing else
+        if not jumps.any():
+            return np.interp(t_unix, grid, dut1)
+        leaps = np.cumsum(jumps)
+        smooth = np.interp(t_unix, grid, dut1 - leaps)
+        # The step belongs to the node where it is first seen: a time at or after it has it.
+        index = np.clip(np.searchsorted(grid, t_unix, side="right") - 1, 0, len(grid) - 1)
+        return smooth + leaps[index]
 
     def gmst_rad(self, t_unix: FloatArray) -> FloatArray:
         """Greenwich mean sidereal time 1982 (radians) at POSIX seconds UTC, via UT1."""
