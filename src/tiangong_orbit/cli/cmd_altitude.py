@@ -85,6 +85,8 @@ def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     import dataclasses
 
     from tiangong_orbit import orbit, tle
+    from tiangong_orbit.cli.common import warn
+    from tiangong_orbit.errors import PropagationError
 
     es = chosen.element_set
     report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
@@ -94,7 +96,15 @@ def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     if iss is None:
         return report
     at = [orbit.to_unix(moment)]
-    iss_altitude = float(orbit.altitude_series(iss.satrec, at)["altitude_km"][0])
+    try:
+        iss_altitude = float(orbit.altitude_series(iss.satrec, at)["altitude_km"][0])
+    except PropagationError as error:
+        # The comparison, not the user's set, failed: leave it out (exit 0), as when stale.
+        warn(
+            f"the ISS is left out of the comparison: its element set of {iss.epoch:%Y-%m-%d} "
+            f"({iss.source}) {str(error).removeprefix('this element set ')}"
+        )
+        return report
     reference = orbit.Reference(
         "ISS (same moment)",
         iss_altitude,
