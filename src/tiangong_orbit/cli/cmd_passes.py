@@ -20,6 +20,7 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    OfflineOption,
     OutputFileOption,
     PlacesFileOption,
     SatelliteOption,
@@ -51,6 +52,7 @@ def passes_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv, markdown, html or ics.")
@@ -66,8 +68,9 @@ def passes_command(
     in the next 10 days. Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10°
     high. Rise and set use the geometric elevation (no refraction). JSON/CSV/ICS carry UTC;
     tables show the place's local time (PKT for Pakistan)."""
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.model import PlacePasses, Prediction, SatelliteInfo, Settings
-    from tiangong_orbit.timeutil import check_range, parse_time
+    from tiangong_orbit.timeutil import check_range
 
     fmt = "json" if as_json else fmt.lower()
     if fmt not in FORMATS:
@@ -81,10 +84,12 @@ def passes_command(
     )
 
     places = resolve_places(city, lat, lon, elevation_m, name, places_file)
-    first = parse_time(start, option="--start") if start else now_utc()
+    first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     es = chosen.element_set
 
     from tiangong_orbit import passes
