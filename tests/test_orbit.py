@@ -314,7 +314,7 @@ def test_ut1_steps_at_the_2016_leap_second(ts):
 # Impossible positions: SGP4 error code 0 with a state that is no orbit is refused (exit 3)
 
 #: The issue's two sets, derived from the real Tiangong set of 2026-10-06 (tests/data):
-#: line 1 with its drag terms replaced by absurd ones (ndot/2 -0.137 rev/day², BSTAR -27.963),
+#: line 1 with its drag terms replaced by absurd ones (ndot/2 -0.137 rev/day², BSTAR -2.7963),
 #: and line 1 with its two-digit year 26 edited to 56 (read as 2056). Checksums recomputed.
 ABSURD_DRAG_LINE1 = "1 48274U 21035A   26279.66863779 -.13702181  00000+0 -27963+1 0  9995"
 MU_KM3_S2 = 398600.8  # WGS72, as SGP4

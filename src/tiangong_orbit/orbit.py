@@ -346,7 +346,7 @@ def drag_terms_problem(satrec: Satrec) -> tuple[str | None, str | None]:
     except PropagationError as error:
         return (
             f"its drag terms are implausible ({terms}): within {DRAG_CHECK_DAYS:g} day of its "
-            f"own epoch {error}",
+            f"own epoch {str(error).split('; ')[0]}",
             None,
         )
     if abs(bstar) > UNUSUAL_BSTAR or abs(ndot_half) > UNUSUAL_NDOT_REV_DAY2:
