@@ -206,8 +206,10 @@ class _Track:
     r_km: FloatArray
     v_km_s: FloatArray
     sun_km: FloatArray
-    sun_step_km: FloatArray
-    dtheta_rad: FloatArray
+    # Without these two (a track built from Earth-fixed Sun nodes only), the Sun is
+    # interpolated linearly: 2e-4° off in altitude at most; :meth:`build` gives both.
+    sun_step_km: FloatArray | None = None
+    dtheta_rad: FloatArray | None = None
 
     @classmethod
     def build(
@@ -297,6 +299,10 @@ class _Track:
         the cosine and sine series below are exact to 1e-13)."""
         k, u = self._locate(t)
         a, b = self.sun_km, self.sun_step_km
+        if b is None or self.dtheta_rad is None:
+            return tuple(  # type: ignore[return-value]
+                a[c][k] + u * (a[c][k + 1] - a[c][k]) for c in range(3)
+            )
         x = a[0][k] + u * b[0][k]
         y = a[1][k] + u * b[1][k]
         z = a[2][k] + u * b[2][k]
