@@ -20,13 +20,20 @@ grid maximum can fall below the true one. Near the horizon the geocentric angle 
 satellite and the observer behaves as ``sqrt(gamma_min**2 + (omega*dt)**2)``, so a grid within
 ``dt <= step/2`` of the culmination sees at most the drop :func:`_grid_margin_deg` computes
 (0.44° at 120 s for Tiangong and a 0° horizon; measured: 0.42°); every grid maximum within twice
-that, plus 0.5°, of the horizon is refined, so grazing passes are not missed. 120 s halves the
+that, plus 0.5°, of the horizon is refined, so grazing passes are not missed; a pass whose top
+lies within ``GRAZING_BAND_DEG`` of the horizon (or of the visibility threshold) is refined on
+SGP4 itself rather than the interpolant, whose metres would decide it. 120 s halves the
 SGP4 calls and the (N, P) work of 60 s while keeping the interpolation error near 1 ms of time
 at worst; 180 s would cost 26 m of interpolation error.
 
 Memory is bounded by working in chunks of time (``chunk_days``) whose grids overlap by half an
 orbit; a pass belongs to the chunk that holds its culmination, so it is found exactly once, and
-since grid nodes are fixed multiples of the step from ``start``, chunking does not change results.
+since grid nodes are fixed multiples of the step in absolute time (not counted from ``start``),
+neither chunking nor the window's start changes a result.
+
+Windows over several element sets (:func:`find_passes_over_sets`) take each pass from the set
+nearest it; near a hand-over both sets' predictions of a pass are paired and the mean of their
+times decides, so a pass the two sets place minutes apart is neither doubled nor lost.
 
 Magnitude: Matson's diffuse-sphere formula (see :func:`magnitude`), with the standard magnitude
 of :data:`STANDARD_MAGNITUDES` (Tiangong: :data:`TIANGONG_STANDARD_MAGNITUDE`).
