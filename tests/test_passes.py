@@ -771,8 +771,9 @@ def test_every_event_within_10_ms_at_any_latitude_and_season(
 def _grazing_observer(element_set, near: datetime, top_deg: float):
     """A place, found with skyfield alone, under a pass that tops out at ``top_deg``: the
     latitude of the place Tiangong passes over near ``near`` (Pakistan's, 30°N), moved along
-    that parallel until the highest elevation of the pass (sampled each second, refined by
-    golden section) is ``top_deg``. Returns the place and the reference culmination (POSIX s)."""
+    that parallel until the highest elevation of the pass (sampled each second, the vertex of
+    the parabola through the best three) is ``top_deg``. Returns the place and the
+    reference culmination (POSIX s)."""
     ts = load_timescale()
     satellite = EarthSatellite(element_set.line1, element_set.line2, ts=ts)
     span = np.arange(0.0, 6000.0, 1.0)  # longer than an orbit
@@ -784,37 +785,26 @@ def _grazing_observer(element_set, near: datetime, top_deg: float):
     crossing_lon = float(subpoint.longitude.degrees[i])
     seconds = span[i] + np.arange(-1500.0, 1500.0, 1.0)
     times = ts.utc(near.year, near.month, near.day, near.hour, near.minute, near.second + seconds)
+    satellite_km = satellite.at(times).xyz.km  # one Time: skyfield caches its nutation
 
     def top(longitude_deg):
         topos = wgs84.latlon(30.0, longitude_deg)
-        elevation = (satellite - topos).at(times).altaz()[0].degrees
+        local = np.einsum(
+            "ij...,j...->i...", topos.rotation_at(times), satellite_km - topos.at(times).xyz.km
+        )
+        elevation = np.degrees(np.arctan2(local[2], np.hypot(local[0], local[1])))
+        # The parabola through the best second and its neighbours (the top is that smooth:
+        # its cubic term is below 1e-9° over a second).
         k = int(np.argmax(elevation))
-        lo, hi = seconds[max(k - 1, 0)], seconds[min(k + 1, len(seconds) - 1)]
-        golden = (math.sqrt(5.0) - 1.0) / 2.0
-        for _ in range(40):
-            a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
-            ea, eb = (
-                (satellite - topos)
-                .at(
-                    ts.utc(near.year, near.month, near.day, near.hour, near.minute, near.second + x)
-                )
-                .altaz()[0]
-                .degrees
-                for x in (a, b)
-            )
-            lo, hi = (lo, b) if ea >= eb else (a, hi)
-        when = 0.5 * (lo + hi)
-        return float(
-            (satellite - topos)
-            .at(ts.utc(near.year, near.month, near.day, near.hour, near.minute, near.second + when))
-            .altaz()[0]
-            .degrees
-        ), when
+        before, here, after = elevation[k - 1 : k + 2]
+        curvature = before - 2.0 * here + after
+        shift = 0.5 * (before - after) / curvature
+        return here - 0.25 * (before - after) * shift, float(seconds[k] + shift)
 
     # West of the (north-east bound) track the pass is lower; bisect the longitude.
     high, low = crossing_lon - 5.0, crossing_lon - 40.0
     assert top(high)[0] > top_deg > top(low)[0]
-    for _ in range(50):
+    for _ in range(36):
         middle = 0.5 * (high + low)
         high, low = (middle, low) if top(middle)[0] > top_deg else (high, middle)
     lo = high
