@@ -53,7 +53,9 @@ def check_command(
 ) -> None:
     """Validate FILE strictly: exit 0 when every set is well formed, 3 with the first problem
     (file, line, column and the expected template) otherwise, every other bad record as a
-    warning. Lines of other text (a bulletin's header) are a warning."""
+    warning. Lines of other text (a bulletin's header) are a warning. Each set is also propagated a day
+    either side of its epoch: drag terms that make it leave any orbit there are an error (3),
+    unusually large ones a warning."""
     from tiangong_orbit import tle
     from tiangong_orbit.errors import TLEFormatError
 
@@ -67,9 +69,26 @@ def check_command(
         message, *context = str(first.error).split("\n")
         more = f" (and {len(others)} more bad record(s), above)" if others else ""
         raise TLEFormatError("\n".join([message + more, *context]))
+    _check_drag_terms(parsed.sets, file)
     _render(parsed.sets, now_utc(), as_json)
     if not as_json:
         stdout_console().print(f"ok: {len(parsed.sets)} valid element set(s) in {file}")
+
+
+def _check_drag_terms(sets: Any, file: Path) -> None:
+    """Warn about unusual drag terms; raise :class:`DataError` (exit 3) for implausible ones."""
+    from tiangong_orbit.errors import DataError
+    from tiangong_orbit.orbit import drag_terms_problem
+
+    for element_set in sets:
+        error, warning = drag_terms_problem(element_set.satrec)
+        where = f"{file}: {element_set.name} (NORAD {element_set.norad_id})"
+        if element_set.line_number is not None:
+            where += f" at line {element_set.line_number}"
+        if error is not None:
+            raise DataError(f"{where}: {error}")
+        if warning is not None:
+            warn(f"{where}: {warning}")
 
 
 def tle_json(sets: Any, now: datetime) -> dict[str, Any]:
