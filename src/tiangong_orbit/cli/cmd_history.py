@@ -118,6 +118,8 @@ def load_history(
     for message in catalog.warnings:
         warn(message)
     norad_id = tle.satellite_ids(satellite, catalog.sets)
+    for message in catalog.check_satellite(norad_id):
+        warn(message)
     sets = tle.sets_for(catalog.sets, norad_id)
     if not sets:
         raise NoElementSetError(
