@@ -175,11 +175,9 @@ class AppriseTarget:
         for record in records:
             with contextlib.suppress(Exception):
                 messages.append(record.getMessage())
-        socket_errors = [m for m in messages if m.lower().startswith("socket exception")]
         timed_out = status is not None and int(status) == 5
-        dropped = any(
-            _SENT_MAYBE.search(m) and not _NOT_SENT.search(m) for m in socket_errors + messages
-        )
+        # Apprise logs the transport's exception ("Socket Exception: ... RemoteDisconnected").
+        dropped = any(_SENT_MAYBE.search(m) and not _NOT_SENT.search(m) for m in messages)
         problems = _problem_lines(records)
         detail = mask_text(problems[-1]) if problems else "the service did not accept it"
         if timed_out or any("read timed out" in m.lower() for m in messages):
