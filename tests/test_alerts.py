@@ -262,8 +262,14 @@ def test_a_row_left_sending_is_left_to_its_live_run_then_reported_once_never_rep
             much_later = NOW + timedelta(seconds=alerts.SENDING_STALE_S * 10)
             live = alerts.deliver([alert], [target], mine, now=much_later)
             assert [o.status for o in live.outcomes] == ["in_progress"]
+            # Killed and not yet reaped (a zombie, as under a parent that never waits): gone.
             other.kill()
-            other.wait(10)
+            from tiangong_orbit.alerts.state import _process_started
+
+            deadline = time.monotonic() + 10
+            while _process_started(other.pid) is not None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert Path(f"/proc/{other.pid}").exists()  # still there, as a zombie
             dead = alerts.deliver([alert], [target], mine, now=NOW + timedelta(minutes=1))
             again = alerts.deliver([alert], [target], mine, now=NOW + timedelta(minutes=2))
             forced = alerts.deliver([alert], [target], mine, now=NOW, retry_unknown=True)
