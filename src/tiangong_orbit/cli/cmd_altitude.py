@@ -71,7 +71,7 @@ def altitude_command(
     if fmt is not None:
         _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output, offline)
         return
-    if start or stop:
+    if start is not None or stop is not None:
         raise UsageError("--from/--to go with --format csv|markdown")
     moment = time_option(at, "--at", now_utc())
     chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
