@@ -1334,7 +1334,9 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
     so that a bad download can never stop predictions from the bundled data. In ``tle_file``,
     records that are not valid sets are kept apart in :attr:`Catalog.bad` (see
     :meth:`Catalog.check_satellite`) and lines of other text are a warning; a file with no
-    valid set at all raises its first problem (:class:`TLEFormatError`, exit 3).
+    valid set at all raises its first problem (:class:`TLEFormatError`, exit 3). Files whose
+    bytes were parsed before are read through :mod:`tiangong_orbit.catalog_index` (fast whatever
+    the cache's size); a set found in several files is kept once (:func:`dedupe_sets`).
     """
     if tle_file is not None:
         parsed = read_file(tle_file, source="file")
@@ -1342,19 +1344,26 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
             _strict(parsed)
         warnings = [*parsed.notes(), *same_epoch_conflicts(parsed.sets)]
         return Catalog(tuple(parsed.sets), tuple(warnings), True, tuple(parsed.bad))
+    from tiangong_orbit.catalog_index import CatalogIndex
     from tiangong_orbit.paths import tle_cache_dir
 
+    index = CatalogIndex()
     sets: list[ElementSet] = []
     for path in bundled_files():
-        sets.extend(parse_file(path, source="bundled"))
+        sets.extend(index.parse(path, source="bundled"))
     warnings: list[str] = []
     folder = tle_cache_dir()
     cached = sorted([*folder.glob("*.tle"), *folder.glob("*.json")]) if folder.is_dir() else []
     for path in cached:
         try:
-            sets.extend(parse_file(path, source="cache"))
+            sets.extend(index.parse(path, source="cache"))
         except (TLEFormatError, UsageError) as error:
             warnings.append(f"ignoring the broken cache file {path}: {error}".split("\n")[0])
+        except RecursionError:
+            warnings.append(
+                f"ignoring the broken cache file {path}: nested too deeply to be element sets"
+            )
+    index.save()
     return Catalog(dedupe_sets(sets), tuple(warnings), False)
 
 
@@ -1378,7 +1387,7 @@ def dedupe_sets(sets: Iterable[ElementSet]) -> tuple[ElementSet, ...]:
     one satellite whose epochs lie within :data:`SAME_EPOCH` of each other (so the bundled copy
     wins over the cached one). Order is kept."""
     listed = list(sets)
-    order = sorted(range(len(listed)), key=lambda i: (listed[i].norad_id, listed[i].epoch, i))
+    order = [i for _, _, i in sorted((s.norad_id, s.epoch, i) for i, s in enumerate(listed))]
     keep: set[int] = set()
     group: list[int] = []
     for index in order:
