@@ -294,12 +294,14 @@ def stale_banner(outlook: Outlook, since: datetime, *, file_given: bool) -> str:
     how = "give a newer element set with --tle FILE" if file_given else "tiangong-orbit tle update"
     if ages and all(p.kind == "unknown" for g in outlook.places for p in g.periods):
         return (
-            f"From {when} the element set of {newest} is {min(ages):.0f} days away or more: "
-            f"too old even for the outlook (measured to {HORIZON_DAYS:.0f} days), so nothing "
+            f"From {when} the {outlook.name} element set of {newest} is {min(ages):.0f} days "
+            "away or more: "
+            f"too old even for the outlook (it stops at {HORIZON_DAYS:.0f} days), so nothing "
             f"honest can be shown. For predictions: {how}"
         )
     return (
-        f"From {when} the element set of {newest} is too old for exact times (error over "
+        f"From {when} the {outlook.name} element set of {newest} is too old for exact times "
+        "(error over "
         f"±{LIMIT_SIGMA_S / 60:.0f} min); below, when a visible pass is possible. For exact "
         f"times: {how}"
     )
