@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tiangong_orbit.errors import UsageError
@@ -48,3 +50,32 @@ def _mode_for(target: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[Callable[[bytes], object]]:
+    """:func:`write_atomic` for output made piece by piece: yields a ``write(bytes)``; the file
+    appears at ``path`` only when the block ends without an error (memory: one piece)."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise UsageError(f"cannot write {target}: it is a directory")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+    try:
+        os.chmod(temporary, _mode_for(target))
+        with os.fdopen(handle, "wb") as stream:
+            yield stream.write
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
+import sys
 from datetime import timedelta
 from typing import Annotated
 
@@ -126,11 +126,19 @@ def passes_command(
         print_prediction(stdout_console(), prediction, show_all=show_all)
         return
     if fmt == "json":
-        from tiangong_orbit.render.passes_json import passes_json
+        # Written one observer at a time: a year of every pass over every city is 1 GB of text.
+        from tiangong_orbit.render.passes_json import write_passes_json
 
-        text = json.dumps(passes_json(prediction), indent=2, ensure_ascii=False) + "\n"
-    else:
-        from tiangong_orbit.render import render_passes
+        if output is None:
+            write_passes_json(prediction, sys.stdout.buffer.write)
+            sys.stdout.buffer.flush()
+        else:
+            from tiangong_orbit.fileio import atomic_writer
 
-        text = render_passes(prediction, fmt, lang=lang, element_set=es)
+            with atomic_writer(output) as write:
+                write_passes_json(prediction, write)
+        return
+    from tiangong_orbit.render import render_passes
+
+    text = render_passes(prediction, fmt, lang=lang, element_set=es)
     write_output(text, output)

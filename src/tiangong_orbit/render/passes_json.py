@@ -1,55 +1,183 @@
-"""The ``tiangong-orbit/passes/1`` JSON document (DESIGN.md): keep every field; add freely."""
+"""The ``tiangong-orbit/passes/1`` JSON document (DESIGN.md): keep every field; add freely.
+
+The document is built in one place: :func:`passes_json` for the header and every observer,
+:func:`pass_dicts` for the passes (from the predictor's arrays, :class:`~tiangong_orbit.model.
+PassColumns`, without making a :class:`~tiangong_orbit.model.Pass` object per pass).
+:func:`write_passes_json` writes the same document piece by piece (one observer at a time), so
+a year of every pass over every city needs memory for one observer's text, not 1 GB of it.
+Numbers are rounded as Python's ``round`` rounds them and times as
+:func:`~tiangong_orbit.timeutil.iso_z` writes them, whichever path made them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from tiangong_orbit.model import Pass, Point, Prediction
-from tiangong_orbit.timeutil import iso_z
+import numpy as np
+
+from tiangong_orbit.model import (
+    POINT_NAMES,
+    Pass,
+    PassColumns,
+    PassList,
+    PlacePasses,
+    Prediction,
+    microseconds,
+    reason_text,
+)
+from tiangong_orbit.timeutil import iso_z, iso_z_ms_array
 
 SCHEMA = "tiangong-orbit/passes/1"
 
+#: Decimals of each field (DESIGN.md's sample: 0.01° for angles, 0.1 km, 0.1 s, 0.1 mag).
+ANGLE_DIGITS, KM_DIGITS, SECONDS_DIGITS, MAGNITUDE_DIGITS, AGE_DIGITS = 2, 1, 1, 1, 2
+#: Passes turned into dicts at a time (bounds the temporary lists).
+BATCH = 4096
 
-def _point(point: Point | None, *, full: bool = False) -> dict[str, Any] | None:
-    if point is None:
-        return None
-    data: dict[str, Any] = {
-        "time": iso_z(point.time),
-        "azimuth_deg": round(point.azimuth_deg, 2),
-        "elevation_deg": round(point.elevation_deg, 2),
-    }
-    if full or point.range_km is not None:
-        data["range_km"] = None if point.range_km is None else round(point.range_km, 1)
-    if full or point.altitude_km is not None:
-        data["altitude_km"] = None if point.altitude_km is None else round(point.altitude_km, 1)
-    return data
+
+def round_array(values: Any, digits: int) -> list[float | None]:
+    """``[round(v, digits) for v in values]`` at numpy speed, ``None`` for NaN.
+
+    ``np.round`` scales, rounds and scales back, which differs from Python's correctly
+    rounded ``round`` only when the scaled value lies within rounding error of a half: those
+    few values are rounded by Python itself, so the result is identical.
+    """
+    x = np.asarray(values, dtype=float)
+    scale = 10.0**digits
+    out = np.round(x, digits)
+    scaled = x * scale
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    items: list[float | None] = out.tolist()
+    for i in np.flatnonzero(near_half).tolist():
+        items[i] = round(float(x[i]), digits)
+    for i in np.flatnonzero(np.isnan(x)).tolist():
+        items[i] = None
+    return items
+
+
+def _times(t_unix: Any) -> list[str | None]:
+    t = np.asarray(t_unix, dtype=float)
+    text: list[str | None] = iso_z_ms_array(microseconds(t))  # type: ignore[assignment]
+    for i in np.flatnonzero(~np.isfinite(t)).tolist():
+        text[i] = None
+    return text
+
+
+def _seconds_between(t0: Any, t1: Any) -> list[float | None]:
+    # As ``Pass.duration_s``: between the microsecond-rounded times, then to 0.1 s.
+    gap = (microseconds(t1) - microseconds(t0)) / 1e6
+    gap = np.where(np.isfinite(t0) & np.isfinite(t1), gap, np.nan)
+    return round_array(gap, SECONDS_DIGITS)
+
+
+def _columns(passes: Sequence[Pass] | PassList) -> PassColumns:
+    if isinstance(passes, PassList):
+        return passes.columns
+    return PassColumns.from_passes(list(passes))
+
+
+def pass_dicts(passes: Sequence[Pass] | PassList) -> list[dict[str, Any]]:
+    """The passes as DESIGN.md's schema lays them out (plus ``reason``, the visible duration
+    and the shadow times): one dict per pass, in order."""
+    columns = _columns(passes)
+    out: list[dict[str, Any]] = []
+    for first in range(0, len(columns), BATCH):
+        out.extend(_batch_dicts(columns.take(slice(first, first + BATCH))))
+    return out
+
+
+def _batch_dicts(c: PassColumns) -> list[dict[str, Any]]:
+    m = len(c)
+    if m == 0:
+        return []
+    t = c.time_unix
+    time = _times(t.ravel())
+    azimuth = round_array(c.azimuth_deg.ravel(), ANGLE_DIGITS)
+    elevation = round_array(c.elevation_deg.ravel(), ANGLE_DIGITS)
+    rng = round_array(c.range_km.ravel(), KM_DIGITS)
+    altitude = round_array(c.altitude_km.ravel(), KM_DIGITS)
+    points: list[dict[str, Any] | None] = []
+    for k in range(6 * m):
+        if time[k] is None:
+            points.append(None)
+            continue
+        point: dict[str, Any] = {
+            "time": time[k],
+            "azimuth_deg": azimuth[k],
+            "elevation_deg": elevation[k],
+        }
+        # A point always carries its range and height; a culmination says so even if unknown.
+        if rng[k] is not None or k % 6 == 1:
+            point["range_km"] = rng[k]
+        if altitude[k] is not None or k % 6 == 1:
+            point["altitude_km"] = altitude[k]
+        points.append(point)
+    duration = _seconds_between(t[:, 0], t[:, 2])
+    visible_duration = _seconds_between(t[:, 3], t[:, 5])
+    visible = np.isfinite(t[:, 3]).tolist()
+    magnitude = round_array(c.magnitude, MAGNITUDE_DIGITS)
+    age = round_array(c.tle_age_days, AGE_DIGITS)
+    sigma = round_array(c.uncertainty_s, SECONDS_DIGITS)
+    entry = _times(c.shadow_entry_unix)
+    exit_ = _times(c.shadow_exit_unix)
+    codes = c.reason_code.tolist()
+    reasons = {code: reason_text(code) for code in set(codes)}
+    dicts = []
+    for i in range(m):
+        rise, culmination, set_, v_start, v_peak, v_end = points[6 * i : 6 * i + 6]
+        is_visible = visible[i]
+        dicts.append(
+            {
+                "rise": rise,
+                "culmination": culmination,
+                "set": set_,
+                "duration_s": duration[i],
+                "visible": is_visible,
+                "visible_start": v_start,
+                "visible_peak": v_peak,
+                "visible_end": v_end,
+                "magnitude": magnitude[i],
+                "tle_age_days": age[i],
+                "uncertainty_s": sigma[i],
+                "visible_duration_s": visible_duration[i],
+                "reason": None if is_visible else reasons[codes[i]],
+                "shadow_entry": entry[i],
+                "shadow_exit": exit_[i],
+            }
+        )
+    return dicts
+
+
+assert POINT_NAMES[1] == "culmination"  # the "k % 6 == 1" above
 
 
 def pass_json(item: Pass) -> dict[str, Any]:
-    """One pass as DESIGN.md's schema lays it out (plus ``reason`` and shadow times)."""
+    """One pass as DESIGN.md's schema lays it out (see :func:`pass_dicts`)."""
+    return pass_dicts((item,))[0]
+
+
+def _observer(group: PlacePasses, passes: list[dict[str, Any]] | None) -> dict[str, Any]:
+    place = group.place
     return {
-        "rise": _point(item.rise),
-        "culmination": _point(item.culmination, full=True),
-        "set": _point(item.set),
-        "duration_s": round(item.duration_s, 1),
-        "visible": item.visible,
-        "visible_start": _point(item.visible_start),
-        "visible_peak": _point(item.visible_peak),
-        "visible_end": _point(item.visible_end),
-        "magnitude": None if item.magnitude is None else round(item.magnitude, 1),
-        "tle_age_days": round(item.tle_age_days, 2),
-        "uncertainty_s": round(item.uncertainty_s, 1),
-        "visible_duration_s": (
-            None if item.visible_duration_s is None else round(item.visible_duration_s, 1)
-        ),
-        "reason": item.reason,
-        "shadow_entry": None if item.shadow_entry is None else iso_z(item.shadow_entry),
-        "shadow_exit": None if item.shadow_exit is None else iso_z(item.shadow_exit),
+        "name": place.name,
+        "latitude_deg": round(place.latitude_deg, 6),
+        "longitude_deg": round(place.longitude_deg, 6),
+        "elevation_m": place.elevation_m,
+        "elevation_known": place.elevation_known,
+        "timezone": place.timezone,
+        "passes": passes,
     }
 
 
-def passes_json(prediction: Prediction) -> dict[str, Any]:
-    """The whole document for a prediction."""
+def passes_json(
+    prediction: Prediction,
+    *,
+    observers: Callable[[PlacePasses], Any] | None = None,
+) -> dict[str, Any]:
+    """The whole document for a prediction. ``observers`` (used by :func:`write_passes_json`)
+    replaces the list of observers by what it returns for the first place; by default every
+    observer is built in full."""
     satellite = prediction.satellite
     settings = prediction.settings
     return {
@@ -70,17 +198,41 @@ def passes_json(prediction: Prediction) -> dict[str, Any]:
             "sun_max_altitude_deg": settings.sun_max_altitude_deg,
             "standard_magnitude": settings.standard_magnitude,
         },
-        "observers": [
-            {
-                "name": group.place.name,
-                "latitude_deg": round(group.place.latitude_deg, 6),
-                "longitude_deg": round(group.place.longitude_deg, 6),
-                "elevation_m": group.place.elevation_m,
-                "elevation_known": group.place.elevation_known,
-                "timezone": group.place.timezone,
-                "passes": [pass_json(item) for item in group.passes],
-            }
-            for group in prediction.places
-        ],
+        "observers": (
+            [_observer(group, pass_dicts(group.passes)) for group in prediction.places]
+            if observers is None
+            else observers(prediction.places[0])
+            if prediction.places
+            else []
+        ),
         "warnings": list(prediction.warnings),
     }
+
+
+_HOLE = "\x00observers\x00"
+
+
+def _dumps(value: Any) -> bytes:
+    """UTF-8 JSON indented by two spaces, as ``json.dumps(value, indent=2,
+    ensure_ascii=False)`` lays it out (orjson: C speed for the millions of passes)."""
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2)
+
+
+def write_passes_json(prediction: Prediction, write: Callable[[bytes], Any]) -> None:
+    """Write :func:`passes_json`'s document, then a newline, through ``write`` in pieces: the
+    header, then one observer at a time (the same JSON, value for value, as the whole
+    document; memory bounded by the largest observer)."""
+    header = _dumps(passes_json(prediction, observers=lambda _: _HOLE))
+    hole = f'"{_HOLE}"'.replace("\x00", "\\u0000").encode()
+    before, after = header.split(hole)
+    groups: Iterable[PlacePasses] = prediction.places
+    if not prediction.places:
+        write(header.replace(hole, b"[]") + b"\n")
+        return
+    write(before + b"[")
+    for index, group in enumerate(groups):
+        text = _dumps(_observer(group, pass_dicts(group.passes)))
+        write((b"," if index else b"") + b"\n    " + text.replace(b"\n", b"\n    "))
+    write(b"\n  ]" + after + b"\n")
