@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -488,9 +488,35 @@ def find_passes(
     ``MAX_WINDOW_DAYS``) and :class:`DataError` when SGP4 cannot propagate the set or the orbit
     is a deep-space one.
     """
-    t_start, t_end = _check_window(start, end)
     if not places:
+        _check_window(start, end)
         return ()
+    return _by_place(
+        places,
+        _find_columns(
+            element_set,
+            places,
+            start,
+            end,
+            settings,
+            include_invisible=include_invisible,
+            chunk_days=chunk_days,
+        ),
+    )
+
+
+def _find_columns(
+    element_set: ElementSet,
+    places: Sequence[Place],
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    *,
+    include_invisible: bool,
+    chunk_days: float | None = None,
+) -> PassColumns:
+    """:func:`find_passes` as columns sorted by place, then culmination."""
+    t_start, t_end = _check_window(start, end)
     step = COARSE_STEP_S
     period_s = _orbit_period_s(element_set)
     observers = orbit.Observers.from_geodetic(
@@ -529,7 +555,7 @@ def find_passes(
         )
         if chunk is not None:
             found.append(chunk)
-    return _by_place(places, _assemble(element_set, places, found))
+    return _assemble(element_set, places, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,25 +601,27 @@ def find_passes_over_sets(
     The stretches must be in time order and adjoin; a pass belongs to the stretch holding its
     culmination, so none is lost or counted twice at a boundary.
     """
-    parts: list[PassColumns] = []
-    for element_set, low, high in stretches:
-        for group in find_passes(
-            element_set, places, low, high, settings, include_invisible=include_invisible
-        ):
-            passes = group.passes
-            parts.append(
-                passes.columns if isinstance(passes, PassList) else PassColumns.from_passes(passes)
-            )
+    if not places:
+        return ()
+    parts = [
+        _find_columns(element_set, places, low, high, settings, include_invisible=include_invisible)
+        for element_set, low, high in stretches
+    ]
     if not parts:
         return tuple(PlacePasses(place, ()) for place in places)
-    # Each part is one place's passes in time order, parts in (stretch, place) order.
-    owner = np.concatenate(
-        [np.full(len(part), i % len(places), dtype=np.intp) for i, part in enumerate(parts)]
+    if len(parts) == 1:  # one set: its columns as they are, no copy
+        return _by_place(places, parts[0])
+    # Each part is sorted by place, then time, and the parts are in time order: a stable sort
+    # by place keeps time order within a place. One field at a time, so that the copy in
+    # passing is one field, not every column.
+    order = np.argsort(np.concatenate([part.place for part in parts]), kind="stable")
+    columns = PassColumns(
+        *(
+            np.concatenate([getattr(part, name) for part in parts])[order]
+            for name in PassColumns.__dataclass_fields__
+        )
     )
-    columns = PassColumns.concatenate(parts)
-    order = np.argsort(owner, kind="stable")
-    columns = columns.take(order)
-    return _by_place(places, replace(columns, place=owner[order]))
+    return _by_place(places, columns)
 
 
 def _coarse_candidates(

@@ -147,7 +147,10 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
                 )
             )
             continue
-        console.print(place_table(group, prediction, show_all=show_all))
+        # Long tables (a year of every pass) are composed fast; the output is rich's.
+        from tiangong_orbit.render.fasttable import print_table
+
+        print_table(console, place_table(group, prediction, show_all=show_all))
     console.print()
     console.print(
         "Appears/disappears: where the station starts/stops being visible (sunlit, in a dark "
