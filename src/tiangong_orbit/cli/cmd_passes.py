@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated
 
@@ -123,15 +126,17 @@ def passes_command(
             raise UsageError("--output needs --format json, csv, markdown, html or ics")
         from tiangong_orbit.render.terminal import print_prediction
 
-        print_prediction(stdout_console(), prediction, show_all=show_all)
+        with _reader_may_leave():
+            print_prediction(stdout_console(), prediction, show_all=show_all)
         return
     if fmt == "json":
         # Written one observer at a time: a year of every pass over every city is 1 GB of text.
         from tiangong_orbit.render.passes_json import write_passes_json
 
         if output is None:
-            write_passes_json(prediction, sys.stdout.buffer.write)
-            sys.stdout.buffer.flush()
+            with _reader_may_leave():
+                write_passes_json(prediction, sys.stdout.buffer.write)
+                sys.stdout.buffer.flush()
         else:
             from tiangong_orbit.fileio import atomic_writer
 
@@ -142,3 +147,14 @@ def passes_command(
 
     text = render_passes(prediction, fmt, lang=lang, element_set=es)
     write_output(text, output)
+
+
+@contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """A reader that stops early (``| head``) is no error: stop writing and exit 0 quietly
+    (click, under typer, would turn the broken pipe into exit 1)."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Later flushes (at exit) go nowhere instead of failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -11,7 +11,7 @@ Numbers are rounded as Python's ``round`` rounds them and times as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -224,15 +224,14 @@ def write_passes_json(prediction: Prediction, write: Callable[[bytes], Any]) -> 
     """Write :func:`passes_json`'s document, then a newline, through ``write`` in pieces: the
     header, then one observer at a time (the same JSON, value for value, as the whole
     document; memory bounded by the largest observer)."""
+    if not prediction.places:
+        write(_dumps(passes_json(prediction)) + b"\n")
+        return
     header = _dumps(passes_json(prediction, observers=lambda _: _HOLE))
     hole = f'"{_HOLE}"'.replace("\x00", "\\u0000").encode()
     before, after = header.split(hole)
-    groups: Iterable[PlacePasses] = prediction.places
-    if not prediction.places:
-        write(header.replace(hole, b"[]") + b"\n")
-        return
     write(before + b"[")
-    for index, group in enumerate(groups):
+    for index, group in enumerate(prediction.places):
         text = _dumps(_observer(group, pass_dicts(group.passes)))
         write((b"," if index else b"") + b"\n    " + text.replace(b"\n", b"\n    "))
     write(b"\n  ]" + after + b"\n")
