@@ -484,6 +484,11 @@ def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
         yield reader.line_num, cells
 
 
+#: The most bytes read from a ``--places`` file: a class's list is a few KB and every town of
+#: a country a few MB, so a bigger file (``/dev/zero``, a wrong file) is refused, not read.
+PLACES_FILE_MAX_BYTES = 32 * 1024 * 1024
+
+
 def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
     """The places listed in a CSV file, in file order.
 
@@ -491,21 +496,19 @@ def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
     degrees, north and east positive) and optionally ``elevation_m`` (metres; may be empty) and
     ``timezone``; other columns are ignored, blank lines and ``#`` lines skipped. A row with a
     name and no coordinates is looked up in the gazetteer. UTF-8 with or without BOM, LF or
-    CRLF. Any problem raises :class:`UsageError` naming the file, line and what was wrong.
+    CRLF, at most :data:`PLACES_FILE_MAX_BYTES`. Any problem raises :class:`UsageError`
+    naming the file, line and what was wrong.
     """
+    from tiangong_orbit.fileio import read_limited
+
     file = Path(path)
+    data = read_limited(file, limit_bytes=PLACES_FILE_MAX_BYTES, what="a CSV file of places")
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {file}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{file} is a directory, not a CSV file of places") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UsageError(
             f"{file} is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8 CSV"
         ) from None
-    except OSError as error:
-        raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
 
     rows = _csv_rows(text)
     try:

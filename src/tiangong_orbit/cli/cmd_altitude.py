@@ -14,6 +14,7 @@ from tiangong_orbit.cli.common import choose_set, iss_reference, now_utc, write_
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
     AtOption,
+    OfflineOption,
     OutputFileOption,
     SatelliteOption,
     TleOption,
@@ -33,6 +34,7 @@ def altitude_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON (tiangong-orbit/altitude/1).")
     ] = False,
@@ -60,15 +62,15 @@ def altitude_command(
     """WGS84 altitude, sub-satellite point, speed, perigee and apogee at one moment, compared
     with the Kármán line (100 km), Namira Salim's 2023 flight (87.4 km), the US 80 km boundary
     and the ISS at the same moment. With --format csv|markdown: altitude over a time range."""
-    from tiangong_orbit.timeutil import parse_time
+    from tiangong_orbit.cli.options import time_option
 
     if fmt is not None:
-        _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output)
+        _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output, offline)
         return
     if start or stop:
         raise UsageError("--from/--to go with --format csv|markdown")
-    moment = parse_time(at, option="--at") if at else now_utc()
-    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
+    moment = time_option(at, "--at", now_utc())
+    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
     report = _report(chosen, moment, allow_stale)
     if as_json:
         write_output(
@@ -203,17 +205,19 @@ def _series(
     satellite: str,
     allow_stale: bool,
     output: Path | None,
+    offline: bool = False,
 ) -> None:
     import numpy as np
 
     from tiangong_orbit import orbit
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.render import render_altitude_series
-    from tiangong_orbit.timeutil import from_unix, parse_time, to_unix
+    from tiangong_orbit.timeutil import from_unix, to_unix
 
     if fmt not in ("csv", "markdown"):
         raise UsageError(f"--format '{fmt}' is not one of csv, markdown")
-    first = parse_time(start, option="--from") if start else now_utc()
-    last = parse_time(stop, option="--to") if stop else first + timedelta(minutes=93)
+    first = time_option(start, "--from", now_utc())
+    last = time_option(stop, "--to", first + timedelta(minutes=93))
     if not step_s > 0:
         raise UsageError(f"--step {step_s} must be a positive number of seconds")
     if last < first:
@@ -221,7 +225,9 @@ def _series(
     count = int((last - first).total_seconds() // step_s) + 1
     if count > 200_000:
         raise UsageError(f"--from..--to every {step_s:g} s makes {count:,} rows; at most 200,000")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     times = to_unix(first) + np.arange(count) * step_s
     series = orbit.altitude_series(chosen.element_set.satrec, times)
     rows = [

@@ -23,6 +23,7 @@ from tiangong_orbit.cli.options import (
     LatOption,
     LonOption,
     NameOption,
+    OfflineOption,
     PictureOption,
     PlacesFileOption,
     SatelliteOption,
@@ -34,9 +35,9 @@ from tiangong_orbit.errors import UsageError
 
 
 def _start(start: str | None) -> datetime:
-    from tiangong_orbit.timeutil import parse_time
+    from tiangong_orbit.cli.options import time_option
 
-    return parse_time(start, option="--start") if start else now_utc()
+    return time_option(start, "--start", now_utc())
 
 
 def _settings(norad_id: int) -> Any:
@@ -80,6 +81,7 @@ def sky_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Sky chart of a visible pass, as seen looking up: zenith at the centre, horizon at the
     rim, N at the top and E on the LEFT (like NASA's and Heavens-Above's charts). The path is
@@ -99,7 +101,9 @@ def sky_command(
     from tiangong_orbit.timeutil import check_range
 
     check_range(last, option="--start + --days")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     es = chosen.element_set
 
     from tiangong_orbit import passes
@@ -143,6 +147,7 @@ def track_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Ground track over Pakistan and its neighbours (55-85°E, 15-45°N), with the places
     marked and, around each, the circle inside which the station stands at least 10° high.
@@ -157,7 +162,14 @@ def track_command(
     from tiangong_orbit.timeutil import check_range
 
     check_range(first + timedelta(hours=hours), option="--start + --hours")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file,
+        satellite,
+        first,
+        allow_stale=allow_stale,
+        offline=offline,
+        until=first + timedelta(hours=hours),
+    )
     es = chosen.element_set
 
     from tiangong_orbit import orbit
@@ -202,16 +214,17 @@ def altitude_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """The altitude ladder, to scale: 80 km (US boundary), 87.4 km (Namira Salim, 2023),
     100 km (Kármán line), the ISS and Tiangong at --at, and Tiangong's 340-450 km design
     range."""
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.render.charts import output_format
-    from tiangong_orbit.timeutil import parse_time
 
     output_format(output)
-    moment = parse_time(at, option="--at") if at else now_utc()
-    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
+    moment = time_option(at, "--at", now_utc())
+    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
     es = chosen.element_set
 
     from tiangong_orbit import orbit, tle

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated
@@ -23,6 +23,7 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    OfflineOption,
     OutputFileOption,
     PlacesFileOption,
     SatelliteOption,
@@ -54,6 +55,7 @@ def passes_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv, markdown, html or ics.")
@@ -69,8 +71,9 @@ def passes_command(
     in the next 10 days. Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10°
     high. Rise and set use the geometric elevation (no refraction). JSON/CSV/ICS carry UTC;
     tables show the place's local time (PKT for Pakistan)."""
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.model import PlacePasses, Prediction, SatelliteInfo, Settings
-    from tiangong_orbit.timeutil import check_range, parse_time
+    from tiangong_orbit.timeutil import check_range
 
     fmt = "json" if as_json else fmt.lower()
     if fmt not in FORMATS:
@@ -84,10 +87,12 @@ def passes_command(
     )
 
     places = resolve_places(city, lat, lon, elevation_m, name, places_file)
-    first = parse_time(start, option="--start") if start else now_utc()
+    first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     es = chosen.element_set
 
     from tiangong_orbit import passes
@@ -135,8 +140,8 @@ def passes_command(
 
         if output is None:
             with _reader_may_leave():
-                write_passes_json(prediction, sys.stdout.buffer.write)
-                sys.stdout.buffer.flush()
+                write_passes_json(prediction, _stdout_bytes())
+                sys.stdout.flush()
         else:
             from tiangong_orbit.fileio import atomic_writer
 
@@ -158,3 +163,13 @@ def _reader_may_leave() -> Iterator[None]:
     except BrokenPipeError:
         # Later flushes (at exit) go nowhere instead of failing again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _stdout_bytes() -> Callable[[bytes], object]:
+    """A ``write(bytes)`` to stdout: its binary buffer, or (a stand-in for a closed stdout, which
+    has none) its text ``write``, which fails as the closed stream would."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        return lambda data: sys.stdout.write(data.decode("utf-8"))
+    sys.stdout.flush()  # whatever was printed before goes first
+    return buffer.write

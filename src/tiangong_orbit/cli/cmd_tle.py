@@ -43,18 +43,32 @@ def show_command(tle_file: TleOption = None, as_json: JsonOption = False) -> Non
 @tle_app.command("check")
 def check_command(
     file: Annotated[
-        Path, typer.Argument(help="A TLE, 3LE or CelesTrak OMM JSON file.", dir_okay=False)
+        Path,
+        typer.Argument(
+            help="A TLE, 3LE or OMM file (CelesTrak JSON or CSV, CCSDS XML or KVN).",
+            dir_okay=False,
+        ),
     ],
     as_json: JsonOption = False,
 ) -> None:
     """Validate FILE strictly: exit 0 when every set is well formed, 3 with the first problem
-    (file, line, column and the expected template) otherwise."""
+    (file, line, column and the expected template) and how many records are bad otherwise.
+    Lines of other text (a bulletin's header) are a warning."""
     from tiangong_orbit import tle
+    from tiangong_orbit.errors import TLEFormatError
 
-    sets = tle.parse_file(file, source="file")
-    _render(sets, now_utc(), as_json)
+    parsed = tle.read_file(file, source="file")
+    for message in [*parsed.notes(), *tle.same_epoch_conflicts(parsed.sets)]:
+        warn(message)
+    if parsed.bad:
+        first = min(parsed.bad, key=lambda bad: bad.position)
+        message, *context = str(first.error).split("\n")
+        others = len(parsed.bad) - 1
+        more = f" (and {others} more bad record(s))" if others else ""
+        raise TLEFormatError("\n".join([message + more, *context]))
+    _render(parsed.sets, now_utc(), as_json)
     if not as_json:
-        stdout_console().print(f"ok: {len(sets)} valid element set(s) in {file}")
+        stdout_console().print(f"ok: {len(parsed.sets)} valid element set(s) in {file}")
 
 
 def tle_json(sets: Any, now: datetime) -> dict[str, Any]:
