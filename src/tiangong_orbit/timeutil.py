@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 from tiangong_orbit.errors import UsageError
 
@@ -123,12 +125,14 @@ def iso_z_ms_array(microseconds: Any) -> list[str]:
 
 def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name`` (Asia/Karachi for Pakistani places)."""
+    from zoneinfo import ZoneInfo  # here: its import looks up the system's paths (sysconfig)
+
     return ZoneInfo(name)
 
 
 def zone_abbreviation(moment: datetime, zone_name: str) -> str:
     """The zone's short name at ``moment`` (``PKT`` for Asia/Karachi), or its UTC offset."""
-    local = moment.astimezone(ZoneInfo(zone_name))
+    local = moment.astimezone(zone(zone_name))
     abbreviation = local.tzname() or ""
     if not abbreviation or abbreviation[0] in "+-":
         offset = local.utcoffset() or timedelta(0)
