@@ -97,22 +97,18 @@ def _batch_dicts(c: PassColumns) -> list[dict[str, Any]]:
     elevation = round_array(c.elevation_deg.ravel(), ANGLE_DIGITS)
     rng = round_array(c.range_km.ravel(), KM_DIGITS)
     altitude = round_array(c.altitude_km.ravel(), KM_DIGITS)
-    points: list[dict[str, Any] | None] = []
-    for k in range(6 * m):
-        if time[k] is None:
-            points.append(None)
-            continue
-        point: dict[str, Any] = {
-            "time": time[k],
-            "azimuth_deg": azimuth[k],
-            "elevation_deg": elevation[k],
-        }
-        # A point always carries its range and height; a culmination says so even if unknown.
-        if rng[k] is not None or k % 6 == 1:
-            point["range_km"] = rng[k]
-        if altitude[k] is not None or k % 6 == 1:
-            point["altitude_km"] = altitude[k]
-        points.append(point)
+    present = np.isfinite(t.ravel())
+    complete = present & np.isfinite(c.range_km.ravel()) & np.isfinite(c.altitude_km.ravel())
+    if (complete == present).all():
+        # Every point that exists knows its range and height (the predictor's output).
+        points: list[dict[str, Any] | None] = [
+            {"time": w, "azimuth_deg": a, "elevation_deg": e, "range_km": r, "altitude_km": h}
+            for w, a, e, r, h in zip(time, azimuth, elevation, rng, altitude, strict=True)
+        ]
+        for k in np.flatnonzero(~present).tolist():
+            points[k] = None
+    else:
+        points = [_point(k, time, azimuth, elevation, rng, altitude) for k in range(6 * m)]
     duration = _seconds_between(t[:, 0], t[:, 2])
     visible_duration = _seconds_between(t[:, 3], t[:, 5])
     visible = np.isfinite(t[:, 3]).tolist()
@@ -123,33 +119,80 @@ def _batch_dicts(c: PassColumns) -> list[dict[str, Any]]:
     exit_ = _times(c.shadow_exit_unix)
     codes = c.reason_code.tolist()
     reasons = {code: reason_text(code) for code in set(codes)}
-    dicts = []
-    for i in range(m):
-        rise, culmination, set_, v_start, v_peak, v_end = points[6 * i : 6 * i + 6]
-        is_visible = visible[i]
-        dicts.append(
-            {
-                "rise": rise,
-                "culmination": culmination,
-                "set": set_,
-                "duration_s": duration[i],
-                "visible": is_visible,
-                "visible_start": v_start,
-                "visible_peak": v_peak,
-                "visible_end": v_end,
-                "magnitude": magnitude[i],
-                "tle_age_days": age[i],
-                "uncertainty_s": sigma[i],
-                "visible_duration_s": visible_duration[i],
-                "reason": None if is_visible else reasons[codes[i]],
-                "shadow_entry": entry[i],
-                "shadow_exit": exit_[i],
-            }
-        )
+    reason = [None if v else reasons[code] for v, code in zip(visible, codes, strict=True)]
+    rows = zip(
+        *(points[j::6] for j in range(6)),
+        duration,
+        visible,
+        magnitude,
+        age,
+        sigma,
+        visible_duration,
+        reason,
+        entry,
+        exit_,
+        strict=True,
+    )
+    dicts = [
+        {
+            "rise": rise,
+            "culmination": culmination,
+            "set": set_,
+            "duration_s": dur,
+            "visible": vis,
+            "visible_start": v_start,
+            "visible_peak": v_peak,
+            "visible_end": v_end,
+            "magnitude": mag,
+            "tle_age_days": age_days,
+            "uncertainty_s": sig,
+            "visible_duration_s": v_dur,
+            "reason": why,
+            "shadow_entry": enter,
+            "shadow_exit": leave,
+        }
+        for (
+            rise,
+            culmination,
+            set_,
+            v_start,
+            v_peak,
+            v_end,
+            dur,
+            vis,
+            mag,
+            age_days,
+            sig,
+            v_dur,
+            why,
+            enter,
+            leave,
+        ) in rows
+    ]
     return dicts
 
 
-assert POINT_NAMES[1] == "culmination"  # the "k % 6 == 1" above
+def _point(
+    k: int,
+    time: list[str | None],
+    azimuth: list[float | None],
+    elevation: list[float | None],
+    rng: list[float | None],
+    altitude: list[float | None],
+) -> dict[str, Any] | None:
+    """Point ``k`` (pass ``k // 6``, point ``k % 6`` of :data:`POINT_NAMES`) of hand-made
+    passes, whose points may lack a range or height: those keys are left out, except on the
+    culmination, which says ``null``."""
+    if time[k] is None:
+        return None
+    point: dict[str, Any] = {"time": time[k], "azimuth_deg": azimuth[k]}
+    point["elevation_deg"] = elevation[k]
+    culmination = POINT_NAMES[k % 6] == "culmination"
+    if rng[k] is not None or culmination:
+        point["range_km"] = rng[k]
+    if altitude[k] is not None or culmination:
+        point["altitude_km"] = altitude[k]
+    return point
 
 
 def pass_json(item: Pass) -> dict[str, Any]:
