@@ -26,6 +26,7 @@ Prints one table. Cases:
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -301,6 +302,9 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    # An installed wheel has its bytecode compiled at install; a checkout run with
+    # PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every start.
+    compileall.compile_dir(REPO / "src" / "tiangong_orbit", quiet=1)
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; Tiangong set of "
         f"2026-10-06, window from {START_TEXT}, visible passes, default settings\n"
