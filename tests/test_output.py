@@ -191,12 +191,16 @@ def test_streamed_json_is_the_document(tmp_path: Path, every_pass: Prediction) -
     result = _run(*args, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     streamed = json.loads(result.stdout)
+    for observer in streamed["observers"]:
+        for item in observer["passes"]:  # the command names each pass's satellite
+            assert item.pop("norad_id") == 48274
     expected = json.loads(json.dumps(passes_json(every_pass)))
     for key in ("window", "settings", "observers"):
         assert streamed[key] == expected[key]
     assert streamed["schema"] == "tiangong-orbit/passes/1"
     # The layout is json.dumps(indent=2)'s, byte for byte, and --output writes the same.
-    assert result.stdout.decode() == json.dumps(streamed, indent=2, ensure_ascii=False) + "\n"
+    as_read = json.loads(result.stdout)
+    assert result.stdout.decode() == json.dumps(as_read, indent=2, ensure_ascii=False) + "\n"
     target = tmp_path / "passes.json"
     written = _run(*args, "--output", str(target), tmp_path=tmp_path)
     assert written.returncode == 0 and written.stdout == b""
@@ -318,3 +322,29 @@ def test_pass_tables_print_as_rich_prints_them(
         assert console.file.getvalue() == _rich_text(  # type: ignore[attr-defined]
             place_table(group, every_pass, show_all=show_all), width
         )
+
+
+@pytest.mark.parametrize(
+    ("keep", "has_magnitude"), [(None, True), ((0.5, 120.0), True), ((-1.0, 200.0), False)]
+)
+def test_filters_on_arrays_match_filters_on_objects(
+    every_pass: Prediction, keep: tuple[float, float] | None, has_magnitude: bool
+) -> None:
+    from tiangong_orbit.cli.cmd_passes import _merged, _tidy
+
+    for group in every_pass.places:
+        on_arrays = _tidy(group, 48274, keep, has_magnitude=has_magnitude)
+        as_objects = type(group)(group.place, tuple(group.passes))
+        on_objects = _tidy(as_objects, 48274, keep, has_magnitude=has_magnitude)
+        assert isinstance(on_arrays.passes, PassList)
+        assert on_arrays.passes == on_objects.passes
+        assert all(p.norad_id == 48274 for p in on_arrays.passes)
+    if keep is not None:
+        assert len(on_arrays.passes) < len(group.passes)
+    # Two satellites' lists merged in time order, as the objects would be.
+    lahore, quetta = every_pass.places
+    both = _merged([lahore.passes, quetta.passes])
+    assert isinstance(both, PassList)
+    assert both == _merged([tuple(lahore.passes), tuple(quetta.passes)])
+    times = [p.culmination.time for p in both]
+    assert times == sorted(times) and len(times) == len(lahore.passes) + len(quetta.passes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 import time
@@ -70,7 +71,7 @@ def remove_stale_temporaries(path: str | os.PathLike[str], *, now_s: float | Non
     limit = (time.time() if now_s is None else now_s) - STALE_TMP_S
     removed = 0
     try:
-        candidates = list(target.parent.glob(f".{target.name}.*.tmp"))
+        candidates = list(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
     except OSError:
         return 0
     for candidate in candidates:

@@ -7,6 +7,7 @@ culmination, sunlit, dark sky, visible interval, magnitude).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,6 +70,8 @@ class Pass:
     # Where the satellite enters (or leaves) the Earth's shadow during the pass, if it does.
     shadow_entry: datetime | None = None
     shadow_exit: datetime | None = None
+    #: Which satellite, when a list merges several (``passes -s tiangong -s iss``).
+    norad_id: int | None = None
 
     @property
     def visible(self) -> bool:
@@ -104,6 +107,9 @@ def reason_text(code: int) -> str | None:
     return ", ".join(words) or None
 
 
+#: :attr:`PassColumns.norad_id` of a pass whose satellite is not said (``Pass.norad_id`` None).
+NO_NORAD_ID = -1
+
 #: The six points of a pass, in the column order of :class:`PassColumns`' (M, 6) arrays.
 POINT_NAMES = ("rise", "culmination", "set", "visible_start", "visible_peak", "visible_end")
 
@@ -119,7 +125,8 @@ class PassColumns:
     ``range_km`` from the observer; ``altitude_km`` WGS84 geodetic height. ``place``: index of
     each pass's place in the places asked for. ``shadow_entry_unix``/``shadow_exit_unix``: NaN
     when the pass does not cross the shadow's edge; ``magnitude``: NaN when not visible;
-    ``reason_code``: bits ``REASON_*`` (0 when visible).
+    ``reason_code``: bits ``REASON_*`` (0 when visible). ``norad_id``: the satellite of each
+    pass in a list of several, :data:`NO_NORAD_ID` when not said.
 
     Renderers that handle many passes (JSON) read the arrays directly; :class:`PassList` makes
     :class:`Pass` objects from them on demand for everything else.
@@ -137,6 +144,7 @@ class PassColumns:
     tle_age_days: NDArray[np.float64]
     uncertainty_s: NDArray[np.float64]
     reason_code: NDArray[np.int8]
+    norad_id: NDArray[np.int64]
 
     def __len__(self) -> int:
         return len(self.place)
@@ -169,6 +177,7 @@ class PassColumns:
         grid = {name: np.full((m, 6), np.nan) for name in ("t", "az", "el", "rng", "alt")}
         entry, exit_, mags = np.full(m, np.nan), np.full(m, np.nan), np.full(m, np.nan)
         codes = np.zeros(m, dtype=np.int8)
+        ids = np.full(m, NO_NORAD_ID, dtype=np.int64)
         texts = {reason_text(code): code for code in range(1, 8)}
         for i, item in enumerate(passes):
             points = (
@@ -197,6 +206,8 @@ class PassColumns:
                 mags[i] = item.magnitude
             if not item.visible and item.reason is not None:
                 codes[i] = texts.get(item.reason, REASON_DAYLIGHT | REASON_SHADOW)
+            if item.norad_id is not None:
+                ids[i] = item.norad_id
         return cls(
             np.zeros(m, dtype=np.intp),
             grid["t"],
@@ -210,6 +221,7 @@ class PassColumns:
             np.array([p.tle_age_days for p in passes], dtype=float),
             np.array([p.uncertainty_s for p in passes], dtype=float),
             codes,
+            ids,
         )
 
 
@@ -301,10 +313,11 @@ def _build(columns: PassColumns) -> list[Pass]:
         columns.tle_age_days.tolist(),
         columns.uncertainty_s.tolist(),
         columns.reason_code.tolist(),
+        columns.norad_id.tolist(),
         strict=True,
     )
     out = []
-    for i, (mag, age, sigma, code) in enumerate(rows):
+    for i, (mag, age, sigma, code, norad_id) in enumerate(rows):
         rise, culmination, set_, v_start, v_peak, v_end = points[6 * i : 6 * i + 6]
         visible = v_start is not None
         out.append(
@@ -321,6 +334,7 @@ def _build(columns: PassColumns) -> list[Pass]:
                 reason=None if visible else reason_text(code),
                 shadow_entry=entry[i],
                 shadow_exit=exit_[i],
+                norad_id=None if norad_id == NO_NORAD_ID else norad_id,
             )
         )
     return out
@@ -333,6 +347,9 @@ class PlacePasses:
 
     place: Place
     passes: tuple[Pass, ...] | PassList
+    #: When no pass of the window is visible: the first visible one in the following days (up to
+    #: 30), if the command looked ahead and found one.
+    next_visible: Pass | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +364,14 @@ class SatelliteInfo:
     #: Every set used, oldest first, when a long window spans several (each pass is computed
     #: from the set nearest it); just ``(tle_epoch,)`` otherwise.
     tle_epochs: tuple[datetime, ...] = ()
+    #: The standard magnitude used for this satellite; ``None`` when none is known (its passes
+    #: then carry no magnitude). ``math.nan`` = not said (the prediction's settings hold it).
+    standard_magnitude: float | None = math.nan
+
+    @property
+    def magnitude_known(self) -> bool:
+        """Whether this satellite's passes carry magnitudes."""
+        return self.standard_magnitude is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,3 +384,23 @@ class Prediction:
     settings: Settings
     places: tuple[PlacePasses, ...]
     warnings: tuple[str, ...] = field(default=())
+    #: Every satellite of a merged list, in the order asked (``satellite`` is the first).
+    satellites: tuple[SatelliteInfo, ...] = field(default=())
+    #: The filters that left passes out (``--max-magnitude``, ``--min-duration`` in visible
+    #: seconds); ``None`` when none applied (``--all``).
+    max_magnitude: float | None = None
+    min_duration_s: float | None = None
+
+    def satellite_label(self, norad_id: int | None) -> str:
+        """The display name of the satellite ``norad_id`` of this prediction (see names.py)."""
+        from tiangong_orbit.names import display_name
+
+        for info in (self.satellite, *self.satellites):
+            if info.norad_id == norad_id:
+                return display_name(info.norad_id, info.name)
+        return display_name(self.satellite.norad_id, self.satellite.name)
+
+    @property
+    def several_satellites(self) -> bool:
+        """Whether the list merges passes of more than one satellite."""
+        return len({info.norad_id for info in self.satellites}) > 1

@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 from tiangong_orbit import orbit
 from tiangong_orbit.errors import DataError, UsageError
 from tiangong_orbit.model import (
+    NO_NORAD_ID,
     REASON_DAYLIGHT,
     REASON_SHADOW,
     REASON_TOO_LOW,
@@ -1280,6 +1281,7 @@ def _assemble(
         tle_age_days=ages,
         uncertainty_s=sigma,
         reason_code=np.where(visible, 0, reason).astype(np.int8),
+        norad_id=np.full(len(place), NO_NORAD_ID, dtype=np.int64),
     )
 
 
@@ -1291,6 +1293,7 @@ def _no_passes() -> PassColumns:
         *(grid for _ in range(5)),
         *(empty for _ in range(5)),
         np.zeros(0, dtype=np.int8),
+        np.zeros(0, dtype=np.int64),
     )
 
 

@@ -36,6 +36,7 @@ CONFIG_KEYS: dict[str, str] = {
     "sun_max_altitude_deg": "dark sky: the Sun at or below this, degrees (--sun-max-altitude-deg)",
     "standard_magnitude": "magnitude at 1000 km and 90° phase (--standard-magnitude)",
     "lock_timeout_s": "seconds to wait for another run holding the state (--lock-timeout-s)",
+    "offline": "true never to fetch fresh element sets before computing (--offline)",
 }
 
 
@@ -61,6 +62,7 @@ class AlertConfig:
     sun_max_altitude_deg: float | None = None
     standard_magnitude: float | None = None
     lock_timeout_s: float | None = None
+    offline: bool | None = None
 
     @property
     def has_places(self) -> bool:
@@ -163,6 +165,9 @@ def parse_config(data: dict[str, Any], *, where: str, base: Path) -> AlertConfig
     allow_stale = data.get("allow_stale")
     if "allow_stale" in data and not isinstance(allow_stale, bool):
         raise bad("allow_stale", "true or false")
+    offline = data.get("offline")
+    if "offline" in data and not isinstance(offline, bool):
+        raise bad("offline", "true or false")
     return AlertConfig(
         path=base,
         cities=texts("cities"),
@@ -182,4 +187,5 @@ def parse_config(data: dict[str, Any], *, where: str, base: Path) -> AlertConfig
         sun_max_altitude_deg=number("sun_max_altitude_deg", -30.0, 10.0),
         standard_magnitude=number("standard_magnitude", -10.0, 20.0),
         lock_timeout_s=number("lock_timeout_s", 0.0, 3600.0),
+        offline=offline,
     )

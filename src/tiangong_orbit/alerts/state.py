@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import secrets
-import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -101,7 +101,7 @@ class RunIdentity:
     def current(cls) -> RunIdentity:
         """The identity of this process."""
         pid = os.getpid()
-        return cls(socket.gethostname(), pid, _process_started(pid) or "")
+        return cls(platform.node(), pid, _process_started(pid) or "")
 
 
 def _process_started(pid: int) -> str | None:
@@ -137,7 +137,7 @@ def _process_started(pid: int) -> str | None:
 def run_is_alive(host: str | None, pid: int | None, started: str | None) -> bool | None:
     """Whether the run that claimed a row is still running; ``None`` when this machine cannot
     tell (another host, or a row written before runs recorded themselves)."""
-    if host is None or pid is None or started is None or host != socket.gethostname():
+    if host is None or pid is None or started is None or host != platform.node():
         return None
     now_started = _process_started(pid)
     if now_started is None:

@@ -33,6 +33,44 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+def _show_version(value: bool) -> None:
+    """``--version``: the version and the newest element set's epoch, then exit 0."""
+    if not value:
+        return
+    from tiangong_orbit import __version__
+
+    print(f"tiangong-orbit {__version__}")
+    try:
+        from tiangong_orbit import tle
+        from tiangong_orbit.names import TIANGONG_NORAD_ID
+
+        catalog = tle.load_catalog(None)
+        newest = catalog.newest_epoch(TIANGONG_NORAD_ID)
+        overall = max((s.epoch for s in catalog.sets), default=None)
+    except TiangongError as error:  # the version still prints; say why the data does not
+        print(f"element sets: unreadable ({' '.join(str(error).split())})")
+        raise typer.Exit(0) from None
+    if newest is not None:
+        print(f"newest Tiangong element set: {newest:%Y-%m-%d %H:%M:%S} UTC")
+    if overall is not None and overall != newest:
+        print(f"newest element set of any satellite: {overall:%Y-%m-%d %H:%M:%S} UTC")
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _top_level(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and the newest element set's epoch, then exit.",
+        is_eager=True,
+        callback=_show_version,
+    ),
+) -> None:
+    """When China's Tiangong space station passes over Pakistan (see the commands below)."""
+
+
 #: ``tiangong-orbit tle show|check|update``
 tle_app = typer.Typer(
     help="Element sets: which are available and how old (show), validate a file (check), "
@@ -56,6 +94,20 @@ def use_color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def output_width() -> int:
+    """Columns for plain output: $COLUMNS, else the terminal's own width (also under NO_COLOR),
+    else 120 for a pipe or a file (at least 40 in every case)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:
+        return int(columns)
+    if sys.stdout.isatty():
+        try:
+            return max(40, os.get_terminal_size(sys.stdout.fileno()).columns)
+        except (OSError, ValueError):
+            pass
+    return 120
+
+
 def stdout_console():  # -> rich.console.Console, imported lazily
     """A rich Console for stdout: plain text (no ANSI codes) unless :func:`use_color`."""
     from rich.console import Console
@@ -68,8 +120,7 @@ def stdout_console():  # -> rich.console.Console, imported lazily
 
     if use_color():
         return _Console(highlight=False)
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) >= 40 else 120
+    width = output_width()
     return _Console(
         no_color=True,
         color_system=None,

@@ -29,6 +29,7 @@ from tiangong_orbit.cli.options import (
     StandardMagnitudeOption,
     SunMaxOption,
     TleOption,
+    TzOption,
     check_thresholds,
     resolve_places,
     time_option,
@@ -104,6 +105,7 @@ def alert_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     lead_minutes: Annotated[
         int,
         typer.Option(
@@ -208,6 +210,7 @@ def alert_command(
     state = pick("state", state, cfg.state)
     lock_timeout_s = pick("lock_timeout_s", lock_timeout_s, cfg.lock_timeout_s)
     allow_stale = allow_stale or bool(cfg.allow_stale)
+    offline = offline or bool(cfg.offline)
     horizon_deg = pick("horizon_deg", horizon_deg, cfg.horizon_deg)
     min_visible_elevation_deg = pick(
         "min_visible_elevation_deg", min_visible_elevation_deg, cfg.min_visible_elevation_deg
@@ -239,6 +242,9 @@ def alert_command(
         except UsageError as error:
             # Name the file: the user wrote these as keys (cities, lat/lon, places), not options.
             raise type(error)(f"config {config}: {error}") from None
+    from tiangong_orbit.places import with_timezone
+
+    places = with_timezone(places, tz)  # --tz: the zone of the message's local times
     moment = time_option(now, "--now", now_utc())
     # Check every URL before computing anything: a typo is exit 2, even in a dry run. Two
     # spellings of one destination are one destination.

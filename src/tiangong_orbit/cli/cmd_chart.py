@@ -29,6 +29,7 @@ from tiangong_orbit.cli.options import (
     SatelliteOption,
     StartOption,
     TleOption,
+    TzOption,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
@@ -68,6 +69,7 @@ def sky_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 1.0,
     pass_number: Annotated[
@@ -95,7 +97,7 @@ def sky_command(
     choice = pass_number.strip().lower()
     if choice != "all" and not (choice.isdigit() and int(choice) >= 1):
         raise UsageError(f"--pass '{pass_number}' must be a pass number (1, 2, ...) or 'all'")
-    place = resolve_places(city, lat, lon, elevation_m, name, places_file)[0]
+    place = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)[0]
     first = _start(start)
     last = first + timedelta(days=days)
     from tiangong_orbit.timeutil import check_range
@@ -142,6 +144,7 @@ def track_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     hours: Annotated[float, typer.Option("--hours", help="How many hours of track to draw.")] = 6.0,
     tle_file: TleOption = None,
@@ -157,7 +160,7 @@ def track_command(
     output_format(output)
     if not (math.isfinite(hours) and 0 < hours <= 48):
         raise UsageError(f"--hours {hours:g} must be more than 0 and at most 48")
-    chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file)
+    chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = _start(start)
     from tiangong_orbit.timeutil import check_range
 

@@ -47,9 +47,19 @@ PlacesFileOption = Annotated[
     Path | None,
     typer.Option(
         "--places",
-        help="CSV of places: columns name,latitude,longitude,elevation_m.",
+        help="CSV of places: columns name,latitude,longitude,elevation_m and optionally "
+        "timezone (an IANA name such as Europe/London; default: the zone at the coordinates).",
         show_default=False,
         dir_okay=False,
+    ),
+]
+TzOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        help="Show local times in this IANA zone (e.g. Asia/Karachi, Europe/London, UTC). "
+        "Default: the gazetteer's zone (Asia/Karachi), else the zone at the coordinates.",
+        show_default=False,
     ),
 ]
 TleOption = Annotated[
@@ -102,6 +112,16 @@ def time_option(text: str | None, option: str, default: _T) -> datetime | _T:
     return parse_time(text, option=option)
 
 
+SatellitesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--satellite",
+        "-s",
+        help="tiangong (default), iss, a NORAD number or part of a name in the data; repeat "
+        "it (-s tiangong -s iss) to list several satellites in one time-ordered list.",
+        show_default=False,
+    ),
+]
 StartOption = Annotated[
     str | None,
     typer.Option(
@@ -170,11 +190,13 @@ def resolve_places(
     elevation_m: float | None,
     name: str | None,
     places_file: Path | None,
+    tz: str | None = None,
 ):  # -> list[Place]
-    """The places the options name (default Lahore); raises UsageError for bad ones."""
+    """The places the options name (default Lahore), in ``--tz`` when given; raises UsageError
+    for bad ones."""
     from tiangong_orbit import places
 
-    return places.resolve_places(
+    found = places.resolve_places(
         cities=city or (),
         latitude_deg=lat,
         longitude_deg=lon,
@@ -182,6 +204,7 @@ def resolve_places(
         name=name,
         places_file=str(places_file) if places_file else None,
     )
+    return places.with_timezone(found, tz)
 
 
 # Thresholds (DESIGN.md, Conventions): shared by passes and alert.

@@ -45,15 +45,15 @@ def _plain(cell: Any) -> str | None:
     return cell
 
 
-def table_lines(console: Any, table: Any) -> list[str] | None:
-    """The lines rich would print for ``table`` on ``console``, or ``None`` when this table is
-    not one the composer handles (then print it with rich)."""
-    from rich.cells import cell_len, set_cell_size
+def _skeleton(table: Any) -> tuple[Any, list[list[str]], list[list[str]]] | None:
+    """A copy of ``table`` with three rows (every column's widest cell, the cell with its
+    longest word, its narrowest cell: what rich lays a column out from), the plain text of
+    every column, and the three sample rows; ``None`` when the composer cannot handle it."""
+    from rich.cells import cell_len
     from rich.table import Row
 
     if (
         table.row_count < MIN_ROWS
-        or console.color_system is not None
         or table.box is None
         or not table.show_header
         or table.show_footer
@@ -77,8 +77,6 @@ def table_lines(console: Any, table: Any) -> list[str] | None:
         if any(cell is None or "\n" in cell for cell in cells):
             return None
         columns.append(cells)  # type: ignore[arg-type]
-    # rich lays a column out from its widest cell, its longest word and its header; the
-    # narrowest cell is there to check the justification.
     widest, wordiest, narrowest = [], [], []
     for cells in columns:
         widths = [cell_len(cell) for cell in cells]
@@ -90,7 +88,6 @@ def table_lines(console: Any, table: Any) -> list[str] | None:
         wordiest.append(cells[max(range(len(cells)), key=words.__getitem__)])
         narrowest.append(cells[min(range(len(cells)), key=widths.__getitem__)])
     samples = [widest, wordiest, narrowest]
-
     skeleton = copy.copy(table)
     skeleton.columns = []
     for index, column in enumerate(table.columns):
@@ -98,6 +95,27 @@ def table_lines(console: Any, table: Any) -> list[str] | None:
         twin._cells = [sample[index] for sample in samples]
         skeleton.columns.append(twin)
     skeleton.rows = [Row(end_section=True), Row(), Row()]
+    return skeleton, columns, samples
+
+
+def layout_twin(table: Any) -> Any:
+    """A table rich measures as it measures ``table`` (its skeleton, for a long plain table):
+    measuring a million-row table cell by cell costs as much as printing it."""
+    found = _skeleton(table)
+    return table if found is None else found[0]
+
+
+def table_lines(console: Any, table: Any) -> list[str] | None:
+    """The lines rich would print for ``table`` on ``console``, or ``None`` when this table is
+    not one the composer handles (then print it with rich)."""
+    from rich.cells import cell_len, set_cell_size
+
+    if console.color_system is not None:
+        return None
+    found = _skeleton(table)
+    if found is None:
+        return None
+    skeleton, columns, samples = found
     with console.capture() as capture:
         console.print(skeleton)
     drawn = capture.get().split("\n")

@@ -11,21 +11,25 @@ Numbers are rounded as Python's ``round`` rounds them and times as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from tiangong_orbit.model import (
+    NO_NORAD_ID,
     POINT_NAMES,
     Pass,
     PassColumns,
     PassList,
     PlacePasses,
     Prediction,
+    SatelliteInfo,
     microseconds,
     reason_text,
 )
+from tiangong_orbit.names import display_name
 from tiangong_orbit.timeutil import iso_z, iso_z_ms_array
 
 SCHEMA = "tiangong-orbit/passes/1"
@@ -169,6 +173,10 @@ def _batch_dicts(c: PassColumns) -> list[dict[str, Any]]:
             leave,
         ) in rows
     ]
+    # In a list of several satellites each pass names its own (last, as it always was).
+    for item, norad_id in zip(dicts, c.norad_id.tolist(), strict=True):
+        if norad_id != NO_NORAD_ID:
+            item["norad_id"] = norad_id
     return dicts
 
 
@@ -201,8 +209,10 @@ def pass_json(item: Pass) -> dict[str, Any]:
 
 
 def _observer(group: PlacePasses, passes: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """One observer: the place, its passes and, when none of them is visible, the next
+    visible pass (``next_visible_pass``: a pass, or ``null``)."""
     place = group.place
-    return {
+    data: dict[str, Any] = {
         "name": place.name,
         "latitude_deg": round(place.latitude_deg, 6),
         "longitude_deg": round(place.longitude_deg, 6),
@@ -211,6 +221,30 @@ def _observer(group: PlacePasses, passes: list[dict[str, Any]] | None) -> dict[s
         "timezone": place.timezone,
         "passes": passes,
     }
+    if not _any_visible(group.passes):
+        following = group.next_visible
+        data["next_visible_pass"] = None if following is None else pass_json(following)
+    return data
+
+
+def _any_visible(passes: Sequence[Pass] | PassList) -> bool:
+    if isinstance(passes, PassList):
+        return bool(np.isfinite(passes.columns.time_unix[:, 3]).any())
+    return any(p.visible for p in passes)
+
+
+def _satellite(info: SatelliteInfo) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": info.name,
+        "display_name": display_name(info.norad_id, info.name),
+        "norad_id": info.norad_id,
+        "tle_epoch": iso_z(info.tle_epoch),
+        "tle_source": info.tle_source,
+        "tle_epochs": [iso_z(epoch) for epoch in info.tle_epochs or (info.tle_epoch,)],
+    }
+    if info.standard_magnitude is None or math.isfinite(info.standard_magnitude):
+        data["standard_magnitude"] = info.standard_magnitude
+    return data
 
 
 def passes_json(
@@ -220,26 +254,31 @@ def passes_json(
 ) -> dict[str, Any]:
     """The whole document for a prediction. ``observers`` (used by :func:`write_passes_json`)
     replaces the list of observers by what it returns for the first place; by default every
-    observer is built in full."""
+    observer is built in full.
+
+    Extensions of DESIGN.md's schema: ``satellite.display_name`` (the name people use,
+    "Tiangong"); ``satellites``, one entry per satellite of a merged list (``-s tiangong -s
+    iss``; ``satellite`` stays the first), each pass then naming its ``norad_id``;
+    ``settings.max_magnitude`` and ``settings.min_duration_s`` (the filters, ``null`` with
+    ``--all``); per observer ``next_visible_pass`` (a pass, or ``null``) when the window holds
+    no visible pass; ``warnings``, the same lines as stderr (the set's age and timing error).
+    """
     satellite = prediction.satellite
     settings = prediction.settings
     return {
         "schema": SCHEMA,
-        "satellite": {
-            "name": satellite.name,
-            "norad_id": satellite.norad_id,
-            "tle_epoch": iso_z(satellite.tle_epoch),
-            "tle_source": satellite.tle_source,
-            "tle_epochs": [
-                iso_z(epoch) for epoch in satellite.tle_epochs or (satellite.tle_epoch,)
-            ],
-        },
+        "satellite": _satellite(satellite),
+        "satellites": [_satellite(info) for info in prediction.satellites or (satellite,)],
         "window": {"start": iso_z(prediction.start), "end": iso_z(prediction.end)},
         "settings": {
             "horizon_deg": settings.horizon_deg,
             "min_visible_elevation_deg": settings.min_visible_elevation_deg,
             "sun_max_altitude_deg": settings.sun_max_altitude_deg,
-            "standard_magnitude": settings.standard_magnitude,
+            "standard_magnitude": (
+                settings.standard_magnitude if satellite.magnitude_known else None
+            ),
+            "max_magnitude": prediction.max_magnitude,
+            "min_duration_s": prediction.min_duration_s,
         },
         "observers": (
             [_observer(group, pass_dicts(group.passes)) for group in prediction.places]
