@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,7 +55,17 @@ from numpy.typing import NDArray
 
 from tiangong_orbit import orbit
 from tiangong_orbit.errors import DataError, UsageError
-from tiangong_orbit.model import Pass, PlacePasses, Point, Settings
+from tiangong_orbit.model import (
+    NO_NORAD_ID,
+    REASON_DAYLIGHT,
+    REASON_SHADOW,
+    REASON_TOO_LOW,
+    Pass,
+    PassColumns,
+    PassList,
+    PlacePasses,
+    Settings,
+)
 from tiangong_orbit.timeutil import check_range
 from tiangong_orbit.uncertainty import uncertainty_s
 
@@ -577,7 +587,7 @@ class _Found:
     reason: NDArray[np.int8]  # bit 1: too low, 2: daylight, 4: in Earth's shadow
 
 
-_TOO_LOW, _DAYLIGHT, _SHADOW = 1, 2, 4
+_TOO_LOW, _DAYLIGHT, _SHADOW = REASON_TOO_LOW, REASON_DAYLIGHT, REASON_SHADOW
 
 
 def find_passes(
@@ -603,9 +613,35 @@ def find_passes(
     ``MAX_WINDOW_DAYS``) and :class:`DataError` when SGP4 cannot propagate the set or the orbit
     is a deep-space one.
     """
-    t_start, t_end = _check_window(start, end)
     if not places:
+        _check_window(start, end)
         return ()
+    return _by_place(
+        places,
+        _find_columns(
+            element_set,
+            places,
+            start,
+            end,
+            settings,
+            include_invisible=include_invisible,
+            chunk_days=chunk_days,
+        ),
+    )
+
+
+def _find_columns(
+    element_set: ElementSet,
+    places: Sequence[Place],
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    *,
+    include_invisible: bool,
+    chunk_days: float | None = None,
+) -> PassColumns:
+    """:func:`find_passes` as columns sorted by place, then culmination."""
+    t_start, t_end = _check_window(start, end)
     step = COARSE_STEP_S
     period_s = _orbit_period_s(element_set)
     observers = orbit.Observers.from_geodetic(
@@ -1245,110 +1281,84 @@ def _longest_run(
 # From arrays to the model
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _datetimes(t_unix: FloatArray) -> list[datetime | None]:
-    micro = np.round(np.nan_to_num(t_unix) * 1e6).astype(np.int64).tolist()
-    finite = np.isfinite(t_unix).tolist()
-    return [
-        _EPOCH + timedelta(microseconds=us) if ok else None
-        for us, ok in zip(micro, finite, strict=True)
-    ]
-
-
-def _reason_text(code: int) -> str | None:
-    words = []
-    if code & _TOO_LOW:
-        words.append("too low")
-    if code & _DAYLIGHT:
-        words.append("daylight")
-    if code & _SHADOW:
-        words.append("in Earth's shadow")
-    return ", ".join(words) or None
-
-
 def _assemble(
     element_set: ElementSet,
     places: Sequence[Place],
     found: list[_Found],
-) -> tuple[PlacePasses, ...]:
-    per_place: list[list[Pass]] = [[] for _ in places]
-    if found:
-        place = np.concatenate([f.place for f in found])
-        times = np.concatenate([f.times for f in found])
-        entry = np.concatenate([f.shadow_entry for f in found])
-        exit_ = np.concatenate([f.shadow_exit for f in found])
-        mags = np.concatenate([f.magnitude for f in found])
-        reason = np.concatenate([f.reason for f in found])
-        order = np.lexsort((times[:, 1], place))
-        place, times, entry, exit_, mags, reason = (
-            place[order],
-            times[order],
-            entry[order],
-            exit_[order],
-            mags[order],
-            reason[order],
-        )
-        epoch = element_set.epoch.timestamp()
-        ages = np.abs(times[:, 1] - epoch) / 86400.0
-        columns = times.shape[1]
-        for first in range(0, len(place), ASSEMBLY_BATCH):
-            batch = slice(first, first + ASSEMBLY_BATCH)
-            points = _points(element_set, places, place[batch], times[batch])
-            entry_dt = _datetimes(entry[batch])
-            exit_dt = _datetimes(exit_[batch])
-            rows = zip(
-                place[batch].tolist(),
-                ages[batch].tolist(),
-                mags[batch].tolist(),
-                reason[batch].tolist(),
-                strict=True,
-            )
-            for i, (p, age, mag, code) in enumerate(rows):
-                rise, culmination, set_, v_start, v_peak, v_end = points[
-                    i * columns : (i + 1) * columns
-                ]
-                visible = v_start is not None
-                per_place[p].append(
-                    Pass(
-                        rise=rise,  # type: ignore[arg-type]
-                        culmination=culmination,  # type: ignore[arg-type]
-                        set=set_,  # type: ignore[arg-type]
-                        visible_start=v_start,
-                        visible_peak=v_peak,
-                        visible_end=v_end,
-                        magnitude=mag if visible and math.isfinite(mag) else None,
-                        tle_age_days=age,
-                        uncertainty_s=uncertainty_s(age),
-                        reason=None if visible else _reason_text(code),
-                        shadow_entry=entry_dt[i],
-                        shadow_exit=exit_dt[i],
-                    )
-                )
+) -> PassColumns:
+    """Every pass found, as columns sorted by place, then culmination; the points' positions
+    from SGP4 at each event time (not the interpolant)."""
+    if not found:
+        return _no_passes()
+    place = np.concatenate([f.place for f in found])
+    times = np.concatenate([f.times for f in found])
+    order = np.lexsort((times[:, 1], place))
+    place, times = place[order], times[order]
+    entry = np.concatenate([f.shadow_entry for f in found])[order]
+    exit_ = np.concatenate([f.shadow_exit for f in found])[order]
+    mags = np.concatenate([f.magnitude for f in found])[order]
+    reason = np.concatenate([f.reason for f in found])[order]
+    epoch = element_set.epoch.timestamp()
+    ages = np.abs(times[:, 1] - epoch) / 86400.0
+    sigma = np.array([uncertainty_s(age) for age in ages.tolist()], dtype=float)
+    angles = np.full((4, *times.shape), np.nan)  # azimuth, elevation, range, altitude
+    observers = orbit.Observers.from_geodetic(
+        [p.latitude_deg for p in places],
+        [p.longitude_deg for p in places],
+        [p.elevation_m for p in places],
+    )
+    for first in range(0, len(place), ASSEMBLY_BATCH):
+        batch = slice(first, first + ASSEMBLY_BATCH)
+        angles[:, batch] = _points(element_set, observers, place[batch], times[batch])
+    visible = np.isfinite(times[:, 3])
+    return PassColumns(
+        place=place,
+        time_unix=times,
+        azimuth_deg=angles[0],
+        elevation_deg=angles[1],
+        range_km=angles[2],
+        altitude_km=angles[3],
+        shadow_entry_unix=entry,
+        shadow_exit_unix=exit_,
+        magnitude=np.where(visible & np.isfinite(mags), mags, np.nan),
+        tle_age_days=ages,
+        uncertainty_s=sigma,
+        reason_code=np.where(visible, 0, reason).astype(np.int8),
+        norad_id=np.full(len(place), NO_NORAD_ID, dtype=np.int64),
+    )
+
+
+def _no_passes() -> PassColumns:
+    empty = np.zeros(0)
+    grid = np.zeros((0, 6))
+    return PassColumns(
+        np.zeros(0, dtype=np.intp),
+        *(grid for _ in range(5)),
+        *(empty for _ in range(5)),
+        np.zeros(0, dtype=np.int8),
+        np.zeros(0, dtype=np.int64),
+    )
+
+
+def _by_place(places: Sequence[Place], columns: PassColumns) -> tuple[PlacePasses, ...]:
+    """One :class:`PlacePasses` per place from columns sorted by place (then time)."""
+    bounds = np.searchsorted(columns.place, np.arange(len(places) + 1))
     return tuple(
-        PlacePasses(place=p, passes=tuple(passes))
-        for p, passes in zip(places, per_place, strict=True)
+        PlacePasses(place, PassList(columns.take(slice(int(lo), int(hi)))))
+        for place, lo, hi in zip(places, bounds[:-1], bounds[1:], strict=True)
     )
 
 
 def _points(
-    element_set: ElementSet, places: Sequence[Place], place: IntArray, times: FloatArray
-) -> list[Point | None]:
-    """The points at ``times`` (M, K) of passes over ``place`` (M,), flattened row by row:
-    SGP4 at each time (not the interpolant), ``None`` where a time is NaN."""
+    element_set: ElementSet, observers: orbit.Observers, place: IntArray, times: FloatArray
+) -> FloatArray:
+    """Azimuth, elevation (deg), range and geodetic altitude (km) at ``times`` (M, K) of passes
+    over ``place`` (M,), as a (4, M, K) array: SGP4 at each time (not the interpolant), NaN
+    where a time is NaN."""
     flat = times.ravel()
     which = np.flatnonzero(np.isfinite(flat))
-    elevation = np.full(flat.shape, np.nan)
-    azimuth = np.full(flat.shape, np.nan)
-    rng = np.full(flat.shape, np.nan)
-    height = np.full(flat.shape, np.nan)
+    out = np.full((4, flat.size), np.nan)
     if which.size:
-        observers = orbit.Observers.from_geodetic(
-            [p.latitude_deg for p in places],
-            [p.longitude_deg for p in places],
-            [p.elevation_m for p in places],
-        )
         r, _ = orbit.satellite_itrs(element_set.satrec, flat[which])
         pl = np.repeat(place, times.shape[1])[which]
         delta = _sub(tuple(r.T), _take(observers.position_km.T, pl))  # type: ignore[arg-type]
@@ -1356,21 +1366,11 @@ def _points(
         n = _dot(delta, _take(observers.north.T, pl))
         u = _dot(delta, _take(observers.up.T, pl))
         horizontal = np.hypot(e, n)
-        elevation[which] = np.degrees(np.arctan2(u, horizontal))
-        azimuth[which] = np.degrees(np.arctan2(e, n)) % 360.0
-        rng[which] = np.hypot(horizontal, u)
-        height[which] = orbit.geodetic(r)[2]
-    return [
-        None if when is None else Point(when, a, e, d, h)
-        for when, a, e, d, h in zip(
-            _datetimes(flat),
-            azimuth.tolist(),
-            elevation.tolist(),
-            rng.tolist(),
-            height.tolist(),
-            strict=True,
-        )
-    ]
+        out[1, which] = np.degrees(np.arctan2(u, horizontal))
+        out[0, which] = np.degrees(np.arctan2(e, n)) % 360.0
+        out[2, which] = np.hypot(horizontal, u)
+        out[3, which] = orbit.geodetic(r)[2]
+    return out.reshape(4, *times.shape)
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,9 +53,9 @@ def check_command(
 ) -> None:
     """Validate FILE strictly: exit 0 when every set is well formed, 3 with the first problem
     (file, line, column and the expected template) otherwise, every other bad record as a
-    warning. Lines of other text (a bulletin's header) are a warning. Each set is also propagated a day
-    either side of its epoch: drag terms that make it leave any orbit there are an error (3),
-    unusually large ones a warning."""
+    warning. Lines of other text (a bulletin's header) are a warning. Each set is also
+    propagated a day either side of its epoch: drag terms that make it leave any orbit there
+    are an error (3), unusually large ones a warning."""
     from tiangong_orbit import tle
     from tiangong_orbit.errors import TLEFormatError
 
