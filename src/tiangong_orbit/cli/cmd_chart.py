@@ -129,6 +129,25 @@ def sky_command(
     charts.save_figure(charts.sky_figure(items, place, label, settings), output)
 
 
+def tle_note(epoch: datetime, moment: datetime) -> str:
+    """The chart subtitle's words on the element set: its epoch, its age at ``moment`` and the
+    expected timing error that age implies (the calibrated model of ``uncertainty``)."""
+    from tiangong_orbit.uncertainty import describe_error
+
+    age_days = (moment - epoch).total_seconds() / 86400.0
+    when = "old" if age_days >= 0 else "before its epoch"
+    return (
+        f"element set of {epoch:%d %b %Y %H:%M} UTC, {abs(age_days):.1f} days {when}: "
+        f"times {describe_error(age_days, short=True)}"
+    )
+
+
+#: How far ahead the default ``chart track`` looks for the next pass (days).
+TRACK_LOOKAHEAD_DAYS = 10.0
+#: Minutes of track drawn before the rise and after the set of that pass.
+TRACK_MARGIN_MIN = 8.0
+
+
 @chart_app.command("track")
 def track_command(
     output: PictureOption,
@@ -139,33 +158,66 @@ def track_command(
     name: NameOption = None,
     places_file: PlacesFileOption = None,
     start: StartOption = None,
-    hours: Annotated[float, typer.Option("--hours", help="How many hours of track to draw.")] = 6.0,
+    hours: Annotated[
+        float | None,
+        typer.Option(
+            "--hours",
+            help="Draw this many hours of track from --start. Without it: the next visible "
+            "pass over the first place (else its next pass), from a few minutes before it "
+            "rises to a few minutes after it sets.",
+        ),
+    ] = None,
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
 ) -> None:
-    """Ground track over Pakistan and its neighbours (55-85°E, 15-45°N), with the places
-    marked and, around each, the circle inside which the station stands at least 10° high.
-    Drawn on a plain latitude/longitude grid: no map is downloaded, no borders are drawn."""
+    """Ground track on a map with coastlines and borders (Natural Earth, bundled): Pakistan
+    and its neighbours (55-85°E, 15-45°N), or 30° around a place elsewhere. The places are
+    marked with, around each, the circle inside which the station stands at least 10° high."""
     from tiangong_orbit.render.charts import output_format
 
     output_format(output)
-    if not (math.isfinite(hours) and 0 < hours <= 48):
+    if hours is not None and not (math.isfinite(hours) and 0 < hours <= 48):
         raise UsageError(f"--hours {hours:g} must be more than 0 and at most 48")
     chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file)
     first = _start(start)
     from tiangong_orbit.timeutil import check_range
 
-    check_range(first + timedelta(hours=hours), option="--start + --hours")
+    span_hours = hours if hours is not None else TRACK_LOOKAHEAD_DAYS * 24.0
+    check_range(first + timedelta(hours=span_hours), option="--start + --hours")
     chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
     es = chosen.element_set
+    label = _satellite_label(es.norad_id, es.name)
 
-    from tiangong_orbit import orbit
+    from tiangong_orbit import orbit, passes
     from tiangong_orbit.model import Settings
     from tiangong_orbit.places import gazetteer
     from tiangong_orbit.render import charts
 
-    times = charts.track_times(first, hours)
+    settings = _settings(es.norad_id)
+    region = charts.region_for(chosen_places)
+    if hours is None:
+        place = chosen_places[0]
+        found = passes.find_passes(
+            es,
+            [place],
+            first,
+            first + timedelta(days=TRACK_LOOKAHEAD_DAYS),
+            settings,
+            include_invisible=True,
+        )[0].passes
+        if not found:
+            raise UsageError(
+                f"{label} does not rise over {place.name} in the {TRACK_LOOKAHEAD_DAYS:g} days "
+                "from --start; give --hours to draw the track anyway"
+            )
+        shown = next((p for p in found if p.visible), found[0])
+        first = shown.rise.time - timedelta(minutes=TRACK_MARGIN_MIN)
+        span_hours = (
+            (shown.set.time - shown.rise.time).total_seconds() / 3600.0
+            + 2.0 * TRACK_MARGIN_MIN / 60.0
+        )
+    times = charts.track_times(first, span_hours)
     theta = orbit.gmst_rad(times)
     position, _ = orbit.satellite_itrs(es.satrec, times, theta)
     latitude, longitude, height = orbit.geodetic(position)
@@ -177,20 +229,24 @@ def track_command(
         "altitude_km": height,
         "sunlit": lit,
     }
-    if not charts.crosses_region(series):
+    if not charts.crosses_region(series, region):
         warn(
-            f"{_satellite_label(es.norad_id, es.name)} does not fly over the map (55-85°E, "
-            f"15-45°N) in these {hours:g} hours; try a longer --hours or another --start"
+            f"{label} does not fly over the map in these {span_hours:g} hours; leave out "
+            "--hours to draw the next pass, or try another --start"
         )
     towns = [(p.latitude_deg, p.longitude_deg) for p in gazetteer()]
+    end = charts.end_of(first, span_hours)
+    middle = first + (end - first) / 2
     figure = charts.track_figure(
         series,
         chosen_places,
-        _satellite_label(es.norad_id, es.name),
+        label,
         first,
-        charts.end_of(first, hours),
-        Settings(),
+        end,
+        Settings(min_visible_elevation_deg=settings.min_visible_elevation_deg),
         towns=towns,
+        tle_note=tle_note(es.epoch, middle),
+        region=region,
     )
     charts.save_figure(figure, output)
 

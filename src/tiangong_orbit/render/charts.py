@@ -547,15 +547,88 @@ def _span_words(local_start: datetime, local_end: datetime) -> str:
     return f"{first} {local_start:%H:%M} to {i18n.date_words(local_end, 'en')} {local_end:%H:%M}"
 
 
-def crosses_region(series: Mapping[str, np.ndarray]) -> bool:
+def region_for(places: Sequence[Place]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The map's (longitude, latitude) ranges in degrees: Pakistan and its neighbours
+    (55-85°E, 15-45°N) when every place lies inside it, else a 30° square around the first
+    place (kept between 80°S and 80°N)."""
+    inside = all(
+        REGION_LON_DEG[0] + 1 <= p.longitude_deg <= REGION_LON_DEG[1] - 1
+        and REGION_LAT_DEG[0] + 1 <= p.latitude_deg <= REGION_LAT_DEG[1] - 1
+        for p in places
+    )
+    if inside or not places:
+        return REGION_LON_DEG, REGION_LAT_DEG
+    lon0 = round(places[0].longitude_deg / 5.0) * 5.0
+    lat0 = min(max(round(places[0].latitude_deg / 5.0) * 5.0, -65.0), 65.0)
+    return (lon0 - 15.0, lon0 + 15.0), (lat0 - 15.0, lat0 + 15.0)
+
+
+def _in_box(
+    lon: np.ndarray, lat: np.ndarray, region: tuple[tuple[float, float], tuple[float, float]]
+) -> np.ndarray:
+    (lon0, lon1), (lat0, lat1) = region
+    wrapped = (np.asarray(lon, dtype=float) - lon0) % 360.0 + lon0
+    return (wrapped <= lon1) & (lat >= lat0) & (lat <= lat1)
+
+
+def crosses_region(
+    series: Mapping[str, np.ndarray],
+    region: tuple[tuple[float, float], tuple[float, float]] = (REGION_LON_DEG, REGION_LAT_DEG),
+) -> bool:
     """Whether any point of the track lies over the map's region."""
     lat = np.asarray(series["latitude_deg"], dtype=float)
     lon = np.asarray(series["longitude_deg"], dtype=float)
-    inside = (
-        (lon >= REGION_LON_DEG[0]) & (lon <= REGION_LON_DEG[1])
-        & (lat >= REGION_LAT_DEG[0]) & (lat <= REGION_LAT_DEG[1])
-    )  # fmt: skip
-    return bool(inside.any())
+    return bool(_in_box(lon, lat, region).any())
+
+
+def _wrap_lon(
+    lon_deg: np.ndarray | Sequence[float] | float,
+    region: tuple[tuple[float, float], tuple[float, float]],
+) -> np.ndarray:
+    """Longitudes counted from the map's west edge (so a map across ±180° stays continuous);
+    those far east of the map come back west of it."""
+    (lon_lo, lon_hi), _ = region
+    lon = (np.asarray(lon_deg, dtype=float) - lon_lo) % 360.0 + lon_lo
+    return np.where(lon > lon_hi + 90.0, lon - 360.0, lon)
+
+
+def _lon_label(value: float) -> str:
+    wrapped = (value + 180.0) % 360.0 - 180.0
+    if abs(wrapped) < 1e-9 or abs(abs(wrapped) - 180.0) < 1e-9:
+        return f"{abs(wrapped):.0f}°"
+    return f"{abs(wrapped):.0f}°{'E' if wrapped > 0 else 'W'}"
+
+
+def _lat_label(value: float) -> str:
+    if abs(value) < 1e-9:
+        return "0°"
+    return f"{abs(value):.0f}°{'N' if value > 0 else 'S'}"
+
+
+def draw_map_lines(
+    ax: Axes,
+    region: tuple[tuple[float, float], tuple[float, float]],
+    *,
+    lon_offset_deg: float = 0.0,
+) -> None:
+    """Coastlines (dark) and land borders (grey, dashed) of Natural Earth inside ``region``,
+    on a longitude/latitude axes; ``lon_offset_deg`` shifts the map's longitudes when the
+    region runs past ±180° (the axes then count longitudes continuously)."""
+    from tiangong_orbit.geography import clip_lines, map_lines
+
+    lines = map_lines()
+    (lon0, lon1), lat_range = region
+    for lon_deg, lat_deg, style in (
+        (lines.coast_lon_deg, lines.coast_lat_deg, {"color": "#4A5A6A", "lw": 0.9}),
+        (lines.border_lon_deg, lines.border_lat_deg,
+         {"color": "#8A8A8A", "lw": 0.8, "ls": (0, (5, 2))}),
+    ):  # fmt: skip
+        for shift in (-360.0, 0.0, 360.0):
+            shifted = lon_deg + shift
+            lon, lat = clip_lines(shifted, lat_deg, (lon0, lon1), lat_range)
+            if np.isfinite(lon).sum() < 2:
+                continue
+            ax.plot(lon + lon_offset_deg, lat, zorder=1, **style)
 
 
 def track_figure(
@@ -567,44 +640,55 @@ def track_figure(
     settings: Settings,
     *,
     towns: Sequence[tuple[float, float]] = (),
+    tle_note: str | None = None,
+    region: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> Figure:
-    """The ground track over Pakistan and its neighbours.
+    """The ground track on a map with Natural Earth coastlines and borders.
 
     ``series`` holds ``t_unix``, ``latitude_deg``, ``longitude_deg``, ``altitude_km`` and
     ``sunlit`` (bool) along the track; ``towns`` are (latitude, longitude) pairs drawn as grey
-    dots to show where people live (the gazetteer), since no coastline is drawn.
+    dots (the gazetteer). ``region`` is the map's (longitude, latitude) ranges in degrees
+    (default :func:`region_for` the places); ``tle_note`` (the set's age and expected timing
+    error) is added to the subtitle.
     """
     from matplotlib import rc_context
     from matplotlib.lines import Line2D
 
+    if region is None:
+        region = region_for(places)
+    (lon_lo, lon_hi), (lat_lo, lat_hi) = region
     timezone = places[0].timezone if places else "Asia/Karachi"
     t = np.asarray(series["t_unix"], dtype=float)
     lat = np.asarray(series["latitude_deg"], dtype=float)
-    lon = np.asarray(series["longitude_deg"], dtype=float)
+    # Longitudes counted from the map's west edge, so a map across ±180° stays continuous.
+    lon = _wrap_lon(series["longitude_deg"], region)
     sunlit = np.asarray(series["sunlit"], dtype=bool)
     altitude = float(np.median(series["altitude_km"]))
     with rc_context(_FONT):
         figure = _new_figure(TRACK_SIZE_IN)
         ax = figure.add_axes((0.07, 0.15, 0.88, 0.74))
-        ax.set_xlim(*REGION_LON_DEG)
-        ax.set_ylim(*REGION_LAT_DEG)
-        # Plate carrée stretched by 1/cos(30°): distances at the map's middle latitude are true.
-        ax.set_aspect(1.0 / math.cos(math.radians(sum(REGION_LAT_DEG) / 2)))
+        ax.set_xlim(lon_lo, lon_hi)
+        ax.set_ylim(lat_lo, lat_hi)
+        # Plate carrée stretched by 1/cos(middle latitude): distances there are true.
+        ax.set_aspect(1.0 / math.cos(math.radians((lat_lo + lat_hi) / 2)))
         ax.set_facecolor("#F7F9FC")
-        ax.set_xticks(np.arange(REGION_LON_DEG[0], REGION_LON_DEG[1] + 0.1, 5.0))
-        ax.set_yticks(np.arange(REGION_LAT_DEG[0], REGION_LAT_DEG[1] + 0.1, 5.0))
-        ax.set_xticklabels([f"{v:.0f}°E" for v in ax.get_xticks()])
-        ax.set_yticklabels([f"{v:.0f}°N" for v in ax.get_yticks()])
-        ax.grid(color="#C8CCD4", lw=0.8)
-        ax.set_xlabel("longitude (east)")
-        ax.set_ylabel("latitude (north)")
+        ax.set_xticks(np.arange(lon_lo, lon_hi + 0.1, 5.0))
+        ax.set_yticks(np.arange(lat_lo, lat_hi + 0.1, 5.0))
+        ax.set_xticklabels([_lon_label(v) for v in ax.get_xticks()])
+        ax.set_yticklabels([_lat_label(v) for v in ax.get_yticks()])
+        ax.grid(color="#DDE1E8", lw=0.7)
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        draw_map_lines(ax, region)
         if towns:
             town_lat, town_lon = np.array(towns, dtype=float).T
-            ax.scatter(town_lon, town_lat, s=6, color="#A9A9A9", zorder=1, linewidths=0)
+            ax.scatter(_wrap_lon(town_lon, region), town_lat, s=6, color="#A9A9A9", zorder=1, linewidths=0)
         # Where the satellite stands at least min_visible_elevation_deg high, for each place.
         radius_deg = visibility_radius_deg(altitude, settings.min_visible_elevation_deg)
         for place in places:
             ring_lat, ring_lon = _destination(place.latitude_deg, place.longitude_deg, radius_deg)
+            ring_lon = _wrap_lon(ring_lon, region)
+            ring_lon[np.concatenate(([False], np.abs(np.diff(ring_lon)) > 180.0))] = np.nan
             ax.plot(ring_lon, ring_lat, color=PLACE_COLOUR, lw=0.9, ls=":", zorder=2)
         # The track, broken where it leaves the map and where it wraps past ±180°.
         jump = np.abs(np.diff(lon)) > 180.0
@@ -623,11 +707,11 @@ def track_figure(
         every = np.arange(math.ceil(t[0] / 120.0) * 120.0, t[-1], 120.0)
         dot_lat = np.interp(every, t, lat)
         dot_lon = np.interp(every, t, unwrapped_lon)
-        dot_lon = (dot_lon + 180.0) % 360.0 - 180.0
+        dot_lon = _wrap_lon(dot_lon, region)
         for k, moment in enumerate(every):
             in_map = (
-                REGION_LON_DEG[0] + 0.3 < dot_lon[k] < REGION_LON_DEG[1] - 0.3
-                and REGION_LAT_DEG[0] + 0.3 < dot_lat[k] < REGION_LAT_DEG[1] - 0.3
+                lon_lo + 0.3 < dot_lon[k] < lon_hi - 0.3
+                and lat_lo + 0.3 < dot_lat[k] < lat_hi - 0.3
             )
             if not in_map:
                 continue
@@ -647,13 +731,9 @@ def track_figure(
         for moment in arrow_times:
             tail_lon, head_lon = np.interp([moment, moment + 8.0], t, unwrapped_lon)
             tail_lat, head_lat = np.interp([moment, moment + 8.0], t, lat)
-            tail_lon, head_lon = (
-                (tail_lon + 180.0) % 360.0 - 180.0,
-                (head_lon + 180.0) % 360.0 - 180.0,
-            )
+            tail_lon, head_lon = _wrap_lon(np.array([tail_lon, head_lon]), region)
             in_map = all(
-                REGION_LON_DEG[0] < x < REGION_LON_DEG[1]
-                and REGION_LAT_DEG[0] < y < REGION_LAT_DEG[1]
+                lon_lo < x < lon_hi and lat_lo < y < lat_hi
                 for x, y in ((tail_lon, tail_lat), (head_lon, head_lat))
             )
             if not in_map or abs(head_lon - tail_lon) > 180.0:
@@ -672,8 +752,9 @@ def track_figure(
                 zorder=5,
             )
         for place in places:
+            place_lon = float(_wrap_lon(place.longitude_deg, region))
             ax.plot(
-                place.longitude_deg,
+                place_lon,
                 place.latitude_deg,
                 marker="*",
                 ms=16,
@@ -683,7 +764,7 @@ def track_figure(
             )
             ax.annotate(
                 place.name,
-                (place.longitude_deg, place.latitude_deg),
+                (place_lon, place.latitude_deg),
                 xytext=(9, 6),
                 textcoords="offset points",
                 fontsize=13,
@@ -705,10 +786,12 @@ def track_figure(
         figure.text(
             0.5,
             0.935,
-            f"{_span_words(local_start, local_end)} {zone}, about {altitude:.0f} km up",
+            f"{_span_words(local_start, local_end)} {zone}, about {altitude:.0f} km up"
+            + (f"\n{tle_note}" if tle_note else ""),
             ha="center",
             va="top",
             fontsize=13,
+            linespacing=1.4,
         )
         handles = [
             Line2D([], [], color=VISIBLE_COLOUR, lw=2.6, label="in sunlight"),
@@ -753,7 +836,7 @@ def track_figure(
         figure.text(
             0.5,
             0.008,
-            "Map: a plain latitude/longitude grid; no borders or coastlines are drawn. "
+            "Coastlines and borders: Natural Earth (1:50m, public domain). "
             f"Times are local ({_zone_words(start, timezone)}).",
             ha="center",
             va="bottom",
