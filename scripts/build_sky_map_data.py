@@ -22,6 +22,7 @@ Usage: ``python scripts/build_sky_map_data.py WORLD_ATLAS_DIR D3_CELESTIAL_DIR``
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -114,7 +115,7 @@ def build_stars(celestial: Path) -> None:
         writer.writerow(["constellation", "ra1_deg", "dec1_deg", "ra2_deg", "dec2_deg"])
         for feature in figures["features"]:
             for line in feature["geometry"]["coordinates"]:
-                for (lon1, lat1), (lon2, lat2) in zip(line[:-1], line[1:], strict=True):
+                for (lon1, lat1), (lon2, lat2) in itertools.pairwise(line):
                     writer.writerow(
                         [feature["id"], round(lon1 % 360.0, 4), lat1, round(lon2 % 360.0, 4), lat2]
                     )

@@ -214,9 +214,8 @@ def track_command(
         shown = next((p for p in found if p.visible), found[0])
         first = shown.rise.time - timedelta(minutes=TRACK_MARGIN_MIN)
         span_hours = (
-            (shown.set.time - shown.rise.time).total_seconds() / 3600.0
-            + 2.0 * TRACK_MARGIN_MIN / 60.0
-        )
+            shown.set.time - shown.rise.time
+        ).total_seconds() / 3600.0 + 2.0 * TRACK_MARGIN_MIN / 60.0
     times = charts.track_times(first, span_hours)
     theta = orbit.gmst_rad(times)
     position, _ = orbit.satellite_itrs(es.satrec, times, theta)

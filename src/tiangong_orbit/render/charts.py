@@ -682,7 +682,10 @@ def track_figure(
         draw_map_lines(ax, region)
         if towns:
             town_lat, town_lon = np.array(towns, dtype=float).T
-            ax.scatter(_wrap_lon(town_lon, region), town_lat, s=6, color="#A9A9A9", zorder=1, linewidths=0)
+            ax.scatter(
+                _wrap_lon(town_lon, region), town_lat, s=6, color="#A9A9A9", zorder=1,
+                linewidths=0,
+            )  # fmt: skip
         # Where the satellite stands at least min_visible_elevation_deg high, for each place.
         radius_deg = visibility_radius_deg(altitude, settings.min_visible_elevation_deg)
         for place in places:
