@@ -126,7 +126,28 @@ def sky_command(
             )
         chosen_passes = [visible[number - 1]]
     items = [(p, passes.pass_track(es, place, p)) for p in chosen_passes]
-    charts.save_figure(charts.sky_figure(items, place, label, settings), output)
+    from tiangong_orbit import sky
+
+    skies = [
+        sky.sky_objects(place.latitude_deg, place.longitude_deg, place.elevation_m, _middle(p))
+        for p in chosen_passes
+    ]
+    figure = charts.sky_figure(
+        items,
+        place,
+        label,
+        settings,
+        sky=skies,
+        tle_note=tle_note(es.epoch, _middle(chosen_passes[0])),
+    )
+    charts.save_figure(figure, output)
+
+
+def _middle(pass_: Any) -> datetime:
+    """The middle of a pass's visible part (else of the whole pass)."""
+    start = (pass_.visible_start or pass_.rise).time
+    end = (pass_.visible_end or pass_.set).time
+    return start + (end - start) / 2
 
 
 def tle_note(epoch: datetime, moment: datetime) -> str:
@@ -259,8 +280,8 @@ def altitude_command(
     allow_stale: AllowStaleOption = False,
 ) -> None:
     """The altitude ladder, to scale: 80 km (US boundary), 87.4 km (Namira Salim, 2023),
-    100 km (Kármán line), the ISS and Tiangong at --at, and Tiangong's 340-450 km design
-    range."""
+    100 km (Kármán line), the satellite at --at, and for comparison the ISS (for Tiangong,
+    with Tiangong's 340-450 km design range) or Tiangong (for the ISS and others)."""
     from tiangong_orbit.render.charts import output_format
     from tiangong_orbit.timeutil import parse_time
 
@@ -273,14 +294,54 @@ def altitude_command(
     from tiangong_orbit.render import charts
 
     report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
-    iss_altitude_km = None
+    label = _satellite_label(es.norad_id, es.name)
+    is_tiangong = es.norad_id == tle.TIANGONG_NORAD_ID
+    comparisons: list[tuple[str, str, float]] = []
     if es.norad_id != tle.ISS_NORAD_ID:
         iss = iss_reference(chosen.catalog, moment, allow_stale=allow_stale, what="the chart")
         if iss is not None:
-            iss_altitude_km = orbit.altitude_report(
-                iss.name, iss.norad_id, iss.satrec, moment
-            ).altitude_km
+            altitude_km = orbit.altitude_report(iss.name, iss.norad_id, iss.satrec, moment)
+            comparisons.append(("the ISS", "International Space Station", altitude_km.altitude_km))
+    if not is_tiangong:
+        reference = _tiangong_reference(chosen.catalog, moment, allow_stale=allow_stale)
+        if reference is not None:
+            altitude_km = orbit.altitude_report(
+                reference.name, reference.norad_id, reference.satrec, moment
+            )
+            comparisons.append(("Tiangong", "China's space station", altitude_km.altitude_km))
+    title_name = "the ISS" if es.norad_id == tle.ISS_NORAD_ID else label
     figure = charts.altitude_figure(
-        report, _satellite_label(es.norad_id, es.name), iss_altitude_km=iss_altitude_km
+        report,
+        title_name,
+        comparisons=comparisons,
+        design_band=is_tiangong,
+        news_note=is_tiangong,
+        title_name=title_name,
     )
     charts.save_figure(figure, output)
+
+
+def _tiangong_reference(catalog: Any, moment: datetime, *, allow_stale: bool) -> Any:
+    """Tiangong's set nearest ``moment`` for the comparison rung, or ``None`` with a warning
+    when the data hold none or it is too stale."""
+    from tiangong_orbit import tle
+    from tiangong_orbit.errors import StaleDataError
+
+    if not tle.sets_for(catalog.sets, tle.TIANGONG_NORAD_ID) and catalog.file_given:
+        catalog = tle.load_catalog(None)
+    if not tle.sets_for(catalog.sets, tle.TIANGONG_NORAD_ID):
+        warn("no Tiangong element set in the data: Tiangong is left out of the chart")
+        return None
+    reference = tle.nearest_set(catalog.sets, tle.TIANGONG_NORAD_ID, moment)
+    try:
+        tle.check_staleness(
+            reference,
+            moment,
+            newest=catalog.newest_epoch(tle.TIANGONG_NORAD_ID),
+            allow_stale=allow_stale,
+            file_given=catalog.file_given,
+        )
+    except StaleDataError as error:
+        warn(f"Tiangong is left out of the chart: {error}")
+        return None
+    return reference

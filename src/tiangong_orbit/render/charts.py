@@ -18,6 +18,7 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,10 +34,12 @@ from tiangong_orbit.timeutil import from_unix, iso_z, zone_abbreviation
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from tiangong_orbit.model import Pass, Settings
     from tiangong_orbit.orbit import AltitudeReport
     from tiangong_orbit.places import Place
+    from tiangong_orbit.sky import SkyObjects
 
 CHART_FORMATS = ("png", "svg")
 
@@ -139,6 +142,104 @@ def _sky_xy(azimuth_deg: np.ndarray, elevation_deg: np.ndarray) -> tuple[np.ndar
     return -r * np.sin(az), r * np.cos(az)
 
 
+@dataclass
+class _Label:
+    """A text to place: its candidate offsets (points from its anchor), best first."""
+
+    text: Text
+    candidates: list[tuple[float, float]]
+    droppable: bool
+
+
+def _anchor_for(dx: float, dy: float) -> tuple[str, str]:
+    """Alignment that makes a label grow away from its anchor point."""
+    norm = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / norm, dy / norm
+    ha = "left" if ux > 0.35 else "right" if ux < -0.35 else "center"
+    va = "bottom" if uy > 0.35 else "top" if uy < -0.35 else "center"
+    return ha, va
+
+
+def text_box(text: Text, renderer: Any) -> Any:
+    """The window extent (display pixels) of a text and its box, without any arrow."""
+    from matplotlib.text import Text as PlainText
+    from matplotlib.transforms import Bbox
+
+    if hasattr(text, "update_positions"):  # an annotation: place it from its anchor first
+        text.update_positions(renderer)
+    box = PlainText.get_window_extent(text, renderer)
+    patch = text.get_bbox_patch()
+    if patch is not None:
+        text.update_bbox_position_size(renderer)
+        box = Bbox.union([box, patch.get_window_extent(renderer)])
+    return box
+
+
+def _renderer(figure: Figure) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
+    return canvas.get_renderer()
+
+
+def place_labels(
+    ax: Axes, labels: Sequence[_Label], points: Sequence[tuple[float, float]] = ()
+) -> None:
+    """Move each label to its first candidate offset where its box overlaps no text already on
+    ``ax`` (fixed texts first, then the labels in order) nor a marker at ``points`` (data
+    coordinates, kept clear by 7 pixels); a droppable label that fits nowhere
+    is hidden, another keeps the candidate with the least overlap. Boxes are measured by
+    rendering, so the result holds for the real fonts."""
+    from matplotlib.transforms import Bbox
+
+    figure = ax.get_figure()
+    assert figure is not None
+    renderer = _renderer(figure)  # type: ignore[arg-type]
+    ax.apply_aspect()  # as drawing will: an equal-aspect axes shrinks to fit its box
+    moving = {id(label.text) for label in labels}
+    taken = [
+        text_box(text, renderer).padded(4.0)
+        for text in ax.texts
+        if id(text) not in moving and text.get_visible() and text.get_text()
+    ]
+    for x, y in points:
+        px, py = ax.transData.transform((x, y))
+        taken.append(Bbox([[px - 7.0, py - 7.0], [px + 7.0, py + 7.0]]))
+
+    def overlap(box: Bbox) -> float:
+        total = 0.0
+        for other in taken:
+            width = min(box.x1, other.x1) - max(box.x0, other.x0)
+            height = min(box.y1, other.y1) - max(box.y0, other.y0)
+            if width > 0 and height > 0:
+                total += width * height
+        return total
+
+    for label in labels:
+        best: tuple[float, tuple[float, float]] | None = None
+        for offset in label.candidates:
+            label.text.xyann = offset  # type: ignore[attr-defined]
+            ha, va = _anchor_for(*offset)
+            label.text.set_horizontalalignment(ha)
+            label.text.set_verticalalignment(va)
+            box = text_box(label.text, renderer)
+            area = overlap(box)
+            if best is None or area < best[0]:
+                best = (area, offset)
+            if area == 0.0:
+                break
+        assert best is not None
+        if best[0] > 0.0 and label.droppable:
+            label.text.set_visible(False)
+            continue
+        label.text.xyann = best[1]  # type: ignore[attr-defined]
+        label.text.set_horizontalalignment(_anchor_for(*best[1])[0])
+        label.text.set_verticalalignment(_anchor_for(*best[1])[1])
+        taken.append(text_box(label.text, renderer).padded(4.0))
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(first, last) index pairs of the runs of True in ``mask``, each run widened by one
     sample at each end so that consecutive runs of different kinds join without a gap."""
@@ -157,6 +258,7 @@ def draw_sky(
     *,
     compact: bool = False,
     min_elevation_deg: float = 10.0,
+    sky_objects: SkyObjects | None = None,
 ) -> None:
     """Draw one pass on ``ax`` (a plain, square axes): the sky dome, the path and its marks.
 
@@ -230,6 +332,7 @@ def draw_sky(
 
     # Start and end of the visible part (labels on the left of travel, off the time labels).
     marks: list[tuple[float, float]] = []
+    labels: list[_Label] = []
     if pass_.visible_start is not None and pass_.visible_end is not None:
         for point, colour, marker, word in (
             (pass_.visible_start, START_COLOUR, "o", "appears"),
@@ -251,17 +354,22 @@ def draw_sky(
                 # Neither the shadow nor the height limit: the sky's darkness is.
                 dawn = marker == "s"
                 label += "\nthe sky gets too light" if dawn else "\nthe sky is dark enough"
-            ax.annotate(
+            # Candidate places: on the left of travel first (off the time labels), then all
+            # round at two distances; the first that overlaps nothing is kept.
+            side = (-nx, -ny)
+            directions = [side, (nx, ny)] + [
+                (math.cos(angle), math.sin(angle)) for angle in np.radians(np.arange(0, 360, 45))
+            ]
+            candidates = [(dx * r, dy * r) for r in (20.0, 38.0) for dx, dy in directions]
+            annotation = ax.annotate(
                 label, (px[0], py[0]),
-                xytext=(-nx * 20, -ny * 20), textcoords="offset points", fontsize=small,
+                xytext=candidates[0], textcoords="offset points", fontsize=small,
                 fontweight="bold", zorder=9,
-                # Anchored by the corner nearest the path, so the box grows away from it.
-                ha="left" if nx < -0.3 else "right" if nx > 0.3 else "center",
-                va="bottom" if ny < -0.3 else "top" if ny > 0.3 else "center",
                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "alpha": 0.92},
                 arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.0, "shrinkA": 0,
                             "shrinkB": 5},
             )  # fmt: skip
+            labels.append(_Label(annotation, candidates, droppable=False))
 
     # A dot each whole minute; a label where it does not crowd the previous one or a mark.
     minutes = np.arange(math.ceil(t[0] / 60.0) * 60.0, t[-1] + 1e-6, 60.0)
@@ -277,12 +385,11 @@ def draw_sky(
             continue
         last_label = here
         nx, ny = travel_normal(float(minute))
-        ax.annotate(
+        annotation = ax.annotate(
             _hm(from_unix(float(minute)), timezone), here, xytext=(nx * 9, ny * 9),
             textcoords="offset points", fontsize=small - 1, zorder=6,
-            ha="left" if nx > 0.35 else "right" if nx < -0.35 else "center",
-            va="bottom" if ny > 0.35 else "top" if ny < -0.35 else "center",
         )  # fmt: skip
+        labels.append(_Label(annotation, [(nx * 9, ny * 9), (-nx * 9, -ny * 9)], droppable=True))
 
     # Arrow of the direction of travel, in the middle of the visible part (else of the pass).
     where = np.flatnonzero(visible) if visible.any() else np.arange(len(t))
@@ -305,6 +412,99 @@ def draw_sky(
         sx, sy = xy_at(np.array([crossing.timestamp()]))
         ax.plot(sx, sy, marker="o", ms=9 if not compact else 7, markerfacecolor="#303030",
                 markeredgecolor="black", fillstyle="left", zorder=8)  # fmt: skip
+
+    sky_marks: list[tuple[float, float]] = []
+    if sky_objects is not None:
+        labels += draw_sky_objects(
+            ax, sky_objects, compact=compact, path_xy=(x, y), marks=sky_marks
+        )
+    place_labels(ax, labels, points=marks + (sky_marks if sky_objects is not None else []))
+
+
+STAR_COLOUR = "#2B2F3A"
+FIGURE_COLOUR = "#9DB0CF"
+PLANET_COLOUR = "#B8860B"  # dark goldenrod
+MOON_COLOUR = "#6E6E6E"
+#: Stars named on the chart: brighter than this and within NAMED_STAR_RANGE_DEG of the path.
+NAMED_STAR_MAG = 2.0
+NAMED_STAR_RANGE_DEG = 30.0
+
+
+def _star_size(vmag: np.ndarray, compact: bool) -> np.ndarray:
+    """Marker area (points²) by brightness: magnitude 4.5 a speck, Sirius a disc."""
+    scale = 0.6 if compact else 1.0
+    return scale * 2.2 * (5.0 - np.clip(vmag, -1.5, 4.5)) ** 1.9
+
+
+def draw_sky_objects(
+    ax: Axes,
+    objects: SkyObjects,
+    *,
+    compact: bool = False,
+    path_xy: tuple[np.ndarray, np.ndarray] | None = None,
+    marks: list[tuple[float, float]] | None = None,
+) -> list[_Label]:
+    """Draw the constellation figures, the bright stars (sized by magnitude), the planets and
+    the Moon above the horizon at ``objects``' moment; returns the labels still to place
+    (planets and the Moon, and the brightest named stars near ``path_xy``); the positions of
+    the planets and the Moon are appended to ``marks`` for the labels to keep clear of."""
+    if marks is None:
+        marks = []
+    small = 8 if compact else 10
+    labels: list[_Label] = []
+    offsets = [(6.0, 4.0), (-6.0, 4.0), (6.0, -4.0), (-6.0, -4.0), (0.0, 8.0), (0.0, -8.0)]
+    segments = objects.figure_segments
+    if len(segments):
+        az1, alt1 = objects.altaz(segments[:, 0], segments[:, 1])
+        az2, alt2 = objects.altaz(segments[:, 2], segments[:, 3])
+        up = (alt1 > 0) & (alt2 > 0)
+        x1, y1 = _sky_xy(az1[up], alt1[up])
+        x2, y2 = _sky_xy(az2[up], alt2[up])
+        xs = np.column_stack([x1, x2, np.full(len(x1), np.nan)]).ravel()
+        ys = np.column_stack([y1, y2, np.full(len(y1), np.nan)]).ravel()
+        ax.plot(xs, ys, color=FIGURE_COLOUR, lw=0.8, zorder=1.5)
+    az, alt = objects.altaz(objects.star_ra_deg, objects.star_dec_deg)
+    up = alt > 0
+    sx, sy = _sky_xy(az[up], alt[up])
+    ax.scatter(sx, sy, s=_star_size(objects.star_vmag[up], compact), color=STAR_COLOUR,
+               linewidths=0, zorder=2)  # fmt: skip
+    if path_xy is not None and not compact:
+        px, py = path_xy
+        for index in np.flatnonzero(up & (objects.star_vmag <= NAMED_STAR_MAG)):
+            name = objects.star_names[index]
+            if not name:
+                continue
+            x, y = _sky_xy(az[index : index + 1], alt[index : index + 1])
+            if np.min(np.hypot(px - x[0], py - y[0])) > NAMED_STAR_RANGE_DEG:
+                continue
+            text = ax.annotate(
+                name, (x[0], y[0]), xytext=offsets[0], textcoords="offset points",
+                fontsize=small - 1, color=STAR_COLOUR, style="italic", zorder=6,
+            )  # fmt: skip
+            labels.append(_Label(text, list(offsets), droppable=True))
+    for body in objects.bodies:
+        b_az, b_alt = objects.altaz(np.array([body.ra_deg]), np.array([body.dec_deg]))
+        if b_alt[0] <= 0:
+            continue
+        x, y = _sky_xy(b_az, b_alt)
+        marks.append((float(x[0]), float(y[0])))
+        if body.illuminated is not None:
+            ax.plot(x, y, marker="o", ms=13 if not compact else 9, color="white",
+                    markeredgecolor=MOON_COLOUR, zorder=2.5)  # fmt: skip
+            ax.plot(x, y, marker="o", ms=13 if not compact else 9, color=MOON_COLOUR,
+                    fillstyle="left" if body.illuminated < 0.5 else "full",
+                    alpha=0.55, markeredgewidth=0, zorder=2.6)  # fmt: skip
+            word = f"Moon ({body.illuminated * 100:.0f}% lit)" if not compact else "Moon"
+        else:
+            ax.plot(x, y, marker="o", ms=8 if not compact else 6, color=PLANET_COLOUR,
+                    markeredgecolor="black", markeredgewidth=0.6, zorder=2.6)  # fmt: skip
+            word = body.name
+        far = [(dx * 1.6, dy * 1.6) for dx, dy in offsets]
+        text = ax.annotate(word, (x[0], y[0]), xytext=offsets[0], textcoords="offset points",
+                           fontsize=small, color="#5A4200" if body.illuminated is None
+                           else "#404040", fontweight="bold", zorder=6)  # fmt: skip
+        labels.insert(0, _Label(text, list(offsets) + far, droppable=True))
+    return labels
 
 
 def _sky_legend(figure: Figure, settings: Settings, y: float, fontsize: float) -> None:
@@ -385,12 +585,18 @@ def _pass_title(pass_: Pass, place: Place, satellite: str) -> tuple[str, str]:
     return head, details
 
 
-def _convention_note(moment: datetime, timezone: str) -> str:
-    return (
+def _convention_note(moment: datetime, timezone: str, objects: SkyObjects | None = None) -> str:
+    note = (
         "Looking up: N at the top, E on the LEFT (hold the chart over your head, N to the north)."
         f"\nCentre = straight overhead, rim = horizon, rings at 30° and 60° high. "
         f"Times are local: {_zone_words(moment, timezone)}."
     )
+    if objects is not None:
+        note += (
+            "\nStars to magnitude 4.5 (bigger = brighter), constellation figures, planets and "
+            f"the Moon as at {_hm(from_unix(objects.t_unix), timezone)}."
+        )
+    return note
 
 
 def sky_figure(
@@ -398,26 +604,44 @@ def sky_figure(
     place: Place,
     satellite: str,
     settings: Settings,
+    *,
+    sky: Sequence[SkyObjects | None] | None = None,
+    tle_note: str | None = None,
 ) -> Figure:
-    """A sky chart of one pass, or a grid of panels for several, with title, legend and note."""
+    """A sky chart of one pass, or a grid of panels for several, with title, legend and note.
+
+    ``sky`` gives, per pass, the stars, planets and Moon to draw (from
+    :func:`tiangong_orbit.sky.sky_objects` at the middle of the pass), or ``None``;
+    ``tle_note`` (the set's age and expected error) goes under the title.
+    """
     from matplotlib import rc_context
 
     if not items:
         raise ValueError("sky_figure needs at least one pass")
+    skies = list(sky) if sky is not None else [None] * len(items)
     with rc_context(_FONT):
         if len(items) == 1:
             pass_, track = items[0]
             figure = _new_figure(SKY_SIZE_IN)
             ax = figure.add_axes((0.04, 0.165, 0.92, 0.72))
-            draw_sky(ax, track, pass_, place, min_elevation_deg=settings.min_visible_elevation_deg)
+            draw_sky(
+                ax,
+                track,
+                pass_,
+                place,
+                min_elevation_deg=settings.min_visible_elevation_deg,
+                sky_objects=skies[0],
+            )
             head, details = _pass_title(pass_, place, satellite)
+            if tle_note:
+                details += f"\n{tle_note}"
             figure.text(0.5, 0.975, head, ha="center", va="top", fontsize=19, fontweight="bold")
-            figure.text(0.5, 0.928, details, ha="center", va="top", fontsize=13)
+            figure.text(0.5, 0.935, details, ha="center", va="top", fontsize=12.5, linespacing=1.4)
             _sky_legend(figure, settings, 0.158, 10.5)
             figure.text(
                 0.5,
                 0.018,
-                _convention_note(pass_.rise.time, place.timezone),
+                _convention_note(pass_.rise.time, place.timezone, skies[0]),
                 ha="center",
                 va="bottom",
                 fontsize=10.5,
@@ -431,7 +655,7 @@ def sky_figure(
         figure = _new_figure((width, height))
         top_in, bottom_in = 1.0, 1.2
         panel_h = (height - top_in - bottom_in) / rows
-        for index, (pass_, track) in enumerate(items):
+        for index, ((pass_, track), objects) in enumerate(zip(items, skies, strict=True)):
             row, column = divmod(index, columns)
             left = column / columns
             bottom = (bottom_in + (rows - 1 - row) * panel_h) / height
@@ -445,6 +669,7 @@ def sky_figure(
                 place,
                 compact=True,
                 min_elevation_deg=settings.min_visible_elevation_deg,
+                sky_objects=objects,
             )
             head, details = _pass_title(pass_, place, satellite)
             date = head.split(", ", 1)[1]
@@ -460,7 +685,8 @@ def sky_figure(
         figure.text(
             0.5,
             1 - 0.25 / height,
-            f"{satellite}: visible passes over {place.name}",
+            f"{satellite}: visible passes over {place.name}"
+            + (f"\n{tle_note}" if tle_note else ""),
             ha="center",
             va="top",
             fontsize=19,
@@ -470,7 +696,12 @@ def sky_figure(
         figure.text(
             0.5,
             0.1 / height,
-            _convention_note(first.rise.time, place.timezone),
+            _convention_note(first.rise.time, place.timezone)
+            + (
+                "\nStars to magnitude 4.5, planets and the Moon as at the middle of each pass."
+                if any(objects is not None for objects in skies)
+                else ""
+            ),
             ha="center",
             va="bottom",
             fontsize=10,
@@ -887,9 +1118,20 @@ def altitude_figure(
     *,
     iss_altitude_km: float | None = None,
     timezone: str = "Asia/Karachi",
+    comparisons: Sequence[tuple[str, str, float]] | None = None,
+    design_band: bool = True,
+    news_note: bool = True,
+    title_name: str | None = None,
 ) -> Figure:
-    """The altitude ladder: the reference heights, the satellite now, the ISS now, the design
-    range of Tiangong as a band, on one linear scale from the ground up."""
+    """The altitude ladder: the reference heights, the satellite now, the other stations now,
+    on one linear scale from the ground up (km, WGS84 geodetic heights).
+
+    ``comparisons`` are (label, second line, altitude_km) rungs for other satellites at the
+    same moment (default: the ISS at ``iss_altitude_km`` when given). ``design_band`` draws
+    Tiangong's 340-450 km design range and ``news_note`` the remark on the 450 km of the news:
+    both are about Tiangong, so leave them off for another satellite. ``title_name`` is the
+    name in the title and facts ("the ISS"), default ``satellite``.
+    """
     from matplotlib import rc_context
 
     from tiangong_orbit.orbit import (
@@ -932,16 +1174,15 @@ def altitude_figure(
             "-",
         ),
     ]
-    if iss_altitude_km is not None:
-        rungs.append(
-            (
-                iss_altitude_km,
-                f"{iss_altitude_km:.0f} km  the ISS now",
-                "International Space Station",
-                SUNLIT_COLOUR,
-                "-",
-            )
+    if comparisons is None:
+        comparisons = (
+            []
+            if iss_altitude_km is None
+            else [("the ISS", "International Space Station", iss_altitude_km)]
         )
+    for label, line, altitude_km in comparisons:
+        rungs.append((altitude_km, f"{altitude_km:.0f} km  {label} now", line, SUNLIT_COLOUR, "-"))
+    named = title_name or satellite
     rungs.sort(key=lambda rung: rung[0])
     with rc_context(_FONT):
         figure = _new_figure(ALTITUDE_SIZE_IN)
@@ -957,19 +1198,24 @@ def altitude_figure(
         ax.text(
             0.5, 6, "ground, clouds, aeroplanes", ha="center", va="center", fontsize=9.5, zorder=1
         )
-        ax.axhspan(
-            TIANGONG_DESIGN_MIN_KM, TIANGONG_DESIGN_MAX_KM, color=BAND_COLOUR, alpha=0.45, zorder=0
-        )
-        ax.text(
-            0.5,
-            TIANGONG_DESIGN_MAX_KM + 4,
-            f"Tiangong's design range: {TIANGONG_DESIGN_MIN_KM:.0f}–"
-            f"{TIANGONG_DESIGN_MAX_KM:.0f} km",
-            ha="center",
-            va="bottom",
-            fontsize=10.5,
-            zorder=1,
-        )
+        if design_band:
+            ax.axhspan(
+                TIANGONG_DESIGN_MIN_KM,
+                TIANGONG_DESIGN_MAX_KM,
+                color=BAND_COLOUR,
+                alpha=0.45,
+                zorder=0,
+            )
+            ax.text(
+                0.5,
+                TIANGONG_DESIGN_MAX_KM + 4,
+                f"Tiangong's design range: {TIANGONG_DESIGN_MIN_KM:.0f}–"
+                f"{TIANGONG_DESIGN_MAX_KM:.0f} km",
+                ha="center",
+                va="bottom",
+                fontsize=10.5,
+                zorder=1,
+            )
         # Axes height is 0.80 x 8 in = 461 points for 500 km: a two-line label needs ~36 km.
         labels_at = _spread([rung[0] for rung in rungs], 36.0, 18.0, top_km - 18.0)
         for (height, head, line, colour, style), label_y in zip(rungs, labels_at, strict=True):
@@ -1010,7 +1256,7 @@ def altitude_figure(
         figure.text(
             0.5,
             0.975,
-            f"How high is {satellite}?",
+            f"How high is {named}?",
             ha="center",
             va="top",
             fontsize=22,
@@ -1026,16 +1272,21 @@ def altitude_figure(
             fontsize=13,
         )
         facts = [
-            f"{satellite} flies {report.altitude_km:.0f} km up:",
+            f"{named[:1].upper() + named[1:]} flies {report.altitude_km:.0f} km up:",
             f"  {report.altitude_km / KARMAN_LINE_KM:.1f} times as high as the Kármán line,",
             f"  {report.altitude_km / NAMIRA_SALIM_2023_KM:.1f} times as high as Namira Salim flew "
             "in 2023.",
             f"It moves {report.speed_km_s:.1f} km every second ({report.speed_km_s * 3600:,.0f} "
             "km/h)",
             f"and goes round the Earth in about {_orbit_minutes(report):.0f} minutes.",
-            "News often says 450 km: that is the top of",
-            "its design range, not where it is now.",
         ]
+        for label, _line, altitude_km in comparisons:
+            difference = report.altitude_km - altitude_km
+            word = "higher" if difference >= 0 else "lower"
+            facts.append(f"That is {abs(difference):.0f} km {word} than {label} flies now.")
+        if news_note:
+            facts += ["News often says 450 km: that is the top of",
+                      "its design range, not where it is now."]  # fmt: skip
         figure.text(
             0.43,
             0.60,
