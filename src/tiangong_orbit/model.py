@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tiangong_orbit.places import Place
+
+if TYPE_CHECKING:
+    from tiangong_orbit.sky import Near
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,9 @@ class Pass:
     # Where the satellite enters (or leaves) the Earth's shadow during the pass, if it does.
     shadow_entry: datetime | None = None
     shadow_exit: datetime | None = None
+    #: The closest approach to a bright star, planet or the Moon during the visible interval,
+    #: when within a few degrees (``tiangong_orbit.sky.add_near`` fills it; else ``None``).
+    near: Near | None = None
 
     @property
     def visible(self) -> bool:

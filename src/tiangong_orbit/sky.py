@@ -20,10 +20,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tiangong_orbit import orbit
+
+if TYPE_CHECKING:
+    from tiangong_orbit.model import PlacePasses
+    from tiangong_orbit.tle import ElementSet
 from tiangong_orbit.errors import DataError
 from tiangong_orbit.resources import data_path
 
@@ -32,6 +37,7 @@ __all__ = [
     "NEAR_STAR_MAG",
     "Near",
     "SkyObjects",
+    "add_near",
     "closest_approach",
     "near_phrase",
     "sky_objects",
@@ -155,13 +161,26 @@ def _gast_deg(t_unix: np.ndarray) -> np.ndarray:
 
 
 def sky_objects(
-    latitude_deg: float, longitude_deg: float, elevation_m: float, moment: datetime
+    latitude_deg: float,
+    longitude_deg: float,
+    elevation_m: float,
+    moment: datetime,
+    *,
+    star_limit_mag: float | None = None,
+    figures: bool = True,
 ) -> SkyObjects:
-    """The bright stars, figures, Moon and planets for a place around ``moment`` (aware)."""
+    """The bright stars, figures, Moon and planets for a place around ``moment`` (aware).
+
+    ``star_limit_mag`` keeps only the stars at least that bright and ``figures=False`` leaves
+    out the constellation figures: what the closest-approach words need, at a third the cost.
+    """
     from skyfield.api import Star, wgs84
     from skyfield.magnitudelib import planetary_magnitude
 
     cat = catalogue()
+    keep = (
+        np.ones(len(cat.vmag), dtype=bool) if star_limit_mag is None else cat.vmag <= star_limit_mag
+    )
     eph = orbit.ephemeris()
     t = orbit.skyfield_times(np.array([moment.timestamp()]))[0]
     earth = eph["earth"]
@@ -174,8 +193,8 @@ def sky_objects(
         ra, dec, _ = geocentre.observe(star).apparent().radec(epoch="date")
         return np.asarray(ra.hours) * 15.0, np.asarray(dec.degrees)
 
-    star_ra, star_dec = of_date(cat.ra_deg, cat.dec_deg)
-    segments = cat.figure_segments
+    star_ra, star_dec = of_date(cat.ra_deg[keep], cat.dec_deg[keep])
+    segments = cat.figure_segments if figures else np.zeros((0, 4))
     if len(segments):
         ra1, dec1 = of_date(segments[:, 0], segments[:, 1])
         ra2, dec2 = of_date(segments[:, 2], segments[:, 3])
@@ -200,10 +219,10 @@ def sky_objects(
     return SkyObjects(
         latitude_deg,
         longitude_deg,
-        cat.name,
+        tuple(name for name, kept in zip(cat.name, keep, strict=True) if kept),
         star_ra,
         star_dec,
-        cat.vmag,
+        cat.vmag[keep],
         segments,
         tuple(bodies),
         moment.timestamp(),
@@ -223,12 +242,16 @@ class Near:
     relation: str
     magnitude: float | None
 
+    def words(self) -> str:
+        """'2° below Jupiter', 'right by Vega': the relation without a time."""
+        if self.relation == "across":
+            return f"right by {self.name}"
+        return f"{self.separation_deg:.0f}° {self.relation} {self.name}"
+
     def phrase(self, clock: str) -> str:
         """Words for a table or an alert: 'passes 2° below Jupiter at 19:44' (``clock`` is
         the local time as the caller prints it)."""
-        if self.relation == "across":
-            return f"passes right by {self.name} at {clock}"
-        return f"passes {self.separation_deg:.0f}° {self.relation} {self.name} at {clock}"
+        return f"passes {self.words()} at {clock}"
 
 
 def _relation(d_az_deg: float, d_alt_deg: float, separation_deg: float) -> str:
@@ -292,8 +315,33 @@ def closest_approach(
     if not best[choice] <= limit_deg:
         return None
     k = int(best_index[choice])
-    d_alt = math.degrees(sat_el[k]) - float(alt[k, choice])
-    d_az = ((math.degrees(sat_az[k]) - float(az[k, choice]) + 180.0) % 360.0 - 180.0) * math.cos(
+
+    # Refine between the samples: the path is straight over a few seconds, so the nearest
+    # point of the chords to the neighbouring samples is the closest approach.
+    def unit(az_deg: float, alt_deg: float) -> np.ndarray:
+        a, e = math.radians(az_deg), math.radians(alt_deg)
+        return np.array([math.cos(e) * math.sin(a), math.cos(e) * math.cos(a), math.sin(e)])
+
+    sat_units = [unit(math.degrees(sat_az[i]), math.degrees(sat_el[i])) for i in range(len(t))]
+    target = unit(float(az[k, choice]), float(alt[k, choice]))
+    best_sep, best_t, best_u = float(best[choice]), float(t[k]), sat_units[k]
+    for i, j in ((k - 1, k), (k, k + 1)):
+        if i < 0 or j >= len(t):
+            continue
+        chord = sat_units[j] - sat_units[i]
+        length2 = float(chord @ chord)
+        if length2 == 0.0:
+            continue
+        f = min(1.0, max(0.0, float((target - sat_units[i]) @ chord) / length2))
+        point = sat_units[i] + f * chord
+        point /= np.linalg.norm(point)
+        sep = math.degrees(math.acos(max(-1.0, min(1.0, float(point @ target)))))
+        if sep < best_sep:
+            best_sep, best_t, best_u = sep, float(t[i] + f * (t[j] - t[i])), point
+    sat_alt = math.degrees(math.asin(max(-1.0, min(1.0, float(best_u[2])))))
+    sat_azimuth = math.degrees(math.atan2(float(best_u[0]), float(best_u[1])))
+    d_alt = sat_alt - float(alt[k, choice])
+    d_az = ((sat_azimuth - float(az[k, choice]) + 180.0) % 360.0 - 180.0) * math.cos(
         math.radians(float(alt[k, choice]))
     )
     from tiangong_orbit.timeutil import from_unix
@@ -301,9 +349,9 @@ def closest_approach(
     return Near(
         names[choice],
         kinds[choice],
-        from_unix(float(t[k])),
-        float(best[choice]),
-        _relation(d_az, d_alt, float(best[choice])),
+        from_unix(best_t),
+        best_sep,
+        _relation(d_az, d_alt, best_sep),
         mags[choice],
     )
 
@@ -321,3 +369,46 @@ def visible_bodies(objects: SkyObjects, moments: Sequence[float]) -> list[str]:
         if (alt > 0).any():
             names.append(body.name)
     return names
+
+
+def add_near(
+    groups: Sequence[PlacePasses],
+    stretches: Sequence[tuple[ElementSet, datetime, datetime]],
+) -> tuple[PlacePasses, ...]:
+    """``groups`` with :attr:`Pass.near` filled for every visible pass (the others are left
+    as they are). ``stretches`` are the (element set, start, end) spans the passes were
+    computed from (``tle.nearest_segments``): each pass is re-sampled with the set whose span
+    holds its culmination. Costs one short SGP4 run and one sky lookup per visible pass."""
+    from dataclasses import replace
+
+    from tiangong_orbit import passes
+    from tiangong_orbit.model import PlacePasses
+
+    def set_for(moment: datetime) -> ElementSet:
+        for element_set, low, high in stretches:
+            if low <= moment < high:
+                return element_set
+        return stretches[-1][0] if moment >= stretches[-1][2] else stretches[0][0]
+
+    result = []
+    for group in groups:
+        place = group.place
+        updated = []
+        for item in group.passes:
+            if item.visible_start is None or item.visible_end is None or not stretches:
+                updated.append(item)
+                continue
+            track = passes.pass_track(set_for(item.culmination.time), place, item, step_s=2.0)
+            start, end = item.visible_start.time, item.visible_end.time
+            objects = sky_objects(
+                place.latitude_deg,
+                place.longitude_deg,
+                place.elevation_m,
+                start + (end - start) / 2,
+                star_limit_mag=NEAR_STAR_MAG,
+                figures=False,
+            )
+            near = closest_approach(track, objects, start=start, end=end)
+            updated.append(item if near is None else replace(item, near=near))
+        result.append(PlacePasses(place, tuple(updated)))
+    return tuple(result)

@@ -104,6 +104,9 @@ def passes_command(
     groups: tuple[PlacePasses, ...] = passes.find_passes_over_sets(
         stretches, places, settings, include_invisible=show_all
     )
+    from tiangong_orbit.sky import add_near  # bright stars and planets near each visible pass
+
+    groups = add_near(groups, stretches)
     prediction = Prediction(
         satellite=SatelliteInfo(
             es.name,

@@ -45,6 +45,24 @@ def pass_json(item: Pass) -> dict[str, Any]:
         "reason": item.reason,
         "shadow_entry": None if item.shadow_entry is None else iso_z(item.shadow_entry),
         "shadow_exit": None if item.shadow_exit is None else iso_z(item.shadow_exit),
+        "near": _near(item),
+    }
+
+
+def _near(item: Pass) -> dict[str, Any] | None:
+    """The closest approach to a bright star, planet or the Moon (README, "Stars and
+    planets"), or ``None``."""
+    near = item.near
+    if near is None:
+        return None
+    return {
+        "name": near.name,
+        "kind": near.kind,
+        "time": iso_z(near.time),
+        "separation_deg": round(near.separation_deg, 2),
+        "relation": near.relation,
+        "magnitude": None if near.magnitude is None else round(near.magnitude, 1),
+        "words": near.words(),
     }
 
 

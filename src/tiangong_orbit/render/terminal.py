@@ -116,6 +116,21 @@ def _cells(item: Pass, tz_name: str) -> tuple[str, str, str, str, str, str]:
     )
 
 
+def near_lines(group: PlacePasses) -> list[str]:
+    """'  Thu 8 Oct: passes 2° below Jupiter at 04:09 PKT' for each visible pass that comes
+    within a few degrees of a bright star, planet or the Moon (local time), under a heading;
+    no lines when none does."""
+    lines = []
+    tz_name = group.place.timezone
+    for item in group.passes:
+        if item.near is None or item.visible_start is None:
+            continue
+        local = item.near.time.astimezone(zone(tz_name))
+        clock = f"{local:%H:%M} {zone_abbreviation(item.near.time, tz_name)}"
+        lines.append(f"  {local:%a} {local.day} {local:%b}: {item.near.phrase(clock)}")
+    return ["Near bright stars and planets:", *lines] if lines else []
+
+
 def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) -> None:
     """Print the header line and one table per place."""
     satellite = prediction.satellite
@@ -148,6 +163,8 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
             )
             continue
         console.print(place_table(group, prediction, show_all=show_all))
+        for line in near_lines(group):
+            console.print(line)
     console.print()
     console.print(
         "Appears/disappears: where the station starts/stops being visible (sunlit, in a dark "
