@@ -8,7 +8,8 @@ Usage::
 
 Method (see tiangong_orbit.uncertainty and tiangong_orbit.history for the details):
 
-1. Read the history (``data/tle/tiangong_history.tle``), find reboosts and suspect sets.
+1. Read the history (``data/tle/tiangong_history.tle`` and the gap-filling
+   ``data/tle/tiangong_additions.tle``, one set per epoch), find reboosts and suspect sets.
 2. Propagate every older set to the epoch of every newer set up to 37.5 days later, skipping
    pairs across a reboost or a data gap and pairs with a suspect set; the along-track miss
    over the along-track speed is the timing error of a predicted pass.
@@ -43,6 +44,13 @@ BIN_EDGES_DAYS = tuple(float(edge) for edge in np.geomspace(0.5, MAX_AGE_DAYS, 1
 EARLIER_MEASUREMENT_S = {1.0: 0.6, 3.0: 4.0, 7.0: 18.0, 14.0: 80.0, 30.0: 360.0}
 ERA_SPLIT = datetime(2025, 1, 1, tzinfo=UTC)
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "tiangong_orbit" / uncertainty.FIT_FILE
+#: The bundled Tiangong history the shipped fit is made from.
+HISTORY_FILES = ("tiangong_history.tle", "tiangong_additions.tle")
+
+
+def default_files() -> list[Path]:
+    """The bundled history files (:data:`HISTORY_FILES`)."""
+    return [data_path("tle", name) for name in HISTORY_FILES]
 
 
 def _fit(errors: history.TimingErrors) -> dict:
@@ -118,15 +126,26 @@ def _print_table(title: str, rows: list[dict], held_out: bool) -> None:
         print(line)
 
 
+def _compare(alternative: float, shipped: float) -> str:
+    if alternative < shipped - 0.01:
+        return "better"
+    if alternative > shipped + 0.01:
+        return "worse"
+    return "about the same"
+
+
 def _s(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
 
 
-def calibrate(path: Path) -> dict:
-    """Everything the JSON holds, computed from the history file at ``path``."""
-    sets = tle.sets_for(tle.parse_file(path, source="bundled"), tle.TIANGONG_NORAD_ID)
+def calibrate(paths: Path | list[Path]) -> dict:
+    """Everything the JSON holds, computed from the history file(s) at ``paths`` (sets of one
+    epoch in several files count once)."""
+    files = [paths] if isinstance(paths, Path) else list(paths)
+    parsed = [s for path in files for s in tle.parse_file(path, source="bundled")]
+    sets = tle.sets_for(tle.dedupe_sets(parsed), tle.TIANGONG_NORAD_ID)
     record = history.analyse(sets)
     errors = history.timing_errors(sets, max_age_days=MAX_AGE_DAYS, history=record)
     young = errors.age_days <= FLOOR_MAX_AGE_DAYS
@@ -181,7 +200,7 @@ def calibrate(path: Path) -> dict:
             "log_residual": round(two_term_residual, 4),
         },
         "data": {
-            "file": "data/tle/tiangong_history.tle",
+            "file": " + ".join(f"data/tle/{path.name}" for path in files),
             "norad_id": tle.TIANGONG_NORAD_ID,
             "n_sets": len(sets),
             "first_epoch": iso_z(min(epochs)),
@@ -226,7 +245,8 @@ def report(result: dict) -> None:
     alt = result["alternative"]
     print(
         f"alternative sqrt((L t)^2 + (Q t^2)^2): L = {alt['L_s']:.3f} s/day, Q = "
-        f"{alt['Q_s']:.4f} s/day^2, log residual {alt['log_residual']:.3f} (no better)"
+        f"{alt['Q_s']:.4f} s/day^2, log residual {alt['log_residual']:.3f} "
+        f"({_compare(alt['log_residual'], result['log_residual'])})"
     )
     print("\nRMS per age bin:")
     for row in result["bins"]:
@@ -259,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tle",
         type=Path,
-        default=data_path("tle", "tiangong_history.tle"),
-        help="the element-set history (default: the bundled one)",
+        action="append",
+        help="an element-set history file (repeatable; default: the bundled Tiangong history)",
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="the JSON to write")
     parser.add_argument("--no-write", action="store_true", help="print the figures only")
@@ -268,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 when the JSON differs from a fresh fit"
     )
     args = parser.parse_args(argv)
-    result = calibrate(args.tle)
+    result = calibrate(args.tle or default_files())
     report(result)
     text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     if args.check:

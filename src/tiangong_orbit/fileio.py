@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from tiangong_orbit.errors import UsageError
@@ -12,7 +13,9 @@ from tiangong_orbit.errors import UsageError
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to
     disk, then renamed over ``path``. The temporary file never survives a failure; a problem
-    with the destination raises :class:`UsageError` naming it."""
+    with the destination raises :class:`UsageError` naming it. Temporary files of ``path`` left
+    by a process that was killed mid-write (``.NAME.*.tmp`` older than :data:`STALE_TMP_S`) are
+    removed first."""
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():
@@ -20,6 +23,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     if target.is_dir():
         raise UsageError(f"cannot write {target}: it is a directory")
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    remove_stale_temporaries(target)
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
@@ -48,3 +52,30 @@ def _mode_for(target: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+#: A temporary file older than this is a leftover of a killed writer, not one being written
+#: (writes here take milliseconds; an hour leaves room for a slow disk).
+STALE_TMP_S = 3600.0
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str], *, now_s: float | None = None) -> int:
+    """Remove the temporary files that :func:`write_atomic` makes for ``path``
+    (``.NAME.<random>.tmp`` in its folder) when they are older than :data:`STALE_TMP_S`
+    (``now_s``: the time to compare with, Unix seconds; default the clock). Returns how many
+    were removed; files that cannot be removed are left alone."""
+    target = Path(path)
+    limit = (time.time() if now_s is None else now_s) - STALE_TMP_S
+    removed = 0
+    try:
+        candidates = list(target.parent.glob(f".{target.name}.*.tmp"))
+    except OSError:
+        return 0
+    for candidate in candidates:
+        try:
+            if candidate.is_file() and candidate.stat().st_mtime < limit:
+                candidate.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -53,6 +53,8 @@ from tiangong_orbit.timeutil import check_range
 from tiangong_orbit.uncertainty import uncertainty_s
 
 if TYPE_CHECKING:
+    from sgp4.api import Satrec
+
     from tiangong_orbit.places import Place
     from tiangong_orbit.tle import ElementSet
 
@@ -98,6 +100,10 @@ SUN_STEP_S = 21600.0
 #: Fastest change of the Sun's altitude at a place (deg/s): the Earth's rotation, 360° a
 #: sidereal day, with a little to spare for the Sun's own motion.
 SUN_ALTITUDE_RATE_DEG_S = 0.0042
+#: Passes whose highest elevation on the interpolated track lies within this of the horizon or
+#: of the minimum visible elevation (deg) are refined with SGP4 itself: the interpolant's
+#: error is below 1.5e-4° in elevation, and a pass is found or visible from its top.
+GRAZING_BAND_DEG = 0.01
 #: Passes assembled into objects at a time (bounds the temporary Python lists).
 ASSEMBLY_BATCH = 20_000
 #: Earth's rotation rate (rad/s), for the bound on how fast a sub-satellite point moves.
@@ -178,12 +184,19 @@ def _take(components: FloatArray, index: IntArray) -> Vec:
 
 @dataclass(frozen=True, slots=True)
 class _Track:
-    """Satellite and Sun, Earth-fixed, at nodes ``anchor + (first + k) * step``, k = 0..N-1:
-    (3, N) arrays, km and km/s.
+    """Satellite and Sun at nodes ``anchor + (first + k) * step``, k = 0..N-1.
 
-    Node times and interpolation fractions are always reckoned from the one ``anchor`` (the
-    window's start) with global node numbers, never from a chunk's first node: so a time gets
-    bit-identical values in whichever chunk it is evaluated, and chunking changes no result.
+    ``r_km``, ``v_km_s``: the satellite, Earth-fixed, (3, N) km and km/s. The Sun is kept in
+    the TEME frame (``sun_teme_km``, (3, N), km) with the Greenwich sidereal angle at the nodes
+    (``theta_rad``, (N,)) and its increments (``dtheta_rad``, (N-1,)): between nodes both are
+    interpolated linearly and the Sun is turned into the Earth-fixed frame at the time itself.
+    (Interpolating the Earth-fixed Sun linearly would cut the chord of its daily circle, which
+    lifts its declination by up to 2e-4° at the solstices: 0.1-0.2 s on a twilight limit.)
+
+    The anchor is a whole multiple of the step (POSIX time), so the grid is the same absolute
+    grid for every window and chunk; interpolation fractions are reckoned from the node itself
+    (an exact integer time), so a time gets the same values in whichever window or chunk it is
+    evaluated, and neither ``--start`` nor chunking changes a result.
     """
 
     anchor_unix: float
@@ -191,17 +204,42 @@ class _Track:
     step_s: float
     r_km: FloatArray
     v_km_s: FloatArray
-    sun_km: FloatArray
+    sun_teme_km: FloatArray
+    theta_rad: FloatArray
+    dtheta_rad: FloatArray
+
+    @classmethod
+    def build(
+        cls,
+        anchor_unix: float,
+        first: int,
+        step_s: float,
+        r_km: FloatArray,
+        v_km_s: FloatArray,
+        sun_teme_km: FloatArray,
+        theta_rad: FloatArray,
+    ) -> _Track:
+        """A track from (N, 3) node arrays (as SGP4 and the frame table give them)."""
+        theta = np.asarray(theta_rad, dtype=float)
+        return cls(
+            anchor_unix,
+            first,
+            step_s,
+            np.ascontiguousarray(r_km.T),
+            np.ascontiguousarray(v_km_s.T),
+            np.ascontiguousarray(sun_teme_km.T),
+            theta,
+            np.mod(np.diff(theta), 2.0 * math.pi),
+        )
 
     def node_time(self, k: IntArray | int) -> FloatArray:
         """Times of the chunk's nodes ``k`` (local numbers)."""
         return self.anchor_unix + self.step_s * (np.asarray(k) + self.first).astype(float)
 
     def _locate(self, t: FloatArray) -> tuple[IntArray, FloatArray]:
-        x = (t - self.anchor_unix) / self.step_s
-        whole = np.floor(x)
+        whole = np.floor((t - self.anchor_unix) / self.step_s)
         k = np.clip(whole - self.first, 0, self.r_km.shape[1] - 2).astype(np.intp)
-        return k, x - (k + self.first)
+        return k, (t - self.node_time(k)) / self.step_s
 
     def position(self, t: FloatArray) -> Vec:
         """Position by cubic Hermite interpolation of the nodes' positions and velocities."""
@@ -243,13 +281,58 @@ class _Track:
         return tuple(position), tuple(velocity)  # type: ignore[return-value]
 
     def sun(self, t: FloatArray) -> Vec:
-        """Earth-to-Sun vector, linear between nodes (it turns 0.5° in 120 s in this frame:
-        the direction errs by under 1e-7 rad)."""
+        """Earth-to-Sun vector (km), Earth-fixed: the TEME vector (it turns 0.0014° in 120 s
+        there, so linear interpolation errs by under 1e-9 rad in direction) rotated by the
+        sidereal angle at ``t`` (linear between nodes: exact to 1e-12 rad)."""
         k, u = self._locate(t)
-        s = self.sun_km
-        return tuple(  # type: ignore[return-value]
-            s[c][k] + u * (s[c][k + 1] - s[c][k]) for c in range(3)
+        s = self.sun_teme_km
+        x, y, z = (s[c][k] + u * (s[c][k + 1] - s[c][k]) for c in range(3))
+        theta = self.theta_rad[k] + u * self.dtheta_rad[k]
+        cos_t, sin_t = np.cos(theta), np.sin(theta)
+        return cos_t * x + sin_t * y, cos_t * y - sin_t * x, z
+
+
+@dataclass(frozen=True, slots=True)
+class _ExactTrack(_Track):
+    """The same nodes, but SGP4 itself (and the frame table's Sun) at every time asked: used to
+    refine passes whose highest elevation lies so near a threshold that the interpolant's few
+    metres could decide whether they exist or are visible."""
+
+    satrec: Satrec | None = None
+    frames: orbit.FrameTable | None = None
+
+    @classmethod
+    def like(cls, track: _Track, satrec: Satrec, frames: orbit.FrameTable) -> _ExactTrack:
+        return cls(
+            track.anchor_unix,
+            track.first,
+            track.step_s,
+            track.r_km,
+            track.v_km_s,
+            track.sun_teme_km,
+            track.theta_rad,
+            track.dtheta_rad,
+            satrec,
+            frames,
         )
+
+    def _state(self, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+        assert self.satrec is not None and self.frames is not None
+        t = np.asarray(t, dtype=float)
+        return orbit.satellite_itrs(self.satrec, t, self.frames.gmst_rad(t))
+
+    def position(self, t: FloatArray) -> Vec:
+        r, _ = self._state(t)
+        return r[:, 0], r[:, 1], r[:, 2]
+
+    def state(self, t: FloatArray) -> tuple[Vec, Vec]:
+        r, v = self._state(t)
+        return (r[:, 0], r[:, 1], r[:, 2]), (v[:, 0], v[:, 1], v[:, 2])
+
+    def sun(self, t: FloatArray) -> Vec:
+        assert self.frames is not None
+        s = self.frames.sun_itrs_at(np.asarray(t, dtype=float))
+        return s[:, 0], s[:, 1], s[:, 2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,19 +579,23 @@ def find_passes(
     margin_deg = _grid_margin_deg(element_set, settings.horizon_deg, step)
     cone = _Cone.around(observers, element_set, settings.horizon_deg - margin_deg)
     chunk_steps = _chunk_steps(len(places), chunk_days, step)
-    total_steps = math.ceil((t_end - t_start) / step)
+    # The grid is anchored to absolute time (whole multiples of the step since 1970), not to
+    # ``start``: the same instants are sampled whatever the window, so a pass is found (or
+    # not) and timed identically from any ``--start`` and in any piece of a longer window.
+    anchor = math.floor(t_start / step) * step
+    total_steps = math.ceil((t_end - anchor) / step)
 
     found: list[_Found] = []
     for first in range(0, total_steps, chunk_steps):
-        c0 = t_start + first * step
-        c1 = min(t_start + (first + chunk_steps) * step, t_end)
+        c0 = max(t_start, anchor + first * step)
+        c1 = min(anchor + (first + chunk_steps) * step, t_end)
         k_lo = first - pad_steps
         k_hi = min(first + chunk_steps, total_steps) + pad_steps
-        nodes = t_start + step * np.arange(k_lo, k_hi + 1).astype(float)
+        nodes = anchor + step * np.arange(k_lo, k_hi + 1).astype(float)
         theta = frames.gmst_rad(nodes)
         r_km, v_km_s = orbit.satellite_itrs(element_set.satrec, nodes, theta)
-        sun_km = frames.sun_itrs_at(nodes, theta)
-        track = _Track(t_start, k_lo, step, r_km.T.copy(), v_km_s.T.copy(), sun_km.T.copy())
+        track = _Track.build(anchor, k_lo, step, r_km, v_km_s, frames.sun_teme_at(nodes), theta)
+        exact = _ExactTrack.like(track, element_set.satrec, frames)
         chunk = _search_chunk(
             _Sky.of(track, observers),
             cone,
@@ -517,6 +604,7 @@ def find_passes(
             settings,
             margin_deg,
             None if include_invisible else period_s / 6.0,
+            exact_sky=_Sky.of(exact, observers),
         )
         if chunk is not None:
             found.append(chunk)
@@ -553,6 +641,15 @@ class _Cone:
         return cls(axis, math.cos(half_angle) if half_angle < math.pi else -1.0)
 
 
+#: Hand-overs between element sets: each set's passes within this many of its orbital periods
+#: of a hand-over are paired with the neighbouring set's (all passes, visible or not)...
+HANDOVER_ZONE_PERIODS = 1.0
+#: ...where two passes of one place, one from each set, less than this many periods apart are
+#: one pass seen by both (consecutive passes of a place are about a period apart; two sets a
+#: week apart disagree by minutes).
+HANDOVER_MATCH_PERIODS = 0.4
+
+
 def find_passes_over_sets(
     stretches: Sequence[tuple[ElementSet, datetime, datetime]],
     places: Sequence[Place],
@@ -561,22 +658,121 @@ def find_passes_over_sets(
     include_invisible: bool = False,
 ) -> tuple[PlacePasses, ...]:
     """:func:`find_passes` over consecutive stretches of time, each with its own element set
-    (``tle.nearest_segments``): every pass is computed from the set nearest its culmination.
+    (``tle.nearest_segments``): every pass comes out exactly once, from the set nearest it.
 
-    The stretches must be in time order and adjoin; a pass belongs to the stretch holding its
-    culmination, so none is lost or counted twice at a boundary.
+    The stretches must be in time order and adjoin; each boundary is the midpoint between two
+    epochs. Two sets disagree on a pass's culmination by up to minutes, so "the set nearest
+    the pass" is decided on the pass, not on either set's time for it: near each hand-over
+    (``HANDOVER_ZONE_PERIODS``) both sets' passes are computed, paired (one pass seen by
+    both: the same place, culminations under ``HANDOVER_MATCH_PERIODS`` apart), and a pair
+    goes to the side of the boundary where the mean of its two culmination times falls; a
+    pass only one set predicts goes by its own time. Elsewhere a pass is the nearest set's
+    by its own time. Returns one :class:`PlacePasses` per place, passes in time order.
     """
     merged: list[list[Pass]] = [[] for _ in places]
-    for element_set, low, high in stretches:
-        for index, group in enumerate(
-            find_passes(
-                element_set, places, low, high, settings, include_invisible=include_invisible
+    count = len(stretches)
+    if count == 1:
+        element_set, low, high = stretches[0]
+        return find_passes(
+            element_set, places, low, high, settings, include_invisible=include_invisible
+        )
+    # candidates[k]: (place index, culmination time, pass) near set k's hand-overs, all passes.
+    candidates: list[list[tuple[int, float, Pass]]] = []
+    zone_s: list[float] = []
+    for k, (element_set, low, high) in enumerate(stretches):
+        zone = timedelta(seconds=HANDOVER_ZONE_PERIODS * _orbit_period_s(element_set))
+        zone_s.append(zone.total_seconds())
+        ext_low = low - zone if k > 0 else low
+        ext_high = high + zone if k < count - 1 else high
+        inner_low = low + zone if k > 0 else low
+        inner_high = high - zone if k < count - 1 else high
+        if inner_low < inner_high:
+            pieces = [(ext_low, inner_low, True), (inner_low, inner_high, include_invisible)]
+            pieces.append((inner_high, ext_high, True))
+        else:
+            pieces = [(ext_low, ext_high, True)]
+        near: list[tuple[int, float, Pass]] = []
+        for piece_low, piece_high, all_passes in pieces:
+            if piece_low >= piece_high:
+                continue
+            groups = find_passes(
+                element_set,
+                places,
+                piece_low,
+                piece_high,
+                settings,
+                include_invisible=all_passes,
             )
-        ):
-            merged[index].extend(group.passes)
+            edge = all_passes and (piece_low, piece_high) != (inner_low, inner_high)
+            for index, group in enumerate(groups):
+                if edge:
+                    near.extend((index, p.culmination.time.timestamp(), p) for p in group.passes)
+                else:
+                    merged[index].extend(group.passes)
+        candidates.append(near)
+
+    # Each candidate's side at the hand-over before and after its stretch: True = its own set.
+    own_left = [[True] * len(near) for near in candidates]
+    own_right = [[True] * len(near) for near in candidates]
+    for k in range(count - 1):
+        boundary = stretches[k][2].timestamp()
+        zone = max(zone_s[k], zone_s[k + 1])
+        match_s = HANDOVER_MATCH_PERIODS * zone / HANDOVER_ZONE_PERIODS
+        before = _consensus(candidates[k], candidates[k + 1], boundary, zone, match_s)
+        after = _consensus(candidates[k + 1], candidates[k], boundary, zone, match_s)
+        for i, when in before.items():
+            own_right[k][i] = when < boundary
+        for i, when in after.items():
+            own_left[k + 1][i] = when >= boundary
+    for k, near in enumerate(candidates):
+        low, high = stretches[k][1].timestamp(), stretches[k][2].timestamp()
+        for i, (index, when, item) in enumerate(near):
+            # Away from a hand-over (only at the window's own ends) a pass goes by its time.
+            inside = (k > 0 or when >= low) and (k < count - 1 or when < high)
+            wanted = include_invisible or item.visible
+            if inside and wanted and own_left[k][i] and own_right[k][i]:
+                merged[index].append(item)
     return tuple(
-        PlacePasses(place, tuple(found)) for place, found in zip(places, merged, strict=True)
+        PlacePasses(place, tuple(sorted(found, key=lambda p: p.culmination.time)))
+        for place, found in zip(places, merged, strict=True)
     )
+
+
+def _consensus(
+    mine: list[tuple[int, float, Pass]],
+    theirs: list[tuple[int, float, Pass]],
+    boundary: float,
+    zone_s: float,
+    match_s: float,
+) -> dict[int, float]:
+    """For each of ``mine`` culminating within ``zone_s`` of ``boundary``: the time that decides
+    its side, the mean of its culmination and that of its partner in ``theirs`` (the nearest
+    pass of the same place, if each is the other's nearest and under ``match_s`` apart), else
+    its own."""
+
+    def near(items: list[tuple[int, float, Pass]]) -> dict[int, list[tuple[float, int]]]:
+        by_place: dict[int, list[tuple[float, int]]] = {}
+        for i, (index, when, _) in enumerate(items):
+            if abs(when - boundary) <= zone_s:
+                by_place.setdefault(index, []).append((when, i))
+        return by_place
+
+    def nearest(when: float, among: list[tuple[float, int]]) -> tuple[float, int] | None:
+        best = min(among, key=lambda item: abs(item[0] - when), default=None)
+        return best if best is not None and abs(best[0] - when) < match_s else None
+
+    ours, others = near(mine), near(theirs)
+    result: dict[int, float] = {}
+    for index, items in ours.items():
+        for when, i in items:
+            partner = nearest(when, others.get(index, []))
+            if partner is not None:
+                back = nearest(partner[0], items)
+                if back is not None and back[1] == i:
+                    result[i] = 0.5 * (when + partner[0])
+                    continue
+            result[i] = when
+    return result
 
 
 def _coarse_candidates(
@@ -628,23 +824,35 @@ def _search_chunk(
     settings: Settings,
     margin_deg: float,
     prefilter_half_s: float | None,
+    *,
+    exact_sky: _Sky | None = None,
 ) -> _Found | None:
     """The passes culminating in ``[c0, c1)``. With ``prefilter_half_s`` (only visible passes
     wanted), passes are dropped before their rise and set are refined when they are provably
     invisible: too low, the whole of ``culmination +/- prefilter_half_s`` (longer than any pass)
-    in daylight, or all of it in the Earth's shadow."""
-    include_invisible = prefilter_half_s is None
-    track = sky.track
-    step = track.step_s
-    n_nodes = track.r_km.shape[1]
-    sin_h = math.sin(math.radians(settings.horizon_deg))
-    sin_v = math.sin(math.radians(settings.min_visible_elevation_deg))
-    sin_sun = math.sin(math.radians(settings.sun_max_altitude_deg))
+    in daylight, or all of it in the Earth's shadow. With ``exact_sky`` (SGP4 at every time),
+    the passes whose highest elevation on the interpolant lies within ``GRAZING_BAND_DEG`` of
+    the horizon or of the minimum visible elevation are refined on it instead."""
     threshold = math.sin(math.radians(max(-90.0, settings.horizon_deg - margin_deg)))
-
     node, place = _coarse_candidates(sky, cone, c0, c1, threshold)
     if node.size == 0:
         return None
+    return _refine(sky, node, place, c0, c1, settings, prefilter_half_s, exact_sky)
+
+
+def _refine(
+    sky: _Sky,
+    node: IntArray,
+    place: IntArray,
+    c0: float,
+    c1: float,
+    settings: Settings,
+    prefilter_half_s: float | None,
+    exact_sky: _Sky | None,
+) -> _Found | None:
+    """The passes of the candidate grid maxima ``(node, place)`` culminating in ``[c0, c1)``
+    (see :func:`_search_chunk`)."""
+    track = sky.track
 
     # Culmination: the root of the elevation rate between the neighbouring nodes.
     lo_t = track.node_time(node - 1)
@@ -663,6 +871,80 @@ def _search_chunk(
             rate_hi[idx],
         )
     sin_max = sky.sin_elevation(culmination, place)
+    grazing_found: _Found | None = None
+    if exact_sky is not None:
+        # The interpolant sits a few metres off the true track (1e-4° at the horizon): a pass
+        # whose top is that near a threshold is decided on the true track.
+        top_deg = np.degrees(np.arcsin(np.clip(sin_max, -1.0, 1.0)))
+        grazing = (np.abs(top_deg - settings.horizon_deg) < GRAZING_BAND_DEG) | (
+            np.abs(top_deg - settings.min_visible_elevation_deg) < GRAZING_BAND_DEG
+        )
+        if grazing.any():
+            grazing_found = _refine(
+                exact_sky,
+                node[grazing],
+                place[grazing],
+                c0,
+                c1,
+                settings,
+                prefilter_half_s,
+                None,
+            )
+            rest = ~grazing
+            node, place, culmination, sin_max = (
+                node[rest],
+                place[rest],
+                culmination[rest],
+                sin_max[rest],
+            )
+    found = _refine_tail(
+        sky,
+        node,
+        place,
+        culmination,
+        sin_max,
+        c0,
+        c1,
+        settings,
+        prefilter_half_s,
+    )
+    return _join(found, grazing_found)
+
+
+def _join(a: _Found | None, b: _Found | None) -> _Found | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return _Found(
+        np.concatenate((a.place, b.place)),
+        np.concatenate((a.times, b.times)),
+        np.concatenate((a.shadow_entry, b.shadow_entry)),
+        np.concatenate((a.shadow_exit, b.shadow_exit)),
+        np.concatenate((a.magnitude, b.magnitude)),
+        np.concatenate((a.reason, b.reason)),
+    )
+
+
+def _refine_tail(
+    sky: _Sky,
+    node: IntArray,
+    place: IntArray,
+    culmination: FloatArray,
+    sin_max: FloatArray,
+    c0: float,
+    c1: float,
+    settings: Settings,
+    prefilter_half_s: float | None,
+) -> _Found | None:
+    """Rise, set and the visible interval of culminations already refined."""
+    include_invisible = prefilter_half_s is None
+    track = sky.track
+    step = track.step_s
+    n_nodes = track.r_km.shape[1]
+    sin_h = math.sin(math.radians(settings.horizon_deg))
+    sin_v = math.sin(math.radians(settings.min_visible_elevation_deg))
+    sin_sun = math.sin(math.radians(settings.sun_max_altitude_deg))
+    if node.size == 0:
+        return None
     keep = (sin_max >= sin_h) & (culmination >= c0) & (culmination < c1)
     if prefilter_half_s is not None:
         keep &= sin_max >= sin_v

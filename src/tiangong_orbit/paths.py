@@ -2,7 +2,9 @@
 
 The cache is platformdirs' user cache directory (``~/.cache/tiangong-orbit`` on Linux), or
 ``$TIANGONG_ORBIT_CACHE_DIR`` when set; the alert state lives in the user state directory, or
-``$TIANGONG_ORBIT_STATE_DIR``. Nothing here creates a directory: writers do, when they write.
+``$TIANGONG_ORBIT_STATE_DIR``; the configuration file is ``config.toml`` in the user config
+directory, or ``$TIANGONG_ORBIT_CONFIG`` when set. Nothing here creates a directory: writers
+do, when they write.
 """
 
 from __future__ import annotations
@@ -36,3 +38,14 @@ def state_dir() -> Path:
     from platformdirs import user_state_dir
 
     return Path(user_state_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    """The configuration file (``config.toml`` in platformdirs' user config directory, e.g.
+    ``~/.config/tiangong-orbit/config.toml``), or ``$TIANGONG_ORBIT_CONFIG`` when set."""
+    override = os.environ.get("TIANGONG_ORBIT_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"

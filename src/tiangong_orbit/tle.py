@@ -762,4 +762,45 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
             sets.extend(parse_file(path, source="cache"))
         except (TLEFormatError, UsageError) as error:
             warnings.append(f"ignoring the broken cache file {path}: {error}".split("\n")[0])
-    return Catalog(tuple(sets), tuple(warnings), False)
+    return Catalog(dedupe_sets(sets), tuple(warnings), False)
+
+
+#: A set dated later than the time it was fetched by more than this is not a real element set
+#: (a fit to past observations): refused by downloads, ignored when choosing whether to refresh.
+MAX_EPOCH_AHEAD = timedelta(hours=6)
+
+#: The automatic refresh fetches when the newest set is older than the latest time a command
+#: needs by more than this (issue 10: 24 hours).
+REFRESH_AFTER = timedelta(hours=24)
+
+#: Two sets of one satellite whose epochs differ by less than this are one set: CelesTrak
+#: re-issues an element set with epochs that differ by rounding (2e-7 day, about 17 ms, as in
+#: data/tle/SOURCES.md), and the same set may sit in several files (a history and the latest
+#: sets, the bundled data and the cache).
+SAME_EPOCH = timedelta(days=2e-7)
+
+
+def dedupe_sets(sets: Iterable[ElementSet]) -> tuple[ElementSet, ...]:
+    """``sets`` with each element set kept once: the first one met of every group of sets of
+    one satellite whose epochs lie within :data:`SAME_EPOCH` of each other (so the bundled copy
+    wins over the cached one). Order is kept."""
+    listed = list(sets)
+    order = sorted(range(len(listed)), key=lambda i: (listed[i].norad_id, listed[i].epoch, i))
+    keep: set[int] = set()
+    group: list[int] = []
+    for index in order:
+        first = listed[group[0]] if group else None
+        current = listed[index]
+        if (
+            first is not None
+            and first.norad_id == current.norad_id
+            and current.epoch - first.epoch <= SAME_EPOCH
+        ):
+            group.append(index)
+            continue
+        if group:
+            keep.add(min(group))  # the one met first in the input
+        group = [index]
+    if group:
+        keep.add(min(group))
+    return tuple(s for i, s in enumerate(listed) if i in keep)

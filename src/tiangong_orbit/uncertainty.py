@@ -7,15 +7,16 @@ element set ``age_days`` from its epoch::
 
 Its coefficients live in ``data_uncertainty.json`` next to this module, written by
 ``scripts/fit_uncertainty.py`` from Tiangong's real element-set history
-(``data/tle/tiangong_history.tle``): each older set is propagated to the epochs of the newer
-ones up to 37.5 days later (pairs across a reboost skipped), the along-track miss is turned into
-a timing error (:func:`tiangong_orbit.history.timing_errors`), the root mean square error is
-taken in age bins, and ``log(rms) = log(A) + B log(age)`` is fitted by least squares. Why a
-power law: drag mismodelling makes the along-track error grow as the square of the age, a
-mean-motion error only linearly; the data show a log-log slope of 1.9 from 1 to 30 days, and a
-two-term ``sqrt((L t)^2 + (Q t^2)^2)`` fits no better. ``floor_s`` is the RMS error of sets
-under 6 hours old: the noise of the sets themselves. The JSON also holds the held-out check;
-the README shows the figures.
+(``data/tle/tiangong_history.tle`` and its gap fills ``data/tle/tiangong_additions.tle``):
+each older set is propagated to the epochs of the newer ones up to 37.5 days later (pairs
+across a reboost skipped), the along-track miss is turned into a timing error
+(:func:`tiangong_orbit.history.timing_errors`), the root mean square error is taken in age
+bins, and ``log(rms) = log(A) + B log(age)`` is fitted by least squares. Why a power law: drag
+mismodelling makes the along-track error grow as the square of the age, a mean-motion error
+only linearly; the data show a log-log slope of about 2 from 1 to 30 days, and a two-term
+``sqrt((L t)^2 + (Q t^2)^2)`` fits about as well (within 0.01 in the log). ``floor_s`` is the
+RMS error of sets under 6 hours old: the noise of the sets themselves. The JSON also holds the
+held-out check; the README shows the figures.
 """
 
 from __future__ import annotations

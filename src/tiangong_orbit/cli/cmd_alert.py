@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    OfflineOption,
     PlacesFileOption,
     SatelliteOption,
     StandardMagnitudeOption,
@@ -134,6 +135,7 @@ def alert_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
     horizon_deg: HorizonOption = 0.0,
     min_visible_elevation_deg: MinVisibleOption = 10.0,
     sun_max_altitude_deg: SunMaxOption = -6.0,
@@ -208,7 +210,15 @@ def alert_command(
         if not quiet:
             print(text, file=status_stream, flush=True)
 
-    element_set, age_days = _element_set(tle_file, satellite, moment, allow_stale, quiet)
+    element_set, age_days = _element_set(
+        tle_file,
+        satellite,
+        moment,
+        allow_stale,
+        quiet,
+        offline=offline,
+        until=moment + timedelta(minutes=lead_minutes),
+    )
     short, _ = alerts.satellite_names(element_set.norad_id, element_set.name)
     place_words = ", ".join(place.name for place in places[:3]) + (
         f" and {len(places) - 3} more places" if len(places) > 3 else ""
@@ -274,13 +284,28 @@ def alert_command(
 
 
 def _element_set(
-    tle_file: Path | None, satellite: str, moment: datetime, allow_stale: bool, quiet: bool
+    tle_file: Path | None,
+    satellite: str,
+    moment: datetime,
+    allow_stale: bool,
+    quiet: bool,
+    *,
+    offline: bool = False,
+    until: datetime | None = None,
 ):  # -> tuple[ElementSet, float]
     """The set nearest ``moment`` after the staleness table (exit 3 over 14 days); its age."""
     from tiangong_orbit.alerts import ALERT_MAX_AGE_DAYS
 
     chosen = choose_set(
-        tle_file, satellite, moment, allow_stale=allow_stale, for_alert=True, print_warnings=False
+        tle_file,
+        satellite,
+        moment,
+        allow_stale=allow_stale,
+        for_alert=True,
+        print_warnings=False,
+        offline=offline,
+        until=until,
+        quiet=quiet,
     )
     # With --quiet, the timing-error note of a 3-7 day old set is not worth a cron mail each
     # run; from 7 days on the alerts stop (or run on --allow-stale), and that always shows.

@@ -14,6 +14,7 @@ from tiangong_orbit.cli.common import choose_set, iss_reference, now_utc, write_
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
     AtOption,
+    OfflineOption,
     OutputFileOption,
     SatelliteOption,
     TleOption,
@@ -33,6 +34,7 @@ def altitude_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON (tiangong-orbit/altitude/1).")
     ] = False,
@@ -63,12 +65,12 @@ def altitude_command(
     from tiangong_orbit.timeutil import parse_time
 
     if fmt is not None:
-        _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output)
+        _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output, offline)
         return
     if start or stop:
         raise UsageError("--from/--to go with --format csv|markdown")
     moment = parse_time(at, option="--at") if at else now_utc()
-    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
+    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
     report = _report(chosen, moment, allow_stale)
     if as_json:
         write_output(
@@ -203,6 +205,7 @@ def _series(
     satellite: str,
     allow_stale: bool,
     output: Path | None,
+    offline: bool = False,
 ) -> None:
     import numpy as np
 
@@ -221,7 +224,9 @@ def _series(
     count = int((last - first).total_seconds() // step_s) + 1
     if count > 200_000:
         raise UsageError(f"--from..--to every {step_s:g} s makes {count:,} rows; at most 200,000")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     times = to_unix(first) + np.arange(count) * step_s
     series = orbit.altitude_series(chosen.element_set.satrec, times)
     rows = [

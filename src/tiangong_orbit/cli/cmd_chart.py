@@ -23,6 +23,7 @@ from tiangong_orbit.cli.options import (
     LatOption,
     LonOption,
     NameOption,
+    OfflineOption,
     PictureOption,
     PlacesFileOption,
     SatelliteOption,
@@ -80,6 +81,7 @@ def sky_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Sky chart of a visible pass, as seen looking up: zenith at the centre, horizon at the
     rim, N at the top and E on the LEFT (like NASA's and Heavens-Above's charts). The path is
@@ -99,7 +101,9 @@ def sky_command(
     from tiangong_orbit.timeutil import check_range
 
     check_range(last, option="--start + --days")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     es = chosen.element_set
 
     from tiangong_orbit import passes
@@ -191,6 +195,7 @@ def track_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """Ground track on a map with coastlines and borders (Natural Earth, bundled): Pakistan
     and its neighbours (55-85°E, 15-45°N), or 30° around a place elsewhere. The places are
@@ -206,7 +211,14 @@ def track_command(
 
     span_hours = hours if hours is not None else TRACK_LOOKAHEAD_DAYS * 24.0
     check_range(first + timedelta(hours=span_hours), option="--start + --hours")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file,
+        satellite,
+        first,
+        allow_stale=allow_stale,
+        offline=offline,
+        until=first + timedelta(hours=span_hours),
+    )
     es = chosen.element_set
     label = _satellite_label(es.norad_id, es.name)
 
@@ -278,6 +290,7 @@ def altitude_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
 ) -> None:
     """The altitude ladder, to scale: 80 km (US boundary), 87.4 km (Namira Salim, 2023),
     100 km (Kármán line), the satellite at --at, and for comparison the ISS (for Tiangong,
@@ -287,7 +300,7 @@ def altitude_command(
 
     output_format(output)
     moment = parse_time(at, option="--at") if at else now_utc()
-    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale)
+    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
     es = chosen.element_set
 
     from tiangong_orbit import orbit, tle

@@ -20,6 +20,7 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    OfflineOption,
     OutputFileOption,
     PlacesFileOption,
     SatelliteOption,
@@ -51,6 +52,7 @@ def passes_command(
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
+    offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv, markdown, html or ics.")
@@ -84,7 +86,9 @@ def passes_command(
     first = parse_time(start, option="--start") if start else now_utc()
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
-    chosen = choose_set(tle_file, satellite, first, allow_stale=allow_stale)
+    chosen = choose_set(
+        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
+    )
     es = chosen.element_set
 
     from tiangong_orbit import passes

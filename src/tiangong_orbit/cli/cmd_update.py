@@ -18,7 +18,8 @@ UrlOption = Annotated[
     typer.Option(
         "--url",
         help="Another source (a mirror): any http(s) URL answering CelesTrak OMM JSON or "
-        "TLE/3LE text that holds Tiangong. Default: CelesTrak's GP stations group, OMM JSON.",
+        "TLE/3LE text that holds Tiangong. Default: $TIANGONG_ORBIT_TLE_URL when set, else "
+        "CelesTrak's GP stations group, OMM JSON.",
         show_default=False,
     ),
 ]
@@ -40,19 +41,22 @@ def update_command(url: UrlOption = None, force: ForceOption = False) -> None:
 
     At most one request per source every 2 hours (the last successful check is remembered);
     an answer is checked completely before anything is written, and only sets newer than the
-    ones you have are added. Exit 0 when updated or nothing new, 4 when the download fails or
-    the answer is unusable (the cache is then unchanged), 5 when another update is running.
+    ones you have are added; sets dated in the future are refused. The whole download has 15 s.
+    Exit 0 when updated or nothing new, 2 when the cache folder or its lock cannot be written, 4
+    when the download fails or the answer is unusable (the cache is then unchanged), 5 when
+    another update is running.
     """
     from tiangong_orbit import fetch
     from tiangong_orbit.cli.common import now_utc
 
     now = now_utc()
-    result = fetch.update(now=now, url=url or fetch.DEFAULT_URL, force=force)
+    result = fetch.update(now=now, url=url or fetch.source_url(), force=force)
     for message in result.warnings:
         warn(message)
     if result.answer_older:
         warn(
-            f"{result.url} serves an older Tiangong set than the one you have: a stale mirror? "
+            f"{fetch.shown_url(result.url)} serves an older Tiangong set than the one you have: "
+            "a stale mirror? "
             "nothing was taken from it"
         )
     for line in describe(result, now):
@@ -61,12 +65,14 @@ def update_command(url: UrlOption = None, force: ForceOption = False) -> None:
 
 def describe(result: UpdateResult, now: datetime) -> list[str]:
     """One or two human lines saying what :func:`fetch.update` did."""
+    from tiangong_orbit.fetch import shown_url
+
     newest = _newest_line(result, now)
     if result.skipped_polite:
         assert result.last_check is not None and result.next_check_after is not None
         return [
-            f"Not asked: {result.url} was checked {_ago(now - result.last_check)} ago and "
-            "CelesTrak's data changes at most every 2 hours; asking is polite again after "
+            f"Not asked: {shown_url(result.url)} was checked {_ago(now - result.last_check)} "
+            "ago and CelesTrak's data changes at most every 2 hours; asking is polite again after "
             f"{_time(result.next_check_after)} (or use --force).",
             newest,
         ]

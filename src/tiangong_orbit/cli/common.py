@@ -1,4 +1,4 @@
-"""Steps several commands share: choosing the element set and printing its warnings."""
+"""Steps several commands share: refreshing and choosing the element set, printing warnings."""
 
 from __future__ import annotations
 
@@ -30,17 +30,25 @@ def choose_set(
     for_alert: bool = False,
     catalog: Catalog | None = None,
     print_warnings: bool = True,
+    offline: bool = False,
+    until: datetime | None = None,
+    quiet: bool = False,
 ) -> Chosen:
-    """Load the sets (DESIGN.md, "Where element sets come from"), pick the one nearest ``at``,
-    apply the staleness policy and print its warnings to stderr (or leave them to the caller,
-    in :attr:`Chosen.warnings`, with ``print_warnings=False``)."""
+    """Load the sets (DESIGN.md, "Where element sets come from"), refresh them when they are
+    too old for ``until`` (the latest time the command needs, default ``at``; see
+    :func:`refresh_if_needed`), pick the one nearest ``at``, apply the staleness policy and
+    print its warnings to stderr (or leave them to the caller, in :attr:`Chosen.warnings`, with
+    ``print_warnings=False``). ``quiet`` leaves out the refresh's success note."""
     from tiangong_orbit import tle
 
     if catalog is None:
         catalog = tle.load_catalog(tle_file)
+    norad_id = tle.satellite_ids(satellite, catalog.sets)
+    catalog = refresh_if_needed(
+        catalog, norad_id, until if until is not None else at, offline=offline, quiet=quiet
+    )
     for message in catalog.warnings:
         warn(message)
-    norad_id = tle.satellite_ids(satellite, catalog.sets)
     element_set = tle.nearest_set(catalog.sets, norad_id, at)
     staleness = tle.check_staleness(
         element_set,
@@ -105,3 +113,164 @@ def write_output(text: str, output: Path | None) -> None:
     from tiangong_orbit.fileio import write_atomic
 
     write_atomic(output, text)
+
+
+# --------------------------------------------------------------------------------------------
+# Automatic refresh (issue 10 §1; DESIGN.md, "Where element sets come from")
+
+_TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+def offline_by_environment() -> bool:
+    """Whether ``TIANGONG_ORBIT_OFFLINE`` is set to 1, true, yes or on."""
+    import os
+
+    return os.environ.get("TIANGONG_ORBIT_OFFLINE", "").strip().lower() in _TRUE_WORDS
+
+
+def offline_by_config() -> bool:
+    """Whether the configuration file (:func:`tiangong_orbit.paths.config_file`) says
+    ``offline = true``. A missing file is no; an unreadable one is a warning and no."""
+    from tiangong_orbit.paths import config_file
+
+    path = config_file()
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(1024 * 1024)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        warn(f"cannot read the configuration file {path} ({error.strerror}); ignoring it")
+        return False
+    import tomllib
+
+    try:
+        table = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
+        reason = "not UTF-8" if isinstance(error, UnicodeDecodeError) else "not valid TOML"
+        warn(f"ignoring the configuration file {path}: {reason} ({error})".split("\n")[0])
+        return False
+    value = table.get("offline", False)
+    if not isinstance(value, bool):
+        warn(f"{path}: 'offline' should be true or false, found {value!r}; ignoring it")
+        return False
+    return value
+
+
+def refresh_if_needed(
+    catalog: Catalog,
+    norad_id: int,
+    until: datetime,
+    *,
+    offline: bool = False,
+    quiet: bool = False,
+    config_offline: bool = False,
+) -> Catalog:
+    """Fetch fresh element sets when the newest set of ``norad_id`` is more than 24 hours older
+    than ``until`` (the latest time the command needs); the catalog to compute with.
+
+    Nothing happens for ``--tle FILE`` (``catalog.file_given``), with ``offline`` (``--offline``)
+    or ``config_offline`` (an ``offline`` key of a command's own configuration), with
+    ``TIANGONG_ORBIT_OFFLINE=1`` or ``offline = true`` in the configuration file. The fetch is
+    :func:`tiangong_orbit.fetch.refresh` (same validation, cache and lock as ``tle update``; at
+    most one request per source every 2 hours, none for 30 minutes after a failure, 10 s in
+    all; no wait for a lock another process holds). It never raises: a failure is one
+    ``warning:`` line naming the set used instead; a success one ``note:`` line (none when
+    ``quiet``). When nothing needs fetching this costs a scan of the epochs and no import.
+    """
+    from datetime import UTC
+
+    from tiangong_orbit import tle
+
+    if catalog.file_given:
+        return catalog
+    now = datetime.now(UTC)
+    newest = _newest_epoch(catalog, norad_id, now + tle.MAX_EPOCH_AHEAD)
+    if newest is not None and until - newest <= tle.REFRESH_AFTER:
+        return catalog
+    if offline or config_offline or offline_by_environment() or offline_by_config():
+        return catalog
+
+    from tiangong_orbit import fetch
+
+    result = fetch.refresh(now=now, url=fetch.source_url())
+    for message in result.warnings:
+        warn(message)
+    if result.outcome == "failed":
+        reason = (result.message or "unknown failure").split("; the cache is unchanged")[0]
+        warn(
+            f"could not fetch fresh element sets ({reason}); "
+            f"{_instead(catalog, norad_id, newest, now)}"
+        )
+        return catalog
+    if result.outcome not in ("updated", "unchanged"):
+        return catalog  # "busy": computed with what the cache holds; "skipped": asked lately
+    if result.outcome == "updated":
+        catalog = tle.load_catalog()
+    if not quiet:
+        after = _newest_epoch(catalog, norad_id, now + tle.MAX_EPOCH_AHEAD)
+        host = _host(result.url)
+        if result.outcome == "updated" and after is not None and after != newest:
+            note(
+                f"fetched fresh element sets from {host}: the newest set of "
+                f"{_satellite_words(catalog, norad_id)} is now from {after:%Y-%m-%d %H:%M} UTC "
+                f"({_age_words(now - after)} old)"
+            )
+        else:
+            note(f"checked {host} for fresh element sets: nothing newer than what you have")
+    return catalog
+
+
+def note(message: str) -> None:
+    """Print one ``note:`` line to stderr."""
+    import sys
+
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
+def _newest_epoch(catalog: Catalog, norad_id: int, limit: datetime) -> datetime | None:
+    newest: datetime | None = None
+    for element_set in catalog.sets:
+        if (
+            element_set.norad_id == norad_id
+            and element_set.epoch <= limit
+            and (newest is None or element_set.epoch > newest)
+        ):
+            newest = element_set.epoch
+    return newest
+
+
+def _instead(catalog: Catalog, norad_id: int, newest: datetime | None, now: datetime) -> str:
+    if newest is None:
+        return f"no element set of {_satellite_words(catalog, norad_id)} is available"
+    return (
+        f"using the newest set available instead, from {newest:%Y-%m-%d %H:%M} UTC "
+        f"({_age_words(now - newest)} old)"
+    )
+
+
+def _satellite_words(catalog: Catalog, norad_id: int) -> str:
+    from tiangong_orbit import tle
+
+    if norad_id == tle.TIANGONG_NORAD_ID:
+        return "Tiangong"
+    for element_set in catalog.sets:
+        if element_set.norad_id == norad_id:
+            return f"{element_set.name} ({norad_id})"
+    return f"NORAD {norad_id}"
+
+
+def _age_words(age) -> str:  # age: timedelta
+    hours = age.total_seconds() / 3600
+    if hours < 48:
+        return f"{max(hours, 0):.0f} hours"
+    return f"{hours / 24:.0f} days"
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname or "the source"
+    except ValueError:
+        return "the source"

@@ -102,6 +102,14 @@ PictureOption = Annotated[
         show_default=False,
     ),
 ]
+OfflineOption = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Never fetch fresh element sets before computing (also: TIANGONG_ORBIT_OFFLINE=1, "
+        "or 'offline = true' in the configuration file).",
+    ),
+]
 AllowStaleOption = Annotated[
     bool,
     typer.Option("--allow-stale", help="Compute even when the element set is too old to trust."),
