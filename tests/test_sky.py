@@ -287,7 +287,7 @@ def test_passes_json_near_matches_an_independent_sky(tmp_path: Path) -> None:
             separation = _separation_deg(
                 az.degrees, alt.degrees, math.degrees(body.az), math.degrees(body.alt)
             )
-            assert abs(separation - near["separation_deg"]) < 0.1, near
+            assert abs(separation - near["separation_deg"]) < 0.03, near
             # And it is the closest approach: dense sampling (0.1 s) of the visible part
             # finds none closer.
             first, last = (

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -374,41 +374,206 @@ def visible_bodies(objects: SkyObjects, moments: Sequence[float]) -> list[str]:
 def add_near(
     groups: Sequence[PlacePasses],
     stretches: Sequence[tuple[ElementSet, datetime, datetime]],
+    *,
+    step_s: float = 4.0,
 ) -> tuple[PlacePasses, ...]:
     """``groups`` with :attr:`Pass.near` filled for every visible pass (the others are left
-    as they are). ``stretches`` are the (element set, start, end) spans the passes were
-    computed from (``tle.nearest_segments``): each pass is re-sampled with the set whose span
-    holds its culmination. Costs one short SGP4 run and one sky lookup per visible pass."""
+    as they are).
+
+    ``stretches`` are the (element set, start, end) spans the passes were computed from
+    (``tle.nearest_segments``): each pass is sampled every ``step_s`` seconds over its visible
+    interval with the set whose span holds its culmination. All samples of all places go
+    through SGP4 at once and meet the bright stars and the bodies in one array per set, in
+    the TEME frame: the stars' directions of date are taken once for the window (they turn by
+    0.004° a month), the Moon and planets from hourly geocentric nodes seen from each place
+    (parallax included). The closest sample is refined between its neighbours as in
+    :func:`closest_approach`.
+    """
     from dataclasses import replace
 
-    from tiangong_orbit import passes
+    from skyfield.api import Star
+    from skyfield.sgp4lib import TEME
+
     from tiangong_orbit.model import PlacePasses
+    from tiangong_orbit.timeutil import from_unix
 
-    def set_for(moment: datetime) -> ElementSet:
-        for element_set, low, high in stretches:
-            if low <= moment < high:
-                return element_set
-        return stretches[-1][0] if moment >= stretches[-1][2] else stretches[0][0]
+    jobs: list[tuple[int, int, float, float]] = []  # (group, pass, start, end) in POSIX s
+    for g, group in enumerate(groups):
+        for k, item in enumerate(group.passes):
+            if item.visible_start is not None and item.visible_end is not None:
+                jobs.append(
+                    (g, k, item.visible_start.time.timestamp(), item.visible_end.time.timestamp())
+                )
+    if not jobs or not stretches:
+        return tuple(groups)
 
-    result = []
-    for group in groups:
-        place = group.place
-        updated = []
-        for item in group.passes:
-            if item.visible_start is None or item.visible_end is None or not stretches:
-                updated.append(item)
-                continue
-            track = passes.pass_track(set_for(item.culmination.time), place, item, step_s=2.0)
-            start, end = item.visible_start.time, item.visible_end.time
-            objects = sky_objects(
-                place.latitude_deg,
-                place.longitude_deg,
-                place.elevation_m,
-                start + (end - start) / 2,
-                star_limit_mag=NEAR_STAR_MAG,
-                figures=False,
+    first = min(job[2] for job in jobs) - 3600.0
+    last = max(job[3] for job in jobs) + 3600.0
+    cat = catalogue()
+    bright = np.flatnonzero((cat.vmag <= NEAR_STAR_MAG) & np.array([bool(n) for n in cat.name]))
+    names = [cat.name[i] for i in bright]
+    kinds = ["star"] * len(bright)
+    mags: list[float | None] = [float(cat.vmag[i]) for i in bright]
+    eph = orbit.ephemeris()
+    middle = orbit.skyfield_times(np.array([(first + last) / 2.0]))
+    star = Star(ra_hours=cat.ra_deg[bright] / 15.0, dec_degrees=cat.dec_deg[bright])
+    star_teme = eph["earth"].at(middle[0]).observe(star).apparent().frame_xyz(TEME).au
+    star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T  # (n_stars, 3)
+    grid = np.arange(math.floor(first / 3600.0) * 3600.0, last + 3600.0, 3600.0)
+    grid_t = orbit.skyfield_times(grid)
+    body_nodes = []
+    for target, word in (("moon", "the Moon"), *PLANETS):
+        seen = eph["earth"].at(grid_t).observe(eph[target]).apparent()
+        body_nodes.append(np.asarray(seen.frame_xyz(TEME).km).T)  # (n_grid, 3)
+        try:
+            magnitude: float | None = (
+                None if target == "moon" else float(np.nanmin(planetary_magnitude_of(seen)))
             )
-            near = closest_approach(track, objects, start=start, end=end)
-            updated.append(item if near is None else replace(item, near=near))
-        result.append(PlacePasses(place, tuple(updated)))
+        except (ValueError, KeyError, TypeError):
+            magnitude = None
+        names.append(word)
+        kinds.append("moon" if target == "moon" else "planet")
+        mags.append(magnitude)
+    n_stars = len(bright)
+
+    # Samples of every visible interval.
+    starts = np.array([job[2] for job in jobs])
+    ends = np.array([job[3] for job in jobs])
+    counts = np.maximum(2, np.ceil((ends - starts) / step_s).astype(int) + 1)
+    owner = np.repeat(np.arange(len(jobs)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    t = np.minimum(starts[owner] + offsets * step_s, ends[owner])
+    t[np.cumsum(counts) - 1] = ends  # each interval's last sample on its end
+    places = [group.place for group in groups]
+    observers = orbit.Observers.from_geodetic(
+        [p.latitude_deg for p in places],
+        [p.longitude_deg for p in places],
+        [p.elevation_m for p in places],
+    )
+    place_of = np.array([job[0] for job in jobs])[owner]
+
+    def set_for(moment: float) -> int:
+        for index, (_, low, high) in enumerate(stretches):
+            if low.timestamp() <= moment < high.timestamp():
+                return index
+        return len(stretches) - 1 if moment >= stretches[-1][2].timestamp() else 0
+
+    culminations = [groups[g].passes[k].culmination.time.timestamp() for g, k, _, _ in jobs]
+    set_of_job = np.array([set_for(c) for c in culminations])
+    frames = orbit.FrameTable.for_span(float(t.min()), float(t.max()), sun=False)
+    theta = frames.gmst_rad(t)
+    sat_teme = np.empty((len(t), 3))
+    for index in np.unique(set_of_job):
+        rows = set_of_job[owner] == index
+        sat_teme[rows], _ = orbit.propagate_teme(stretches[int(index)][0].satrec, t[rows])
+
+    # Observers in TEME: turn their Earth-fixed vectors back by GMST.
+    def to_teme(vectors: np.ndarray) -> np.ndarray:
+        return orbit.teme_to_itrs(vectors, -theta)
+
+    p_teme = to_teme(observers.position_km[place_of])
+    up_teme = to_teme(observers.up[place_of])
+    north_teme = to_teme(observers.north[place_of])
+    east_teme = to_teme(observers.east[place_of])
+    sat_dir = _unit_rows(sat_teme - p_teme)
+    body_dirs = np.stack(
+        [
+            _unit_rows(np.stack([np.interp(t, grid, nodes[:, k]) for k in range(3)], -1) - p_teme)
+            for nodes in body_nodes
+        ],
+        axis=1,
+    )  # (n_samples, n_bodies, 3)
+    # Per visible interval and object, the largest cosine of the separation (objects below
+    # the horizon count as -2), in chunks of samples to bound memory.
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    n_objects = n_stars + len(body_nodes)
+    best_cos = np.full((len(jobs), n_objects), -2.0)
+    chunk = 50_000
+    for c0 in range(0, len(jobs), max(1, chunk // max(1, int(counts.max())))):
+        c1 = min(len(jobs), c0 + max(1, chunk // max(1, int(counts.max()))))
+        lo, hi = int(bounds[c0]), int(bounds[c1])
+        cos = np.concatenate(
+            (
+                sat_dir[lo:hi] @ star_dirs.T,
+                np.einsum("nk,nbk->nb", sat_dir[lo:hi], body_dirs[lo:hi]),
+            ),
+            axis=1,
+        )
+        altitude = np.concatenate(
+            (
+                up_teme[lo:hi] @ star_dirs.T,
+                np.einsum("nk,nbk->nb", up_teme[lo:hi], body_dirs[lo:hi]),
+            ),
+            axis=1,
+        )
+        cos[altitude <= 0.0] = -2.0
+        best_cos[c0:c1] = np.maximum.reduceat(cos, bounds[c0:c1] - lo, axis=0)
+    best_deg = np.degrees(np.arccos(np.clip(best_cos, -1.0, 1.0)))
+    best_deg[best_cos < -1.5] = np.inf
+    penalty = np.array([0.0 if kind == "star" else -1.0 for kind in kinds])
+    choices = np.argmin(best_deg + penalty, axis=1)
+    chosen_deg = best_deg[np.arange(len(jobs)), choices]
+    near_jobs = np.flatnonzero(chosen_deg <= NEAR_LIMIT_DEG)
+
+    found: dict[tuple[int, int], Near] = {}
+    for j in near_jobs:
+        g, k = jobs[j][0], jobs[j][1]
+        lo, hi = int(bounds[j]), int(bounds[j + 1])
+        choice = int(choices[j])
+        if choice < n_stars:
+            targets = np.broadcast_to(star_dirs[choice], (hi - lo, 3))
+        else:
+            targets = body_dirs[lo:hi, choice - n_stars]
+        i = lo + int(np.argmax(np.einsum("nk,nk->n", sat_dir[lo:hi], targets)))
+        target = targets[i - lo]
+        best_sep, best_t, best_u = float(chosen_deg[j]), float(t[i]), sat_dir[i]
+        for a, b in ((i - 1, i), (i, i + 1)):
+            if a < lo or b >= hi:
+                continue
+            chord = sat_dir[b] - sat_dir[a]
+            length2 = float(chord @ chord)
+            if length2 == 0.0:
+                continue
+            f = min(1.0, max(0.0, float((target - sat_dir[a]) @ chord) / length2))
+            point = sat_dir[a] + f * chord
+            point = point / np.linalg.norm(point)
+            sep = math.degrees(2.0 * math.asin(min(1.0, float(np.linalg.norm(point - target)) / 2)))
+            if sep < best_sep:
+                best_sep, best_t, best_u = sep, float(t[a] + f * (t[b] - t[a])), point
+
+        def alt_az(vector: np.ndarray, row: int = i) -> tuple[float, float]:
+            up, north, east = up_teme[row], north_teme[row], east_teme[row]
+            alt = math.degrees(math.asin(max(-1.0, min(1.0, float(vector @ up)))))
+            az = math.degrees(math.atan2(float(vector @ east), float(vector @ north)))
+            return az, alt
+
+        sat_az, sat_alt = alt_az(best_u)
+        obj_az, obj_alt = alt_az(target)
+        d_az = ((sat_az - obj_az + 180.0) % 360.0 - 180.0) * math.cos(math.radians(obj_alt))
+        found[(g, k)] = Near(
+            names[choice],
+            kinds[choice],
+            from_unix(best_t),
+            best_sep,
+            _relation(d_az, sat_alt - obj_alt, best_sep),
+            mags[choice],
+        )
+    result = []
+    for g, group in enumerate(groups):
+        updated = tuple(
+            replace(item, near=found[(g, k)]) if (g, k) in found else item
+            for k, item in enumerate(group.passes)
+        )
+        result.append(PlacePasses(group.place, updated))
     return tuple(result)
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+
+
+def planetary_magnitude_of(apparent: Any) -> np.ndarray:
+    """Skyfield's planetary magnitudes (Mallama & Hilton 2018) for an apparent position."""
+    from skyfield.magnitudelib import planetary_magnitude
+
+    return np.atleast_1d(np.asarray(planetary_magnitude(apparent), dtype=float))
