@@ -358,3 +358,78 @@ def _tiangong_reference(catalog: Any, moment: datetime, *, allow_stale: bool) ->
         warn(f"Tiangong is left out of the chart: {error}")
         return None
     return reference
+
+
+@chart_app.command("transit")
+def transit_command(
+    output: PictureOption,
+    city: CityOption = None,
+    lat: LatOption = None,
+    lon: LonOption = None,
+    elevation_m: ElevationOption = None,
+    name: NameOption = None,
+    places_file: PlacesFileOption = None,
+    start: StartOption = None,
+    days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 30.0,
+    radius_km: Annotated[
+        float, typer.Option("--radius-km", help="How far you will drive (km).")
+    ] = 50.0,
+    body: Annotated[str, typer.Option("--body", help="sun, moon or both.")] = "both",
+    number: Annotated[
+        int, typer.Option("--transit", help="Which transit of the window: 1 = the first.")
+    ] = 1,
+    tle_file: TleOption = None,
+    satellite: SatelliteOption = "tiangong",
+    offline: OfflineOption = False,
+) -> None:
+    """Map of a transit across the Sun or the Moon (as `transits` finds them near the first
+    place): the centre line, the path's edges, the place and the way to the centre line, on
+    the bundled coastlines and borders. Never look at the Sun without a certified filter."""
+    from tiangong_orbit.render.charts import output_format
+
+    output_format(output)
+    choice = body.strip().lower()
+    bodies = {"sun": ("sun",), "moon": ("moon",), "both": ("sun", "moon")}.get(choice)
+    if bodies is None:
+        raise UsageError(f"--body '{body}' is not one of sun, moon, both")
+    if not (math.isfinite(days) and 0 < days <= 366):
+        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
+    if not (math.isfinite(radius_km) and 0 < radius_km <= 500):
+        raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
+    if number < 1:
+        raise UsageError(f"--transit {number} must be 1 or more")
+    place = resolve_places(city, lat, lon, elevation_m, name, places_file)[0]
+    first = _start(start)
+    last = first + timedelta(days=days)
+    from tiangong_orbit.timeutil import check_range
+
+    check_range(last, option="--start + --days")
+    chosen = choose_set(
+        tle_file,
+        satellite,
+        first,
+        allow_stale=True,
+        offline=offline,
+        until=last,
+        print_warnings=False,
+    )
+    from tiangong_orbit import transits
+    from tiangong_orbit.render import charts
+    from tiangong_orbit.tle import nearest_segments
+
+    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
+    found, cut = transits.find_transits(stretches, place, bodies=bodies, radius_km=radius_km)
+    label = _satellite_label(chosen.element_set.norad_id, chosen.element_set.name)
+    if cut is not None:
+        warn(
+            f"transits after {cut:%Y-%m-%d %H:%M} UTC are left out: the element set is too old "
+            "there for a path to mean anything; check again the day before with a fresh set"
+        )
+    if number > len(found):
+        raise UsageError(
+            f"--transit {number}, but {len(found)} transit(s) of {label} near {place.name} "
+            f"within {radius_km:g} km were found between {first:%Y-%m-%d %H:%M} and "
+            f"{last:%Y-%m-%d %H:%M} UTC; try a longer --days or a larger --radius-km"
+        )
+    figure = charts.transit_figure(found[number - 1], place, label, radius_km)
+    charts.save_figure(figure, output)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from tiangong_orbit.orbit import AltitudeReport
     from tiangong_orbit.places import Place
     from tiangong_orbit.sky import SkyObjects
+    from tiangong_orbit.transits import Transit
 
 CHART_FORMATS = ("png", "svg")
 
@@ -1327,3 +1328,239 @@ def track_times(start: datetime, hours: float, step_s: float = 20.0) -> np.ndarr
 def end_of(start: datetime, hours: float) -> datetime:
     """``start`` plus ``hours``."""
     return start + timedelta(hours=hours)
+
+
+# --------------------------------------------------------------------------------------------
+# Transit map
+
+
+def transit_figure(
+    item: Transit,
+    place: Place,
+    satellite: str,
+    radius_km: float,
+) -> Figure:
+    """The path of one transit on a map: centre line, the two edges, the place, the radius
+    around it and the way to the nearest centre-line point, with coastlines and borders."""
+    from matplotlib import rc_context
+    from matplotlib.lines import Line2D
+
+    from tiangong_orbit.render.i18n import compass_point
+    from tiangong_orbit.transits import SOLAR_FILTER_CHART
+
+    timezone = place.timezone
+    lat0, lon0 = place.latitude_deg, place.longitude_deg
+    km_per_deg_lat = 111.13
+    km_per_deg_lon = 111.32 * math.cos(math.radians(lat0))
+    half_km = max(radius_km, item.distance_km) + 20.0
+    region = (
+        (lon0 - half_km / km_per_deg_lon, lon0 + half_km / km_per_deg_lon),
+        (lat0 - half_km / km_per_deg_lat, lat0 + half_km / km_per_deg_lat),
+    )
+    line = np.asarray(item.centre_line_deg, dtype=float)
+    east = (line[:, 1] - lon0) * km_per_deg_lon
+    north = (line[:, 0] - lat0) * km_per_deg_lat
+    tangent_e, tangent_n = np.gradient(east), np.gradient(north)
+    norm = np.hypot(tangent_e, tangent_n)
+    norm[norm == 0] = 1.0
+    left_e, left_n = -tangent_n / norm, tangent_e / norm  # left of the direction of travel
+    body = "Sun" if item.body == "sun" else "Moon"
+    with rc_context(_FONT):
+        figure = _new_figure(TRACK_SIZE_IN)
+        ax = figure.add_axes((0.08, 0.15, 0.86, 0.69))
+        ax.set_xlim(*region[0])
+        ax.set_ylim(*region[1])
+        ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
+        ax.set_facecolor("#F7F9FC")
+        ax.grid(color="#DDE1E8", lw=0.7)
+        ax.xaxis.set_major_formatter(lambda v, _pos: _lon_label_fine(v))
+        ax.yaxis.set_major_formatter(lambda v, _pos: _lat_label_fine(v))
+        draw_map_lines(ax, region)
+        # The path: a band between the edges, the centre line in it.
+        for offset, sign in ((item.edge_offsets_km[0], 1.0), (item.edge_offsets_km[1], -1.0)):
+            edge_lon = lon0 + (east + sign * offset * left_e) / km_per_deg_lon
+            edge_lat = lat0 + (north + sign * offset * left_n) / km_per_deg_lat
+            ax.plot(edge_lon, edge_lat, color=VISIBLE_COLOUR, lw=1.4, ls=(0, (5, 3)), zorder=3)
+        left_lon = lon0 + (east + item.edge_offsets_km[0] * left_e) / km_per_deg_lon
+        left_lat = lat0 + (north + item.edge_offsets_km[0] * left_n) / km_per_deg_lat
+        right_lon = lon0 + (east - item.edge_offsets_km[1] * left_e) / km_per_deg_lon
+        right_lat = lat0 + (north - item.edge_offsets_km[1] * left_n) / km_per_deg_lat
+        ax.fill(
+            np.concatenate([left_lon, right_lon[::-1]]),
+            np.concatenate([left_lat, right_lat[::-1]]),
+            color=BAND_COLOUR,
+            alpha=0.45,
+            zorder=2,
+        )
+        ax.plot(line[:, 1], line[:, 0], color=VISIBLE_COLOUR, lw=2.6, zorder=4)
+        # Direction of travel of the path, in its middle.
+        middle = len(line) // 2
+        if len(line) > middle + 3:
+            ax.annotate(
+                "",
+                xy=(line[middle + 3, 1], line[middle + 3, 0]),
+                xytext=(line[middle, 1], line[middle, 0]),
+                arrowprops={
+                    "arrowstyle": "-|>,head_length=1.0,head_width=0.5",
+                    "color": VISIBLE_COLOUR,
+                    "lw": 2.0,
+                },
+                zorder=5,
+            )
+        circle_lat, circle_lon = _destination(lat0, lon0, math.degrees(radius_km / 6371.0))
+        ax.plot(circle_lon, circle_lat, color=PLACE_COLOUR, lw=0.9, ls=":", zorder=3)
+        ax.plot(
+            [lon0, item.centre_longitude_deg],
+            [lat0, item.centre_latitude_deg],
+            color=PLACE_COLOUR,
+            lw=1.2,
+            zorder=5,
+        )
+        ax.plot(
+            item.centre_longitude_deg,
+            item.centre_latitude_deg,
+            marker="o",
+            ms=9,
+            color=VISIBLE_COLOUR,
+            markeredgecolor="black",
+            zorder=6,
+        )
+        ax.plot(
+            lon0, lat0, marker="*", ms=16, color=PLACE_COLOUR, markeredgecolor="white", zorder=6
+        )
+        labels = [
+            _Label(
+                ax.annotate(
+                    place.name,
+                    (lon0, lat0),
+                    xytext=(9, 6),
+                    textcoords="offset points",
+                    fontsize=13,
+                    fontweight="bold",
+                    zorder=7,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "black", "alpha": 0.85},
+                ),
+                [(9.0, 6.0), (-9.0, 6.0), (9.0, -8.0), (-9.0, -8.0)],
+                droppable=False,
+            ),
+            _Label(
+                ax.annotate(
+                    f"{item.distance_km:.1f} km {compass_point(item.bearing_deg)}\n"
+                    f"{_hm(item.time, timezone, seconds=True)}"
+                    f".{_local(item.time, timezone).microsecond // 10_000:02d}",
+                    (item.centre_longitude_deg, item.centre_latitude_deg),
+                    xytext=(10, -10),
+                    textcoords="offset points",
+                    fontsize=11,
+                    fontweight="bold",
+                    zorder=7,
+                    bbox={
+                        "boxstyle": "round,pad=0.25",
+                        "fc": "white",
+                        "ec": VISIBLE_COLOUR,
+                        "alpha": 0.92,
+                    },
+                ),
+                [
+                    (10.0, -10.0),
+                    (-10.0, -10.0),
+                    (10.0, 10.0),
+                    (-10.0, 10.0),
+                    (24.0, -24.0),
+                    (-24.0, 24.0),
+                ],
+                droppable=False,
+            ),
+        ]
+        place_labels(
+            ax, labels, points=[(lon0, lat0), (item.centre_longitude_deg, item.centre_latitude_deg)]
+        )
+        local = _local(item.time, timezone)
+        zone = zone_abbreviation(item.time, timezone)
+        clock = f"{local:%H:%M:%S}.{local.microsecond // 10_000:02d}"
+        figure.text(
+            0.5,
+            0.975,
+            f"{satellite} across the {body}, seen near {place.name}",
+            ha="center",
+            va="top",
+            fontsize=19,
+            fontweight="bold",
+        )
+        lines = [
+            f"{i18n.date_words(local, 'en')} {clock} {zone} at the centre line, "
+            f"{body} {item.body_altitude_deg:.0f}° high in the "
+            f"{compass_point(item.body_azimuth_deg)}",
+            f"path {item.path_width_km:.1f} km wide, {item.duration_s:.2f} s on the disc; "
+            f"element set of {item.tle_epoch:%d %b %Y %H:%M} UTC ({item.tle_age_days:.1f} days)",
+            f"expected error: time ±{item.timing_sigma_s:.1f} s, path ±{item.shift_km:.1f} km "
+            "across; check again the day before with a fresh set",
+        ]
+        if item.near_miss:
+            lines.append(
+                f"a near miss: from {place.name} it passes {item.closest_from_place_deg:.2f}° "
+                f"off the {body}'s edge"
+            )
+        figure.text(
+            0.5, 0.93, "\n".join(lines), ha="center", va="top", fontsize=11.5, linespacing=1.45
+        )
+        handles = [
+            Line2D([], [], color=VISIBLE_COLOUR, lw=2.6, label="centre line (across the middle)"),
+            Line2D(
+                [],
+                [],
+                color=VISIBLE_COLOUR,
+                lw=1.4,
+                ls=(0, (5, 3)),
+                label="edges: seen on the disc between them",
+            ),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=8,
+                color=VISIBLE_COLOUR,
+                markeredgecolor="black",
+                label="nearest point of the centre line",
+            ),
+            Line2D(
+                [],
+                [],
+                color=PLACE_COLOUR,
+                lw=0.9,
+                ls=":",
+                label=f"{radius_km:g} km around the place",
+            ),
+        ]
+        figure.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.06),
+            ncol=2,
+            frameon=False,
+            fontsize=10.5,
+        )
+        footer = "Coastlines and borders: Natural Earth (1:50m, public domain)."
+        if item.body == "sun":
+            footer = f"{SOLAR_FILTER_CHART}\n{footer}"
+        figure.text(
+            0.5,
+            0.008,
+            footer,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="#8B0000" if item.body == "sun" else "#303030",
+            wrap=True,
+        )
+    return figure
+
+
+def _lon_label_fine(value: float) -> str:
+    wrapped = (value + 180.0) % 360.0 - 180.0
+    return f"{abs(wrapped):.1f}°{'E' if wrapped >= 0 else 'W'}"
+
+
+def _lat_label_fine(value: float) -> str:
+    return f"{abs(value):.1f}°{'N' if value >= 0 else 'S'}"
