@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             cache=cache,
         )  # fmt: skip
         tiangong_orbit(
+            "chart", "transit", "--city", "Karachi", "--start", "2026-09-19T00:00Z", "--days",
+            "1", "--output", str(out / "transit.png"), cache=cache,
+        )  # fmt: skip
+        tiangong_orbit(
             "altitude", "--format", "csv", "--from", START, "--to", "2026-10-06T17:33:00Z",
             "--step", "60", "--output", str(out / "altitude.csv"), cache=cache,
         )  # fmt: skip

@@ -286,3 +286,16 @@ def test_path_shift_grows_with_the_timing_error() -> None:
     assert transits.path_shift_km(60.0, 31.5) == pytest.approx(
         math.hypot(0.3966 * 60.0, transits.ORBIT_FLOOR_KM), rel=1e-3
     )
+
+
+def test_chart_transit_draws_the_path(tmp_path: Path) -> None:
+    result = _run("chart", "transit", "--city", "Karachi", "--start", "2026-09-19T00:00Z",
+                  "--days", "1", "--output", "transit.png", tmp_path=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "transit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = _run("chart", "transit", "--city", "Karachi", "--start", "2026-09-19T00:00Z",
+                  "--days", "1", "--transit", "5", "--output", "t.png",
+                  tmp_path=tmp_path)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error:") and "--transit 5" in result.stderr
+    assert not (tmp_path / "t.png").exists()

@@ -123,4 +123,4 @@ def transits_command(
         )
         write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
         return
-    print_transits(stdout_console(), label, first, last, radius_km, groups, cut_from)
+    print_transits(stdout_console(), label, first, last, radius_km, groups, cut_from, bodies)

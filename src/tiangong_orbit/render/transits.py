@@ -109,6 +109,16 @@ def transits_json(
     }
 
 
+def _bodies_words(bodies: Sequence[str], joint: str = "and") -> str:
+    words = [f"the {body_word(body)}" for body in bodies]
+    return f" {joint} ".join(words)
+
+
+def _seconds(value: float) -> str:
+    """'0.1 s', '4 s', '35 s': one decimal below 10 s (a transit lasts under 2 s)."""
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
 def _clock(moment: datetime, timezone: str) -> str:
     local = moment.astimezone(zone(timezone))
     return f"{local:%H:%M:%S}.{local.microsecond // 10_000:02d}"
@@ -122,6 +132,7 @@ def print_transits(
     radius_km: float,
     groups: Sequence[PlaceTransits],
     cut_from: datetime | None,
+    bodies: Sequence[str] = ("sun", "moon"),
 ) -> None:
     """One table per place, then the uncertainty and the solar-filter warning."""
     from rich.table import Table
@@ -136,7 +147,8 @@ def print_transits(
         console.print()
         if not group.transits:
             console.print(
-                f"{place.name}: no transit of {satellite_label} across the Sun or the Moon "
+                f"{place.name}: no transit of {satellite_label} across "
+                f"{_bodies_words(bodies, 'or')} "
                 f"within {radius_km:g} km between {first:%d %b %Y %H:%M} and "
                 f"{last:%d %b %Y %H:%M} {abbreviation}"
             )
@@ -145,7 +157,7 @@ def print_transits(
 
         table = Table(
             title=(
-                f"{satellite_label} across the Sun and the Moon near {place.name}, within "
+                f"{satellite_label} across {_bodies_words(bodies)} near {place.name}, within "
                 f"{radius_km:g} km; times in {abbreviation} ({tz_name})"
             ),
             title_justify="left",
@@ -184,7 +196,7 @@ def print_transits(
                 f"{item.path_width_km:.1f} km",
                 f"{item.duration_s:.2f} s",
                 f"{item.body_altitude_deg:.0f}° {compass_point(item.body_azimuth_deg)}",
-                f"{item.timing_sigma_s:.0f} s/{item.shift_km:.0f} km",
+                f"{_seconds(item.timing_sigma_s)}/{item.shift_km:.0f} km",
             )
         console.print(table)
         for line in misses:
