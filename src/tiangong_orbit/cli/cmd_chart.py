@@ -330,6 +330,7 @@ def altitude_command(
         design_band=is_tiangong,
         news_note=is_tiangong,
         title_name=title_name,
+        tle_note=tle_note(es.epoch, moment),
     )
     charts.save_figure(figure, output)
 

@@ -1123,6 +1123,7 @@ def altitude_figure(
     design_band: bool = True,
     news_note: bool = True,
     title_name: str | None = None,
+    tle_note: str | None = None,
 ) -> Figure:
     """The altitude ladder: the reference heights, the satellite now, the other stations now,
     on one linear scale from the ground up (km, WGS84 geodetic heights).
@@ -1131,7 +1132,8 @@ def altitude_figure(
     same moment (default: the ISS at ``iss_altitude_km`` when given). ``design_band`` draws
     Tiangong's 340-450 km design range and ``news_note`` the remark on the 450 km of the news:
     both are about Tiangong, so leave them off for another satellite. ``title_name`` is the
-    name in the title and facts ("the ISS"), default ``satellite``.
+    name in the title and facts ("the ISS"), default ``satellite``. ``tle_note`` (the set's
+    epoch and age) goes in the footer.
     """
     from matplotlib import rc_context
 
@@ -1302,7 +1304,7 @@ def altitude_figure(
             0.5,
             0.012,
             "Heights are WGS84 geodetic altitudes computed from the element "
-            "sets by tiangong-orbit.",
+            "sets by tiangong-orbit" + (f"; {tle_note}." if tle_note else "."),
             ha="center",
             va="bottom",
             fontsize=9.5,
