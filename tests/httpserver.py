@@ -22,6 +22,7 @@ request), a list of them (one per request, the last one repeated), or a function
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,9 @@ class Answer:
     ``delay_s`` waits before answering (a slow server, for timeout tests; the wait ends early
     when the server stops). ``content_length`` overrides the Content-Length header: a value
     larger than the body, with the connection closed after the body, is a truncated download.
-    ``headers`` are sent as given, after Content-Type and Content-Length.
+    ``headers`` are sent as given, after Content-Type and Content-Length. ``drop`` closes
+    the connection after reading the whole request, without answering: ``"fin"`` an orderly
+    close, ``"rst"`` a reset (a webhook that took the request and then went away).
     """
 
     status: int = 200
@@ -48,6 +51,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     content_length: int | None = None
+    drop: str | None = None
 
     @property
     def body_bytes(self) -> bytes:
@@ -229,6 +233,15 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server_owner
         answer = owner._record_and_choose(request)
         owner._sleep(answer.delay_s)
+        if answer.drop is not None:
+            if answer.drop == "rst":  # SO_LINGER with a zero timeout: close() sends a RST
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+            self.close_connection = True
+            self.wfile.flush()
+            self.connection.close()
+            return
         payload = answer.body_bytes
         try:
             self.send_response(answer.status)

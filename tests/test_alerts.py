@@ -73,28 +73,28 @@ def test_message_names_place_local_and_utc_time_directions_and_fits_an_sms() -> 
     start = datetime(2026, 10, 7, 13, 55, 40, tzinfo=UTC)  # 18:55:40 PKT
     title, body = alerts.alert_text(48274, "CSS (TIANHE)", KARACHI, make_pass(start), now=NOW)
     assert title == "Tiangong over Karachi"
-    assert body.startswith("Tiangong (China's space station) visible from Karachi at 18:55 PKT")
-    assert "(13:55 UTC)" in body  # truncated to the minute: go out early, not late
-    for words in (
-        "appears 10° above WSW",
-        "highest 30° S",
-        "disappears 12° above ESE",
-        "4 min",
-        "-0.9",
-    ):
-        assert words in body
+    # Truncated to the minute (go out early, not late); the local date always given.
+    assert body == (
+        "Tiangong visible from Karachi on Wed 7 Oct at 18:55 PKT (13:55 UTC): appears 10° "
+        "above WSW, highest 30° above S, disappears 12° above ESE, 4 min, magnitude -0.9"
+    )
     assert len(body) <= alerts.SMS_LENGTH
-    # Short enough as it stands: the long words stay; the ISS is called the ISS.
-    title, body = alerts.alert_text(25544, "ISS (ZARYA)", KARACHI, make_pass(start), now=NOW)
-    assert title == "ISS over Karachi"
-    assert body.startswith("ISS visible from Karachi at 18:55 PKT (13:55 UTC): appears")
-    assert body.endswith("about 4 minutes, magnitude -0.9")
+    # One sentence form for every satellite, named as the tables name it.
+    from tiangong_orbit.render.i18n import satellite_name
+
+    title, iss_body = alerts.alert_text(25544, "ISS (ZARYA)", KARACHI, make_pass(start), now=NOW)
+    assert satellite_name(25544, "ISS (ZARYA)", "en") == "the ISS"
+    assert title == "The ISS over Karachi"
+    assert iss_body == "The ISS" + body.removeprefix("Tiangong")
+    # The form never changes with the length of the place's name.
+    other = alerts.alert_text(48274, "CSS", LAHORE, make_pass(start), now=NOW)[1]
+    assert other == body.replace("Karachi", "Lahore")
 
 
 def test_message_gives_the_date_when_the_pass_is_on_another_local_day() -> None:
     start = datetime(2026, 10, 7, 23, 10, tzinfo=UTC)  # 04:10 PKT on Thursday 8 October
     _, body = alerts.alert_text(48274, "CSS", LAHORE, make_pass(start), now=NOW)
-    assert "04:10 PKT on Thu 8 Oct (23:10 UTC)" in body
+    assert "on Thu 8 Oct at 04:10 PKT (23:10 UTC)" in body
     assert len(body) <= alerts.SMS_LENGTH
 
 
@@ -229,27 +229,84 @@ def test_a_failed_post_is_retried_and_a_maybe_delivered_one_is_not(tmp_path: Pat
     assert rows["slow"]["state"] == "unknown" and rows["slow"]["error"] == "read timeout"
 
 
-def test_a_row_left_sending_is_left_alone_then_reported_once_never_reposted(
+def another_process() -> subprocess.Popen[bytes]:
+    """A real process that stays alive until killed: the "other run" of the liveness tests."""
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+
+
+def identity_of(process: subprocess.Popen[bytes]) -> alerts.RunIdentity:
+    from tiangong_orbit.alerts.state import _process_started
+
+    started = _process_started(process.pid)
+    assert started is not None
+    return alerts.RunIdentity(alerts.RunIdentity.current().host, process.pid, started)
+
+
+def test_a_row_left_sending_is_left_to_its_live_run_then_reported_once_never_reposted(
     tmp_path: Path,
 ) -> None:
+    """Liveness, not age: the row of a run that still runs is never taken over, however old by
+    the clocks (``--now`` may differ by hours); once that process is gone it is reported once
+    as interrupted and not posted again (it may have been delivered)."""
     alert = make_alert(NOW + timedelta(minutes=45))
     path = tmp_path / "s.db"
-    with open_state(path) as dead_run, dead_run.transaction():
-        assert dead_run.claim(alert, "fake", "fake://", now=NOW).decision == "post"
-    # The run that claimed it died before posting (or while posting): the row says "sending".
-    target = FakeTarget()
-    with open_state(path) as state:
-        soon = alerts.deliver([alert], [target], state, now=NOW + timedelta(minutes=1))
-        later = NOW + timedelta(seconds=alerts.SENDING_STALE_S + 60)
-        stale = alerts.deliver([alert], [target], state, now=later)
-        again = alerts.deliver([alert], [target], state, now=later)
-        forced = alerts.deliver([alert], [target], state, now=later, retry_unknown=True)
-    assert [o.status for o in soon.outcomes] == ["in_progress"]
-    assert [o.status for o in stale.outcomes] == ["interrupted"]
-    assert stale.outcomes[0].since == NOW
+    other = another_process()
+    try:
+        state, _ = alerts.AlertState.open(path, now=NOW)
+        state.identity = identity_of(other)
+        with state, state.transaction():
+            assert state.claim(alert, "fake", "fake://", now=NOW).decision == "post"
+        target = FakeTarget()
+        with open_state(path) as mine:
+            much_later = NOW + timedelta(seconds=alerts.SENDING_STALE_S * 10)
+            live = alerts.deliver([alert], [target], mine, now=much_later)
+            assert [o.status for o in live.outcomes] == ["in_progress"]
+            other.kill()
+            other.wait(10)
+            dead = alerts.deliver([alert], [target], mine, now=NOW + timedelta(minutes=1))
+            again = alerts.deliver([alert], [target], mine, now=NOW + timedelta(minutes=2))
+            forced = alerts.deliver([alert], [target], mine, now=NOW, retry_unknown=True)
+    finally:
+        other.kill()
+        other.wait(10)
+    assert [o.status for o in dead.outcomes] == ["interrupted"]
+    assert dead.outcomes[0].since == NOW
     assert [o.status for o in again.outcomes] == ["unknown"]
     assert [o.status for o in forced.outcomes] == ["posted"]
     assert len(target.sent) == 1
+
+
+def test_a_pid_reused_by_another_process_is_not_the_claiming_run(tmp_path: Path) -> None:
+    """Same pid, another start time: the claiming process is gone (pid reuse, a reboot)."""
+    alert = make_alert(NOW + timedelta(minutes=45))
+    path = tmp_path / "s.db"
+    state, _ = alerts.AlertState.open(path, now=NOW)
+    me = alerts.RunIdentity.current()
+    state.identity = alerts.RunIdentity(me.host, me.pid, me.started + "0")
+    with state, state.transaction():
+        assert state.claim(alert, "fake", "fake://", now=NOW).decision == "post"
+    with open_state(path) as mine:
+        report = alerts.deliver([alert], [FakeTarget()], mine, now=NOW)
+    assert [o.status for o in report.outcomes] == ["interrupted"]
+
+
+def test_a_claim_of_another_machine_is_judged_by_the_real_clock(tmp_path: Path) -> None:
+    alert = make_alert(NOW + timedelta(minutes=45))
+    path = tmp_path / "s.db"
+    wall = [1_000_000.0]
+    state, _ = alerts.AlertState.open(path, now=NOW)
+    state.identity = alerts.RunIdentity("another-host.example", 4242, "boot:1")
+    state.wall_clock = lambda: wall[0]
+    with state, state.transaction():
+        assert state.claim(alert, "fake", "fake://", now=NOW).decision == "post"
+    with open_state(path) as mine:
+        mine.wall_clock = lambda: wall[0]
+        # --now hours later changes nothing: only the real clock counts.
+        late = alerts.deliver([alert], [FakeTarget()], mine, now=NOW + timedelta(hours=5))
+        wall[0] += alerts.SENDING_STALE_S + 1
+        stale = alerts.deliver([alert], [FakeTarget()], mine, now=NOW)
+    assert [o.status for o in late.outcomes] == ["in_progress"]
+    assert [o.status for o in stale.outcomes] == ["interrupted"]
 
 
 def test_old_rows_are_pruned(tmp_path: Path) -> None:
@@ -484,7 +541,8 @@ def test_cli_reruns_post_once_with_place_local_and_utc_times_and_directions(
         "04:44 PKT",
         "(23:44 UTC)",
         "appears 13° above NNW",
-        "highest 14° N",
+        "highest 14° above N",
+        "on Fri 9 Oct",
         "disappears 10° above NE",
     ):
         assert words in message, message
@@ -600,7 +658,7 @@ def test_cli_dry_run_posts_nothing_and_records_nothing(
     server.add("/hook", Answer(200, b"{}"))
     result = run(tmp_path, "--notify", hook(server), "--dry-run")
     check(result)
-    assert "visible from Lahore at 04:44 PKT (23:44 UTC)" in result.stdout
+    assert "visible from Lahore on Fri 9 Oct at 04:44 PKT (23:44 UTC)" in result.stdout
     assert "dry run" in result.stdout
     assert server.requests == []
     assert not (tmp_path / "alerts.sqlite3").exists()
@@ -620,7 +678,7 @@ def test_cli_without_notify_prints_the_alert_once(tmp_path: Path) -> None:
     alert itself, once."""
     first = run(tmp_path, "--quiet")
     check(first)
-    assert first.stdout.startswith("Tiangong (China's space station) visible from Lahore")
+    assert first.stdout.startswith("Tiangong visible from Lahore on Fri 9 Oct at 04:44 PKT")
     second = run(tmp_path, "--quiet")
     check(second)
     assert second.stdout == ""
@@ -700,3 +758,105 @@ def test_cli_a_run_that_cannot_get_the_state_exits_5(
     check(result, 5)
     assert "another tiangong-orbit alert run holds the state" in result.stderr
     assert server.requests == []
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets, destinations, and how a post that went wrong is classified
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "kept"),
+    [
+        ("json://user:S3cretPW@127.0.0.1:notaport/x", "S3cretPW", "json://user:****@127.0.0.1"),
+        ("ntfy://ntfy.sh/my-secret-tiangong-topic", "secret-tiangong", "ntfy://ntfy.sh/"),
+        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/12345", "AAHdqTcvCH1v", "tgram://"),
+        ("https://hooks.example.org/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+         "XXXXXXXXXXXXXXXXXXXXXXXX", "https://hooks.example.org/services/"),
+        ("json://127.0.0.1/x?token=abc123&rto=3", "abc123", "rto=3"),
+        ("not a url at all: json://u:pw@h", "pw@", "json://u:****@h"),
+    ],
+)  # fmt: skip
+def test_secrets_are_masked_in_any_url_valid_or_not(url: str, secret: str, kept: str) -> None:
+    from tiangong_orbit.alerts.masking import mask_text, mask_url
+
+    masked = mask_text(url)
+    assert secret not in masked and kept in masked
+    assert mask_url(mask_url(url.split(": ")[-1])) == mask_url(url.split(": ")[-1])
+    assert mask_url("json://127.0.0.1:8080/hook") == "json://127.0.0.1:8080/hook"
+
+
+def test_one_destination_has_one_key_whatever_its_spelling() -> None:
+    def key(url: str) -> str:
+        return alerts.AppriseTarget(url).key
+
+    same = [
+        "json://127.0.0.1:8000/hook",
+        "JSON://127.0.0.1:8000//hook",
+        "json://127.0.0.1:8000/hook?rto=9&cto=2",
+        " json://127.0.0.1:8000/hook ",
+    ]
+    assert len({key(url) for url in same}) == 1
+    others = [
+        "json://127.0.0.1:8001/hook",
+        "json://127.0.0.1:8000/hook2",
+        "xml://127.0.0.1:8000/hook",
+    ]
+    assert len({key(url) for url in [same[0], *others]}) == 4
+    assert key("json://127.0.0.1/hook") == key("json://127.0.0.1:80/hook")  # the default port
+    assert "8000" not in key(same[0])  # a hash, never the URL in clear
+
+
+@pytest.mark.parametrize("how", ["fin", "rst"])
+def test_a_connection_dropped_after_the_request_may_have_delivered_it(
+    server: LocalHTTPServer, how: str
+) -> None:
+    server.add("/drop", Answer(drop=how))
+    result = alerts.AppriseTarget(f"json://127.0.0.1:{server.port}/drop").send("t", "b")
+    assert not result.ok and result.maybe_delivered
+    assert len(server.requests) == 1 and json.loads(server.requests[0].body)["message"] == "b"
+
+
+def test_a_multi_line_warning_is_printed_as_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from tiangong_orbit.cli.app import warn
+
+    warn("the alert state x is damaged (row 3 missing from index a\nrow 4 missing from index a)")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("warning: the alert state x")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["passes", "--start", ""],
+        ["passes", "--start", "   "],
+        ["alert", "--now", ""],
+        ["altitude", "--at", ""],
+        ["altitude", "--format", "csv", "--from", ""],
+        ["altitude", "--format", "csv", "--to", ""],
+        ["chart", "sky", "--start", "", "--output", "x.png"],
+        ["chart", "altitude", "--at", "", "--output", "x.png"],
+        ["history", "--from", ""],
+    ],
+)
+def test_an_empty_time_option_is_exit_2_for_every_command(
+    args: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch
+) -> None:
+    from tiangong_orbit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2, err
+    (line,) = err.splitlines()
+    assert line.startswith("error: ") and "empty" in line
+    assert not list(tmp_path.iterdir())  # nothing was written
+
+
+def test_a_huge_config_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    from tiangong_orbit.alerts.config import MAX_CONFIG_BYTES
+
+    path = tmp_path / "alert.toml"
+    path.write_text("# " + "x" * MAX_CONFIG_BYTES + "\ncities = ['Lahore']\n")
+    with pytest.raises(UsageError, match="larger than"):
+        alerts.read_config(path)

@@ -191,3 +191,67 @@ def test_passes_of_the_iss_for_a_past_date_use_its_history() -> None:
     epoch, _, _ = _nearest_iss(start)
     shown = datetime.fromisoformat(satellite["tle_epoch"].replace("Z", "+00:00"))
     assert abs(shown - epoch) < timedelta(milliseconds=1)
+
+
+# --------------------------------------------------------------------------------------------
+# The catalog index: a shortcut that gives exactly what parsing gives
+
+
+def _plain_catalog() -> tuple[tle.ElementSet, ...]:
+    """The catalog parsed file by file without the index (the reference)."""
+    from tiangong_orbit.paths import tle_cache_dir
+
+    files = [(path, "bundled") for path in tle.bundled_files()]
+    folder = tle_cache_dir()
+    if folder.is_dir():
+        cached = sorted([*folder.glob("*.tle"), *folder.glob("*.json")])
+        files += [(path, "cache") for path in cached]
+    parsed = [s for path, source in files for s in tle.parse_file(path, source=source)]
+    return tle.dedupe_sets(parsed)
+
+
+def _same(first: tle.ElementSet, second: tle.ElementSet) -> None:
+    fields = ("name", "norad_id", "epoch", "line1", "line2", "source", "path", "line_number")
+    assert [getattr(first, f) for f in fields] == [getattr(second, f) for f in fields]
+    a, b = first.satrec, second.satrec
+    assert (a.jdsatepoch, a.jdsatepochF) == (b.jdsatepoch, b.jdsatepochF)
+    for days in (0.0, 0.7, 3.0):
+        assert a.sgp4(a.jdsatepoch + days, a.jdsatepochF) == b.sgp4(
+            b.jdsatepoch + days, b.jdsatepochF
+        )
+
+
+def test_the_index_gives_exactly_what_parsing_gives(tmp_path: Path, monkeypatch) -> None:
+    from tiangong_orbit.catalog_index import INDEX_NAME
+
+    monkeypatch.setenv("TIANGONG_ORBIT_CACHE_DIR", str(tmp_path))
+    (tmp_path / "tle").mkdir()
+    # A cache as a download leaves it: real OMM records (full precision) and a real 3LE set.
+    records = json.loads((TLE_DIR / "tiangong_omm.json").read_text(encoding="utf-8"))
+    (tmp_path / "tle" / "elements.json").write_text(json.dumps(records[:2]), encoding="utf-8")
+    lines = (TLE_DIR / "iss_history.tle").read_text(encoding="utf-8").splitlines()[600:603]
+    (tmp_path / "tle" / "elements.tle").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    first = tle.load_catalog()  # parses and writes the index
+    assert (tmp_path / INDEX_NAME).is_file()
+    second = tle.load_catalog()  # from the index
+    reference = _plain_catalog()
+    assert len(first.sets) == len(second.sets) == len(reference)
+    for indexed, parsed in zip(second.sets, reference, strict=True):
+        _same(indexed, parsed)
+
+    # A file whose bytes change is parsed again: the newer answer's sets are the ones seen.
+    (tmp_path / "tle" / "elements.json").write_text(json.dumps(records[2:]), encoding="utf-8")
+    changed = tle.load_catalog()
+    for indexed, parsed in zip(changed.sets, _plain_catalog(), strict=True):
+        _same(indexed, parsed)
+
+    # A cache file broken after it was indexed is reported, not served from the index.
+    (tmp_path / "tle" / "elements.tle").write_text("not element sets\n", encoding="utf-8")
+    broken = tle.load_catalog()
+    assert any("elements.tle" in warning for warning in broken.warnings)
+
+    # An index that is garbage is ignored and rewritten.
+    (tmp_path / INDEX_NAME).write_bytes(b"\x00garbage" * 100)
+    again = tle.load_catalog()
+    assert [s.epoch for s in again.sets] == [s.epoch for s in broken.sets]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -212,7 +213,7 @@ def test_passes_json_validates_against_design_schema(tmp_path: Path) -> None:
     assert any(not p["visible"] for o in observers for p in o["passes"])
 
 
-def test_passes_table_names_the_zone_and_night(tmp_path: Path) -> None:
+def test_passes_table_names_the_zone_and_dates_each_row(tmp_path: Path) -> None:
     result = run(
         "passes",
         "--tle",
@@ -226,9 +227,9 @@ def test_passes_table_names_the_zone_and_night(tmp_path: Path) -> None:
         tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "PKT" in result.stdout
-    assert "Night of" in result.stdout
+    assert "PKT" in result.stdout and "Asia/Karachi" in result.stdout
     assert "2026-10-06" in result.stdout.splitlines()[0]  # the set's epoch on the first line
+    assert "Tiangong" in result.stdout.splitlines()[0]
 
 
 def test_python_dash_m_runs_without_tle_network(tmp_path: Path) -> None:
@@ -287,9 +288,430 @@ def test_alert_to_stdout_keeps_status_lines_off_the_pipe(tmp_path: Path) -> None
     first = run(*args, tmp_path=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("\n") == 1
-    assert first.stdout.startswith("Tiangong (China's space station) visible from Lahore at ")
+    assert first.stdout.startswith("Tiangong visible from Lahore on ")
     assert "PKT" in first.stdout and "UTC" in first.stdout
     second = run(*args, tmp_path=tmp_path)
     assert second.returncode == 0, second.stderr
     assert second.stdout == ""
     assert "already posted" in second.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Reading right (issue 13): widths, dates, zones, several satellites, filters, options.
+# In-process runs (the same entry point as the console script) keep these fast.
+
+HISTORY = ROOT / "data" / "tle" / "tiangong_history.tle"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+    columns: int = 160,
+) -> tuple[int, str, str]:
+    """Run the command line in this process: (exit code, stdout, stderr)."""
+    from tiangong_orbit.cli.app import main
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("NO_COLOR", "1")
+    capsys.readouterr()
+    try:
+        main(list(args))
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 0
+    else:  # pragma: no cover - main always exits
+        code = 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def day_words(moment: datetime) -> str:
+    """'Thu 8 Oct', written here independently of the renderer."""
+    return f"{WEEKDAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]}"
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        (),
+        ("--all", "--days", "2"),
+        ("-s", "tiangong", "-s", "iss", "--city", "Karachi"),
+    ],
+    ids=["visible", "all", "two-satellites"],
+)
+def test_table_fits_the_width_without_cutting_a_cell(
+    columns: int,
+    extra: tuple[str, ...],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    args = ("passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "10")
+    code, out, err = cli(capsys, monkeypatch, *args, "--city", "Lahore", *extra, columns=columns)
+    assert code == 0, err
+    assert "…" not in out
+    too_long = [line for line in out.splitlines() if len(line) > columns]
+    assert not too_long, too_long
+    assert "Appears" in out and "Disappears" in out and "±" in out
+    if "--all" in extra:
+        assert "daylight" in out and "Not visible" in out
+    if "iss" in extra:
+        assert "ISS" in out and "Tiangong" in out
+
+
+def test_each_row_carries_the_local_date_of_its_time(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2026-10-07 23:08 UTC is Thursday 8 October 04:08 PKT: a pre-dawn pass is dated Thursday,
+    # not under Wednesday's night alone (issue 13). Check every visible pass of the JSON.
+    from zoneinfo import ZoneInfo
+
+    args = ("passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "4")
+    code, out, err = cli(capsys, monkeypatch, *args, "--json")
+    assert code == 0, err
+    starts = [
+        datetime.fromisoformat(p["visible_start"]["time"].replace("Z", "+00:00"))
+        for p in json.loads(out)["observers"][0]["passes"]
+    ]
+    assert starts
+    for columns in (80, 120):
+        code, table, err = cli(capsys, monkeypatch, *args, columns=columns)
+        assert code == 0, err
+        lines = table.splitlines()
+        for start in starts:
+            local = start.astimezone(ZoneInfo("Asia/Karachi"))
+            clock = f"{local:%H:%M:%S}"
+            row = next(line for line in lines if clock in line)
+            assert row.startswith(day_words(local) + " "), (row, local)
+    assert any(start.astimezone(ZoneInfo("Asia/Karachi")).hour < 6 for start in starts)
+
+
+def test_no_color_takes_the_width_of_a_real_terminal(tmp_path: Path) -> None:
+    # NO_COLOR on an 80-column terminal (a pseudo-terminal here): lines fit 80, nothing is cut.
+    import pty
+    import struct
+    import termios
+    from fcntl import ioctl
+
+    leader, follower = pty.openpty()
+    ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    environment = {**os.environ, "NO_COLOR": "1", "TERM": "dumb"}
+    environment.pop("COLUMNS", None)
+    args = ["passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "4"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tiangong_orbit", *args],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+        cwd=tmp_path,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert process.wait(timeout=120) == 0
+    os.close(leader)
+    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    assert "Appears" in text and "\x1b[" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+
+
+def _zone_rows(out: str, zones: tuple[str, str]) -> list[tuple[datetime, str]]:
+    """(local date, zone) of every table row that names one of ``zones`` after its date."""
+    import re
+
+    found = []
+    pattern = re.compile(rf"^(\w\w\w) (\d+) (\w\w\w) ({'|'.join(zones)})\b")
+    for line in out.splitlines():
+        match = pattern.match(line)
+        if match:
+            month = MONTHS.index(match.group(3)) + 1
+            found.append((datetime(2026, month, int(match.group(2))), match.group(4)))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("place", "tle", "start", "zones", "change"),
+    [
+        # Sydney: AEST → AEDT at 02:00 local on Sunday 4 October 2026.
+        (("--lat", "-33.8688", "--lon", "151.2093"), LATEST, "2026-10-01T00:00Z",
+         ("AEST", "AEDT"), datetime(2026, 10, 4)),
+        # New York: EST → EDT at 02:00 local on Sunday 8 March 2026.
+        (("--lat", "40.7", "--lon", "-74"), HISTORY, "2026-03-05T00:00Z",
+         ("EST", "EDT"), datetime(2026, 3, 8)),
+    ],
+    ids=["sydney", "new-york"],
+)  # fmt: skip
+def test_zone_labels_follow_each_time_across_daylight_saving(
+    place: tuple[str, ...],
+    tle: Path,
+    start: str,
+    zones: tuple[str, str],
+    change: datetime,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    args = ("passes", *place, "--tle", str(tle), "--start", start, "--days", "6", "--all")
+    code, narrow, err = cli(capsys, monkeypatch, *args, "--allow-stale", columns=80)
+    assert code == 0, err
+    assert zones[0] in narrow and zones[1] in narrow and "…" not in narrow
+    code, out, err = cli(capsys, monkeypatch, *args, "--allow-stale", columns=160)
+    assert code == 0, err
+    rows = _zone_rows(out, zones)
+    before = [zone for day, zone in rows if day < change]
+    after = [zone for day, zone in rows if day > change]
+    assert before and after, out
+    assert set(before) == {zones[0]} and set(after) == {zones[1]}
+    assert "°S" in out if place[1].startswith("-") else "°W" in out
+
+
+def test_zone_from_coordinates_and_tz_option(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = ("passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "3")
+    code, out, err = cli(capsys, monkeypatch, *base, "--lat", "40.7", "--lon", "-74", "--json")
+    assert code == 0, err
+    assert json.loads(out)["observers"][0]["timezone"] == "America/New_York"
+    code, out, err = cli(capsys, monkeypatch, *base, "--lat", "40.7", "--lon", "-74")
+    assert code == 0, err
+    assert "40.700°N 74.000°W" in out and "America/New_York" in out and "-74.000°E" not in out
+    code, out, err = cli(capsys, monkeypatch, *base, "--city", "Lahore", "--tz", "Europe/London")
+    assert code == 0, err
+    assert "Europe/London" in out and "BST" in out and "PKT" not in out
+    code, out, err = cli(capsys, monkeypatch, *base, "--city", "Lahore", "--tz", "Mars/Olympus")
+    assert code == 2 and "Mars/Olympus" in err and err.startswith("error:")
+
+
+def test_several_satellites_merge_the_single_runs_in_time_order(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = ("passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "10")
+    singles = {}
+    for query, norad_id in (("tiangong", 48274), ("iss", 25544)):
+        code, out, err = cli(capsys, monkeypatch, *base, "-s", query, "--json")
+        assert code == 0, err
+        singles[norad_id] = json.loads(out)["observers"][0]["passes"]
+    code, out, err = cli(capsys, monkeypatch, *base, "-s", "tiangong", "-s", "iss", "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    pytest.importorskip("jsonschema").validate(document, SCHEMA)
+    assert document["satellite"]["norad_id"] == 48274
+    assert document["satellite"]["display_name"] == "Tiangong"
+    assert [s["norad_id"] for s in document["satellites"]] == [48274, 25544]
+    merged = document["observers"][0]["passes"]
+    expected = sorted(
+        [(p["culmination"]["time"], n) for n, passes in singles.items() for p in passes]
+    )
+    assert [(p["culmination"]["time"], p["norad_id"]) for p in merged] == expected
+    assert {n for _, n in expected} == {48274, 25544}
+    code, out, err = cli(capsys, monkeypatch, *base, "-s", "tiangong", "-s", "iss", columns=120)
+    rows = [line for line in out.splitlines()[2:] if line.startswith(("Tiangong ", "ISS "))]
+    assert len(rows) == len(expected)
+
+
+def test_a_satellite_without_standard_magnitude_gets_none_unless_given(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = ("passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "10")
+    code, out, err = cli(capsys, monkeypatch, *base, "-s", "shenzhou", "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    passes = document["observers"][0]["passes"]
+    assert passes and all(p["magnitude"] is None for p in passes)
+    assert document["settings"]["standard_magnitude"] is None
+    code, out, err = cli(
+        capsys, monkeypatch, *base, "-s", "shenzhou", "--standard-magnitude", "2.5", "--json"
+    )
+    assert code == 0, err
+    assert all(p["magnitude"] is not None for p in json.loads(out)["observers"][0]["passes"])
+
+
+def test_magnitude_and_duration_filters(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = ("passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "10")
+    code, out, err = cli(
+        capsys, monkeypatch, *base, "--max-magnitude", "99", "--min-duration", "0", "--json"
+    )
+    assert code == 0, err
+    everything = json.loads(out)["observers"][0]["passes"]
+    for options, keep in (
+        (("--max-magnitude", "-1"), lambda p: p["magnitude"] <= -1),
+        (("--min-duration", "120"), lambda p: p["visible_duration_s"] >= 120),
+        ((), lambda p: p["magnitude"] <= 4.0 and p["visible_duration_s"] >= 10),
+    ):
+        code, out, err = cli(capsys, monkeypatch, *base, *options, "--json")
+        assert code == 0, err
+        kept = json.loads(out)["observers"][0]["passes"]
+        expected = [p["culmination"]["time"] for p in everything if keep(p)]
+        assert [p["culmination"]["time"] for p in kept] == expected
+        assert 0 < len(kept) < len(everything) or not options
+    code, out, err = cli(capsys, monkeypatch, "passes", "--help")
+    assert "--max-magnitude" in out and "--min-duration" in out and "4.0" in out
+
+
+def test_an_empty_window_says_when_the_next_visible_pass_is(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Karachi sees nothing visible of Tiangong from 7 to 10 October 2026 (the set's own run
+    # over the following 30 days is the reference for what comes next).
+    base = ("passes", "--tle", str(LATEST), "--city", "Karachi")
+    code, out, err = cli(
+        capsys, monkeypatch, *base, "--start", "2026-10-07T12:00Z", "--days", "3", "--json"
+    )
+    assert code == 0, err
+    observer = json.loads(out)["observers"][0]
+    assert observer["passes"] == []
+    code, later, err = cli(
+        capsys, monkeypatch, *base, "--start", "2026-10-10T12:00Z", "--days", "30", "--json"
+    )
+    first = json.loads(later)["observers"][0]["passes"][0]
+    assert observer["next_visible_pass"]["culmination"]["time"] == first["culmination"]["time"]
+    code, out, err = cli(
+        capsys, monkeypatch, *base, "--start", "2026-10-07T12:00Z", "--days", "3", columns=80
+    )
+    from zoneinfo import ZoneInfo
+
+    start = datetime.fromisoformat(first["visible_start"]["time"].replace("Z", "+00:00"))
+    local = start.astimezone(ZoneInfo("Asia/Karachi"))
+    assert f"Next visible pass: Tiangong on {day_words(local)} 2026 at {local:%H:%M} PKT" in out
+    assert "UTC" not in out.split("Next visible pass")[0].split("\n", 2)[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--json", "--format", "csv"), ("--json", "csv")),
+        (("--lang", "ur"), ("--lang", "markdown")),
+        (("--lang", "ur", "--format", "csv"), ("--lang", "csv")),
+        (("--format", "ics", "--remind-minutes", "-5"), ("--remind-minutes",)),
+        (("--tz", ""), ("--tz",)),
+    ],
+)
+def test_contradictory_options_exit_2(
+    args: tuple[str, ...],
+    words: tuple[str, ...],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, _, err = cli(capsys, monkeypatch, "passes", "--tle", str(LATEST), *args)
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    for word in words:
+        assert word in lines[0]
+
+
+def test_version_prints_the_newest_epoch(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sgp4.api import Satrec
+
+    from tiangong_orbit import __version__
+
+    # The newest Tiangong epoch in the bundled files, read here with sgp4 alone.
+    newest = None
+    for path in (ROOT / "data" / "tle").glob("*.tle"):
+        lines = path.read_text().splitlines()
+        for first, second in itertools.pairwise(lines):
+            if first.startswith("1 48274") and second.startswith("2 48274"):
+                satrec = Satrec.twoline2rv(first, second)
+                epoch = satrec.jdsatepoch + satrec.jdsatepochF
+                newest = epoch if newest is None else max(newest, epoch)
+    assert newest is not None
+    shown = datetime.fromtimestamp(round((newest - 2440587.5) * 86400), UTC)
+    code, out, err = cli(capsys, monkeypatch, "--version")
+    assert code == 0, err
+    assert out.splitlines()[0] == f"tiangong-orbit {__version__}"
+    assert f"newest Tiangong element set: {shown:%Y-%m-%d %H:%M:%S} UTC" in out
+
+
+@pytest.mark.parametrize("satellite", ["tiangong", "iss"])
+def test_altitude_perigee_apogee_bound_the_revolution_like_skyfield(
+    satellite: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reference: skyfield's own SGP4 and WGS84 heights every second over the revolution
+    # centred on the time asked (no code shared with the product's propagation or geodesy).
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    lines = LATEST.read_text().splitlines()
+    norad = "48274" if satellite == "tiangong" else "25544"
+    index = next(i for i, line in enumerate(lines) if line.startswith(f"1 {norad}"))
+    ts = load.timescale(builtin=True)
+    body = EarthSatellite(lines[index], lines[index + 1], "", ts)
+    period_s = 2 * 3.141592653589793 / body.model.no_kozai * 60
+    for at in ("2026-10-07T00:00:00Z", "2026-10-07T05:17:23Z"):
+        code, out, err = cli(capsys, monkeypatch, "altitude", "--tle", str(LATEST), "--at", at,
+                             "-s", satellite, "--json")  # fmt: skip
+        assert code == 0, err
+        document = json.loads(out)
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        offsets = [k - period_s / 2 for k in range(int(period_s) + 1)]
+        times = ts.utc(
+            moment.year, moment.month, moment.day, moment.hour, moment.minute,
+            [moment.second + offset for offset in offsets],
+        )  # fmt: skip
+        heights = wgs84.height_of(body.at(times)).km
+        assert document["perigee_km"] == pytest.approx(heights.min(), abs=0.02)
+        assert document["apogee_km"] == pytest.approx(heights.max(), abs=0.02)
+        assert document["perigee_km"] <= document["altitude_km"] <= document["apogee_km"]
+        assert document["mean_elements_perigee_km"] < document["mean_elements_apogee_km"]
+        other = "Tiangong" if satellite == "iss" else "ISS"
+        station = next(r for r in document["references"] if r["name"].startswith(other))
+        assert "higher than" in station["sentence"]
+        assert "-" not in station["sentence"] and "0.9" not in station["sentence"]
+    code, out, err = cli(capsys, monkeypatch, "altitude", "--tle", str(LATEST), "--at",
+                         "2026-10-07T00:00:00Z", "-s", satellite, columns=80)  # fmt: skip
+    assert code == 0, err
+    title = "How high is the ISS?" if satellite == "iss" else "How high is Tiangong?"
+    assert title in out
+    assert ("450 km" in out) == (satellite == "tiangong")
+    assert ("design" in out) == (satellite == "tiangong")
+    assert "CSS (TIANHE)" not in out.split("\n", 2)[-1]  # the catalog name on line 1 only
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120])
+@pytest.mark.parametrize(
+    "args",
+    [("tle", "show"), ("history",), ("altitude", "--tle", str(LATEST), "--at", EPOCH)],
+    ids=["tle-show", "history", "altitude"],
+)
+def test_other_tables_fit_the_width_without_cutting(
+    columns: int,
+    args: tuple[str, ...],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, out, err = cli(capsys, monkeypatch, *args, columns=columns)
+    assert code == 0, err
+    assert "…" not in out
+    too_long = [line for line in out.splitlines() if len(line) > columns]
+    assert not too_long, too_long
+
+
+def test_tz_on_alert_and_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2026-10-07 23:08 UTC: 00:08 BST in London on Thursday 8 October, 04:08 PKT in Lahore.
+    args = ("alert", "--city", "Lahore", "--tle", str(LATEST), "--now", "2026-10-07T22:55:00Z",
+            "--dry-run", "--state", str(tmp_path / "alerts.sqlite3"))  # fmt: skip
+    code, out, err = cli(capsys, monkeypatch, *args, "--tz", "Europe/London")
+    assert code == 0, err
+    assert "00:08 BST" in out and "(23:08 UTC)" in out and "PKT" not in out
+    code, out, err = cli(capsys, monkeypatch, *args)
+    assert code == 0, err
+    assert "04:08 PKT" in out
+    chart = ("chart", "sky", "--city", "Lahore", "--tle", str(LATEST), "--start",
+             "2026-10-07T12:00Z", "-o", str(tmp_path / "sky.svg"))  # fmt: skip
+    code, _, err = cli(capsys, monkeypatch, *chart, "--tz", "Nowhere/Land")
+    assert code == 2 and "Nowhere/Land" in err

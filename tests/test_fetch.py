@@ -23,6 +23,7 @@ import pytest
 import tiangong_orbit
 from httpserver import Answer, LocalHTTPServer, closed_port
 from tiangong_orbit import fetch, paths, tle
+from tiangong_orbit.catalog_index import INDEX_NAME
 from tiangong_orbit.errors import BusyError, DownloadError, UsageError
 from tiangong_orbit.resources import data_path
 
@@ -60,6 +61,7 @@ PROXY_VARIABLES = (
 )
 CACHE_NAMES = {
     "tle",
+    INDEX_NAME,
     fetch.STATE_NAME,
     fetch.LOCK_NAME,
     fetch.CACHE_JSON_NAME,
@@ -116,13 +118,14 @@ def update(url: str, *, now: datetime = NOW, force: bool = False) -> fetch.Updat
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (but the lock) and its bytes."""
+    """Every file under ``folder`` (but the lock and the catalog index, a derived shortcut)
+    and its bytes."""
     if not folder.exists():
         return {}
     return {
         str(path.relative_to(folder)): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != fetch.LOCK_NAME
+        if path.is_file() and path.name not in (fetch.LOCK_NAME, INDEX_NAME)
     }
 
 
@@ -337,7 +340,7 @@ def test_timeout(cache_dir: Path, server: LocalHTTPServer) -> None:
     with pytest.raises(DownloadError, match="timeout") as caught:
         fetch.update(now=NOW, url=url, timeout_s=0.3)
     assert time.monotonic() - started < 3.0
-    assert "no answer within 0.3 s" in str(caught.value)
+    assert "answer within 0.3 s" in str(caught.value)  # before or during the body
     assert snapshot(cache_dir) == {}
     assert len(server.requests) == 1  # no retry
 

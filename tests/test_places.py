@@ -237,7 +237,7 @@ def test_custom_place_defaults() -> None:
     assert place.timezone == "Asia/Karachi"
     assert place.elevation_m == 0.0 and not place.elevation_known
     abroad = custom_place(51.4779, -0.0015, elevation_m=46, name=" Greenwich ")
-    assert abroad.timezone == "UTC"
+    assert abroad.timezone == "Europe/London"  # the zone at the coordinates
     assert abroad.name == "Greenwich"
     assert abroad.elevation_m == 46.0 and abroad.elevation_known
     assert custom_place(0, 0, timezone="Asia/Tokyo").timezone == "Asia/Tokyo"

@@ -220,8 +220,8 @@ def test_csv_one_row_per_listed_pass_with_utc_and_local_times() -> None:
     assert first["visible"] == "true"
     assert first["timezone"] == "Asia/Karachi"
     assert first["utc_offset"] == "+05:00"
-    # 14:13:03.4 UTC = 19:13:03 PKT, kept to 0.1 s in UTC.
-    assert first["start_utc"] == "2026-10-06T14:13:03.4Z"
+    # 14:13:03.4 UTC = 19:13:03 PKT, kept to the millisecond in UTC (as the README says).
+    assert first["start_utc"] == "2026-10-06T14:13:03.400Z"
     assert first["start_local"] == "2026-10-06 19:13:03"
     assert first["start_direction"] == "SW"
     assert first["peak_direction"] == "SSE"
@@ -473,3 +473,112 @@ def test_real_html_leaves_charts_out_when_too_many(lahore_prediction, monkeypatc
     assert "<svg" not in text
     assert "tiangong-orbit chart sky" in text
     assert len(_parse_html(text).rows) == _listed(visible)
+
+
+# --------------------------------------------------------------------------------------------
+# Staleness, reminders, names and dates in every file format (issue 13)
+
+STALE = (
+    "the element set for CSS (TIANHE) is 55 days old (epoch 2026-10-06 16:02 UTC): predicted "
+    "times are approximate (about ±23 minutes); run 'tiangong-orbit tle update'"
+)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "ics"])
+def test_stale_banner_in_every_page_format(fmt: str) -> None:
+    text = render_passes(replace(_prediction(), warnings=(STALE,)), fmt)
+    unfolded = text.replace("\r\n ", "").replace("\\,", ",").replace("\\;", ";")
+    assert "55 days old" in unfolded and "±23 minutes" in unfolded
+    if fmt == "markdown":
+        # A banner above the first table, not a footnote.
+        assert unfolded.index("55 days old") < unfolded.index("| Date")
+    elif fmt == "html":
+        assert unfolded.index('class="note stale"') < unfolded.index("<table>")
+    else:
+        events = unfolded.count("BEGIN:VEVENT")
+        assert unfolded.count("Note: the element set for CSS (TIANHE) is 55 days old") == events
+    fresh = render_passes(_prediction(), fmt)
+    assert "days old" not in fresh
+
+
+@pytest.mark.parametrize(("minutes", "alarms"), [(15, True), (0, False), (60, True)])
+def test_ics_reminder_before_each_pass(minutes: int, alarms: bool) -> None:
+    from icalendar import Calendar
+
+    prediction = _prediction()
+    calendar = Calendar.from_ical(render_passes(prediction, "ics", remind_minutes=minutes))
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == _listed(prediction)
+    for event in events:
+        found = [c for c in event.subcomponents if c.name == "VALARM"]
+        if not alarms:
+            assert found == []
+            continue
+        assert len(found) == 1
+        assert found[0]["ACTION"] == "DISPLAY"
+        assert found[0].decoded("TRIGGER") == timedelta(minutes=-minutes)
+        assert "Tiangong" in str(found[0]["DESCRIPTION"])
+
+
+def test_one_name_for_tiangong_in_human_texts_and_the_catalog_name_kept() -> None:
+    prediction = _prediction()
+    markdown = render_passes(prediction, "markdown")
+    html_text = render_passes(prediction, "html")
+    ics = render_passes(prediction, "ics").replace("\r\n ", "")
+    for text in (markdown, html_text, ics):
+        assert "Tiangong" in text
+    assert "CSS (TIANHE)" not in ics
+    rows = list(csv.DictReader(io.StringIO(render_passes(prediction, "csv"))))
+    assert {row["satellite"] for row in rows} == {"Tiangong"}
+    assert {row["catalog_name"] for row in rows} == {"CSS (TIANHE)"}
+    from tiangong_orbit.render.passes_json import passes_json
+
+    document = passes_json(prediction)
+    assert document["satellite"]["name"] == "CSS (TIANHE)"
+    assert document["satellite"]["display_name"] == "Tiangong"
+
+
+def test_csv_times_are_milliseconds() -> None:
+    rows = list(csv.DictReader(io.StringIO(render_passes(_prediction(), "csv"))))
+    milliseconds = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+    for row in rows:
+        for column in ("start_utc", "peak_utc", "end_utc", "rise_utc", "set_utc", "tle_epoch"):
+            assert milliseconds.match(row[column]), (column, row[column])
+
+
+def test_markdown_dates_each_row_by_its_local_day() -> None:
+    # Each row's date and clock, written here from the pass's UTC time with zoneinfo alone
+    # (independently of the renderer): the next-morning pass carries the next day's date.
+    from zoneinfo import ZoneInfo
+
+    prediction = _prediction(with_invisible=False)
+    markdown = render_passes(prediction, "markdown")
+    for item in prediction.places[0].passes:
+        assert item.visible_start is not None
+        local = item.visible_start.time.astimezone(ZoneInfo("Asia/Karachi"))
+        weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[local.weekday()]
+        date = f"{weekday} {local.day} Oct 2026"
+        hour = local.hour % 12 or 12
+        clock = f"{hour}:{local:%M:%S} {'am' if local.hour < 12 else 'pm'}"
+        assert f"| {date} | {clock} |" in markdown
+
+
+def test_pass_sentence_for_alerts_names_tiangong_and_the_local_date() -> None:
+    from tiangong_orbit.wording import local_day, pass_sentence
+
+    # The morning pass: visible from 2026-10-07 05:16:13.4 UTC = 10:16 PKT on Wednesday 7 Oct.
+    morning = _morning_pass()
+    assert morning.visible_start is not None
+    start = morning.visible_start.time
+    assert (start.year, start.month, start.day, start.hour, start.minute) == (2026, 10, 7, 5, 16)
+    assert local_day(start, "Asia/Karachi") == "Wed 7 Oct"
+    # 05:16 UTC is 16:16 AEDT in Sydney, the same day; 22:16 the day before in Los Angeles.
+    assert local_day(start, "Australia/Sydney") == "Wed 7 Oct"
+    assert local_day(start, "America/Los_Angeles") == "Tue 6 Oct"
+    text = pass_sentence(48274, "CSS (TIANHE)", "Lahore", morning, "Asia/Karachi")
+    assert text.startswith("Tiangong visible from Lahore on Wed 7 Oct at 10:16 PKT (05:16 UTC): ")
+    assert "appears 53° above NNW" in text and "disappears 10° above ESE" in text
+    assert text.endswith("about 4 min, magnitude 0.0")
+    assert "CSS" not in text
+    iss = pass_sentence(25544, "ISS (ZARYA)", "Lahore", morning, "Asia/Karachi", with_date=False)
+    assert iss.startswith("ISS visible from Lahore at 10:16 PKT")

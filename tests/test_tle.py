@@ -238,7 +238,7 @@ def _malformed_cases(name: str, l1: str, l2: str) -> list:
             "epoch-day-400",
             f"{name}\n{_fix_checksum(_replace(l1, 21, '400'))}\n{l2}\n",
             2,
-            ["epoch day 400", "expected 1 to 366"],
+            ["epoch day 400", "expected 1 to 365"],
             1,
         ),
         # Eccentricity 0.0001458 -> 0.99: the orbit dips below the ground at its epoch.

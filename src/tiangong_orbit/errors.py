@@ -63,3 +63,14 @@ class BusyError(TiangongError):
     """Another instance holds the lock (cron overlap); nothing was done (exit 5)."""
 
     exit_code = 5
+
+
+class RunInterrupted(TiangongError):
+    """Stopped by SIGINT or SIGTERM after finishing what was under way; exit 128 + the
+    signal's number (130 for SIGINT, 143 for SIGTERM), as shells report a signal."""
+
+    exit_code = 130
+
+    def __init__(self, message: str, signal_number: int = 2):
+        super().__init__(message)
+        self.exit_code = 128 + signal_number

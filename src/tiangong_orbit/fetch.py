@@ -560,10 +560,10 @@ def _check_url(url: str) -> None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
     except ValueError as error:
-        raise UsageError(f"--url {url!r} is not a valid URL ({error})") from None
+        raise UsageError(f"--url {shown_url(url)!r} is not a valid URL ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"--url {url!r} is not an http(s) URL; expected e.g. {DEFAULT_URL} "
+            f"--url {shown_url(url)!r} is not an http(s) URL; expected e.g. {DEFAULT_URL} "
             "(for a local file use --tle FILE with the other commands)"
         )
 

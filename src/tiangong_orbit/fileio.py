@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 import time
@@ -68,7 +69,7 @@ def remove_stale_temporaries(path: str | os.PathLike[str], *, now_s: float | Non
     limit = (time.time() if now_s is None else now_s) - STALE_TMP_S
     removed = 0
     try:
-        candidates = list(target.parent.glob(f".{target.name}.*.tmp"))
+        candidates = list(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
     except OSError:
         return 0
     for candidate in candidates:
@@ -79,3 +80,32 @@ def remove_stale_temporaries(path: str | os.PathLike[str], *, now_s: float | Non
         except OSError:
             continue
     return removed
+
+
+class FileTooLargeError(UsageError):
+    """A file the user named is larger than the reader's limit (``/dev/zero``, a disk image)."""
+
+
+def read_limited(path: str | os.PathLike[str], *, limit_bytes: int, what: str) -> bytes:
+    """The bytes of ``path``, reading at most ``limit_bytes`` (so ``/dev/zero`` or a huge file
+    cannot exhaust memory); ``what`` names the expected content for the messages.
+
+    Raises :class:`FileTooLargeError` past the limit and :class:`UsageError` when the file is
+    missing, a directory or unreadable.
+    """
+    file = Path(path)
+    try:
+        with open(file, "rb") as stream:
+            data = stream.read(limit_bytes + 1)
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {file}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{file} is a directory; expected {what}") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
+    if len(data) > limit_bytes:
+        raise FileTooLargeError(
+            f"{file} is larger than {limit_bytes // (1024 * 1024)} MB; expected {what}, which is "
+            "far smaller: is it the right file?"
+        )
+    return data

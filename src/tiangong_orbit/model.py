@@ -7,6 +7,7 @@ culmination, sunlit, dark sky, visible interval, magnitude).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -67,6 +68,8 @@ class Pass:
     # Where the satellite enters (or leaves) the Earth's shadow during the pass, if it does.
     shadow_entry: datetime | None = None
     shadow_exit: datetime | None = None
+    #: Which satellite, when a list merges several (``passes -s tiangong -s iss``).
+    norad_id: int | None = None
     #: The closest approach to a bright star, planet or the Moon during the visible interval,
     #: when within a few degrees (``tiangong_orbit.sky.add_near`` fills it; else ``None``).
     near: Near | None = None
@@ -95,6 +98,9 @@ class PlacePasses:
 
     place: Place
     passes: tuple[Pass, ...]
+    #: When no pass of the window is visible: the first visible one in the following days (up to
+    #: 30), if the command looked ahead and found one.
+    next_visible: Pass | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +115,14 @@ class SatelliteInfo:
     #: Every set used, oldest first, when a long window spans several (each pass is computed
     #: from the set nearest it); just ``(tle_epoch,)`` otherwise.
     tle_epochs: tuple[datetime, ...] = ()
+    #: The standard magnitude used for this satellite; ``None`` when none is known (its passes
+    #: then carry no magnitude). ``math.nan`` = not said (the prediction's settings hold it).
+    standard_magnitude: float | None = math.nan
+
+    @property
+    def magnitude_known(self) -> bool:
+        """Whether this satellite's passes carry magnitudes."""
+        return self.standard_magnitude is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +135,23 @@ class Prediction:
     settings: Settings
     places: tuple[PlacePasses, ...]
     warnings: tuple[str, ...] = field(default=())
+    #: Every satellite of a merged list, in the order asked (``satellite`` is the first).
+    satellites: tuple[SatelliteInfo, ...] = field(default=())
+    #: The filters that left passes out (``--max-magnitude``, ``--min-duration`` in visible
+    #: seconds); ``None`` when none applied (``--all``).
+    max_magnitude: float | None = None
+    min_duration_s: float | None = None
+
+    def satellite_label(self, norad_id: int | None) -> str:
+        """The display name of the satellite ``norad_id`` of this prediction (see names.py)."""
+        from tiangong_orbit.names import display_name
+
+        for info in (self.satellite, *self.satellites):
+            if info.norad_id == norad_id:
+                return display_name(info.norad_id, info.name)
+        return display_name(self.satellite.norad_id, self.satellite.name)
+
+    @property
+    def several_satellites(self) -> bool:
+        """Whether the list merges passes of more than one satellite."""
+        return len({info.norad_id for info in self.satellites}) > 1

@@ -387,6 +387,10 @@ class AltitudeReport:
     perigee_km: float
     apogee_km: float
     references: tuple[Reference, ...]
+    #: Perigee and apogee from the mean elements (``a (1 -/+ e) - R``), as CelesTrak quotes
+    #: them; ``perigee_km``/``apogee_km`` are the geodetic extremes of the current revolution.
+    mean_perigee_km: float = math.nan
+    mean_apogee_km: float = math.nan
 
 
 REFERENCE_ALTITUDES: tuple[tuple[str, float, str], ...] = (
@@ -422,6 +426,42 @@ def mean_perigee_apogee_km(satrec: Satrec) -> tuple[float, float]:
     ) - satrec.radiusearthkm
 
 
+#: Sampling step (s) of :func:`revolution_height_range_km`: heights change by at most ~20 m
+#: in 10 s near an extreme, and the extremes are refined by a parabola through the samples.
+REVOLUTION_STEP_S = 10.0
+
+
+def revolution_height_range_km(satrec: Satrec, at: datetime) -> tuple[float, float]:
+    """The lowest and highest WGS84 geodetic height (km) over the revolution centred on ``at``.
+
+    One orbital period (``2 pi / n``, SGP4's mean motion) from half a period before ``at`` to
+    half after, sampled every :data:`REVOLUTION_STEP_S` seconds, ``at`` itself included, each
+    extreme refined by a parabola through its neighbours. So the altitude at ``at`` always lies
+    between them, unlike the mean-element perigee and apogee (:func:`mean_perigee_apogee_km`),
+    which ignore the Earth's flattening.
+    """
+    period_s = 2.0 * math.pi / satrec.no_kozai * 60.0
+    centre = to_unix(at)
+    count = math.ceil(period_s / REVOLUTION_STEP_S)
+    offsets = np.linspace(-period_s / 2.0, period_s / 2.0, count + 1)
+    heights = altitude_series(satrec, centre + np.append(offsets, 0.0))["altitude_km"]
+    at_height = float(heights[-1])
+    heights = heights[:-1]
+
+    def refined(index: int, sign: float) -> float:
+        if not 0 < index < len(heights) - 1:
+            return float(heights[index])
+        y0, y1, y2 = heights[index - 1], heights[index], heights[index + 1]
+        curvature = y0 - 2.0 * y1 + y2
+        if curvature * sign >= 0:  # not a true extreme of the parabola
+            return float(y1)
+        return float(y1 - (y2 - y0) ** 2 / (8.0 * curvature))
+
+    low = min(refined(int(np.argmin(heights)), 1.0), at_height)
+    high = max(refined(int(np.argmax(heights)), -1.0), at_height)
+    return low, high
+
+
 def altitude_series(satrec: Satrec, t_unix: FloatArray) -> dict[str, FloatArray]:
     """WGS84 altitude (km), sub-satellite latitude/longitude (deg) and speed (km/s) at times.
 
@@ -450,7 +490,8 @@ def compare(altitude_km: float) -> tuple[Reference, ...]:
 def altitude_report(name: str, norad_id: int, satrec: Satrec, at: datetime) -> AltitudeReport:
     """Altitude, sub-satellite point, speed, perigee/apogee and the comparisons at ``at``."""
     series = altitude_series(satrec, np.array([to_unix(at)]))
-    perigee, apogee = mean_perigee_apogee_km(satrec)
+    mean_perigee, mean_apogee = mean_perigee_apogee_km(satrec)
+    perigee, apogee = revolution_height_range_km(satrec, at)
     altitude = float(series["altitude_km"][0])
     return AltitudeReport(
         name=name,
@@ -463,4 +504,6 @@ def altitude_report(name: str, norad_id: int, satrec: Satrec, at: datetime) -> A
         perigee_km=perigee,
         apogee_km=apogee,
         references=compare(altitude),
+        mean_perigee_km=mean_perigee,
+        mean_apogee_km=mean_apogee,
     )

@@ -38,6 +38,8 @@ __all__ = [
     "read_places_csv",
     "resolve_places",
     "search_places",
+    "with_timezone",
+    "zone_at",
 ]
 
 DEFAULT_TIMEZONE = "Asia/Karachi"
@@ -336,6 +338,30 @@ def _check_timezone(timezone: str) -> str:
     return name
 
 
+@cache
+def _zone_finder():  # -> timezonefinder.TimezoneFinder, imported only for coordinates
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def zone_at(latitude_deg: float, longitude_deg: float) -> str:
+    """The IANA time zone in force at a point (degrees, north and east positive).
+
+    From the zone boundaries of timezone-boundary-builder (OpenStreetMap data, ODbL) shipped
+    offline by the ``timezonefinder`` package; over the open sea the nautical zone
+    (``Etc/GMT-5`` = UTC+5). Imported on first use only, so gazetteer places (which carry their
+    zone, Asia/Karachi) start fast. Falls back to UTC when no zone is known.
+    """
+    name = _zone_finder().timezone_at(lat=latitude_deg, lng=longitude_deg)
+    if not name:
+        return "UTC"
+    try:
+        return _check_timezone(name)
+    except UsageError:  # a zone the installed tz database lacks
+        return "UTC"
+
+
 def in_pakistan_box(latitude_deg: float, longitude_deg: float) -> bool:
     """Whether the point lies in :data:`PAKISTAN_BBOX_DEG` (degrees, east positive)."""
     south, north, west, east = PAKISTAN_BBOX_DEG
@@ -354,7 +380,7 @@ def custom_place(
     ``latitude_deg`` in [-90, 90] (north positive); ``longitude_deg`` in [-180, 360), east
     positive, returned normalised to (-180, 180]; ``elevation_m`` in [-500, 9000] metres, or
     ``None`` for unknown (then 0.0 with ``elevation_known=False``). ``timezone`` defaults to
-    Asia/Karachi inside Pakistan's rough box and UTC elsewhere; ``name`` defaults to
+    the zone at the coordinates (:func:`zone_at`); ``name`` defaults to
     ``"lat,lon"`` with 4 decimals. NaN, infinities and out-of-range values raise
     :class:`UsageError` (exit code 2) quoting the value.
     """
@@ -381,12 +407,9 @@ def custom_place(
                 f"elevation '{_show(elevation_m)}' m is outside "
                 f"{MIN_ELEVATION_M:g}..{MAX_ELEVATION_M:g} m"
             )
-    if timezone is not None and timezone.strip():
-        zone = _check_timezone(timezone)
-    elif in_pakistan_box(latitude, longitude):
-        zone = DEFAULT_TIMEZONE
-    else:
-        zone = "UTC"
+    zone = _check_timezone(timezone) if timezone and timezone.strip() else None
+    if zone is None:
+        zone = zone_at(latitude, longitude)
     label = " ".join((name or "").split()) or f"{latitude:.4f},{longitude:.4f}"
     return Place(
         name=label,
@@ -450,6 +473,11 @@ def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
         yield reader.line_num, cells
 
 
+#: The most bytes read from a ``--places`` file: a class's list is a few KB and every town of
+#: a country a few MB, so a bigger file (``/dev/zero``, a wrong file) is refused, not read.
+PLACES_FILE_MAX_BYTES = 32 * 1024 * 1024
+
+
 def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
     """The places listed in a CSV file, in file order.
 
@@ -457,21 +485,19 @@ def read_places_csv(path: str | os.PathLike[str]) -> list[Place]:
     degrees, north and east positive) and optionally ``elevation_m`` (metres; may be empty) and
     ``timezone``; other columns are ignored, blank lines and ``#`` lines skipped. A row with a
     name and no coordinates is looked up in the gazetteer. UTF-8 with or without BOM, LF or
-    CRLF. Any problem raises :class:`UsageError` naming the file, line and what was wrong.
+    CRLF, at most :data:`PLACES_FILE_MAX_BYTES`. Any problem raises :class:`UsageError`
+    naming the file, line and what was wrong.
     """
+    from tiangong_orbit.fileio import read_limited
+
     file = Path(path)
+    data = read_limited(file, limit_bytes=PLACES_FILE_MAX_BYTES, what="a CSV file of places")
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {file}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{file} is a directory, not a CSV file of places") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UsageError(
             f"{file} is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8 CSV"
         ) from None
-    except OSError as error:
-        raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
 
     rows = _csv_rows(text)
     try:
@@ -560,3 +586,16 @@ def resolve_places(
     if not places:
         places.append(find_place(default))
     return list(dict.fromkeys(places))
+
+
+def with_timezone(places: Sequence[Place], timezone: str | None) -> list[Place]:
+    """``places`` with their local times in ``timezone`` (``--tz``), checked; unchanged when
+    ``timezone`` is ``None``."""
+    if timezone is None:
+        return list(places)
+    from dataclasses import replace
+
+    if not timezone.strip():
+        raise UsageError("--tz is empty; give an IANA name such as Asia/Karachi or UTC")
+    zone = _check_timezone(timezone)
+    return [replace(place, timezone=zone) for place in places]

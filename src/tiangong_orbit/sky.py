@@ -394,7 +394,6 @@ def add_near(
     from skyfield.api import Star
     from skyfield.sgp4lib import TEME
 
-    from tiangong_orbit.model import PlacePasses
     from tiangong_orbit.timeutil import from_unix
 
     jobs: list[tuple[int, int, float, float]] = []  # (group, pass, start, end) in POSIX s
@@ -564,7 +563,7 @@ def add_near(
             replace(item, near=found[(g, k)]) if (g, k) in found else item
             for k, item in enumerate(group.passes)
         )
-        result.append(PlacePasses(group.place, updated))
+        result.append(replace(group, passes=updated))
     return tuple(result)
 
 

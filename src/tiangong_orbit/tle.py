@@ -10,6 +10,7 @@ Epochs are UTC (AIAA 2006-6753); ages are in days.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import math
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 
@@ -119,9 +120,12 @@ _OMM_REQUIRED = (
     "MEAN_MOTION_DDOT",
 )
 
-# (key, lowest, highest) of the OMM integer fields, as a TLE can carry them.
+#: The highest catalog number a TLE can carry (Alpha-5 ``Z9999``).
+_TLE_MAX_CATALOG = 339_999
+
+# (key, lowest, highest) of the OMM integer fields.
 _OMM_INTEGER_RANGES = (
-    ("NORAD_CAT_ID", 1, 339_999),
+    ("NORAD_CAT_ID", 1, 999_999_999),  # OMM: nine digits; a TLE: up to 339999 (Alpha-5)
     ("EPHEMERIS_TYPE", 0, 9),
     ("ELEMENT_SET_NO", 0, 9999),
     ("REV_AT_EPOCH", 0, 9_999_999),  # a TLE keeps the last five digits (wraps at 100,000)
@@ -192,47 +196,203 @@ class ElementSet:
 # --------------------------------------------------------------------------------------------
 # Parsing
 
+#: The most bytes read from one element-set file. CelesTrak's whole active catalogue is about
+#: 10 MB as OMM JSON and a 2,000-set history about 0.4 MB as 3LE, so a bigger file is not one
+#: (``/dev/zero``, a disk image, a log): refuse it rather than read until memory runs out.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+#: How many skipped records of other satellites are named one by one, before a count.
+_BAD_RECORDS_NAMED = 5
+
+_GP_NOT_UPDATED = "has not updated since your last successful download"
+_TITLE = re.compile(r"<title[^>]*>([^<]{1,200})</title>", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord:
+    """One record of a file that is not a valid element set, and why.
+
+    ``norad_id`` is the catalog number when it can still be read from the record (``None``
+    when it cannot); ``position`` is its line (TLE, OMM KVN/CSV) or record number (OMM
+    JSON/XML), for ordering; ``error`` names the file, the place and what was expected.
+    """
+
+    norad_id: int | None
+    name: str
+    position: int
+    error: TLEFormatError
+
+    def describe(self) -> str:
+        """The record's satellite in words: ``'ISS (ZARYA)' (NORAD 25544)``."""
+        who = f"{self.name!r} " if self.name else ""
+        number = (
+            f"NORAD {self.norad_id}" if self.norad_id is not None else "catalog number unreadable"
+        )
+        return f"{who}({number})"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedText:
+    """Everything :func:`read_text` found in one text.
+
+    ``sets`` are the valid element sets in file order; ``bad`` the records that are not valid
+    (see :class:`BadRecord`); ``ignored`` the lines of other text (a bulletin's prose, a stray
+    name), each with the error a strict reading reports for it; ``kind`` the format found
+    (``"tle"``, ``"omm-json"``, ``"omm-xml"``, ``"omm-kvn"``, ``"omm-csv"``).
+    """
+
+    sets: list[ElementSet]
+    bad: list[BadRecord]
+    ignored: list[tuple[int, TLEFormatError]]
+    kind: str
+    path: str
+
+    def first_problem(self) -> TLEFormatError | None:
+        """The error of the first bad record or ignored line, by position; ``None`` if clean."""
+        problems = [(bad.position, bad.error) for bad in self.bad] + list(self.ignored)
+        return min(problems, key=lambda item: item[0])[1] if problems else None
+
+    def notes(self) -> list[str]:
+        """One-line warnings about the ignored lines (none when there are none)."""
+        if not self.ignored:
+            return []
+        numbers = [number for number, _ in self.ignored]
+        return [
+            f"{self.path}: ignored {len(numbers)} line(s) of text that are not element sets "
+            f"({_ranges(numbers)}), as in a bulletin's header; only the sets were read"
+        ]
+
 
 def parse_text(text: str, *, path: str = "<text>", source: Source = "file") -> list[ElementSet]:
-    """Parse TLE (2-line), 3LE (name + 2 lines) or CelesTrak OMM JSON text into element sets.
+    """Parse element-set text strictly: every record must be valid and nothing else present.
 
-    Accepts CRLF, trailing spaces, a byte-order mark, a ``0 `` name prefix and many sets per
-    text. Raises :class:`TLEFormatError` naming ``path``, the line and what was expected.
+    Accepts TLE (2-line), 3LE (name + 2 lines), CelesTrak OMM JSON and the CCSDS OMM XML, KVN
+    and CelesTrak CSV forms (see :func:`read_text`). Raises :class:`TLEFormatError` naming
+    ``path``, the line or record, and what was expected, for the first problem.
+    """
+    parsed = read_text(text, path=path, source=source)
+    problem = parsed.first_problem()
+    if problem is not None:
+        raise problem
+    return parsed.sets
+
+
+def read_text(text: str, *, path: str = "<text>", source: Source = "file") -> ParsedText:
+    """Read every element set in ``text``, keeping the records that are not valid apart.
+
+    The format is recognised from the text: OMM JSON (``[`` or ``{``), OMM XML (``<ndm>`` or
+    ``<omm>``), OMM KVN (``CCSDS_OMM_VERS = ...``), CelesTrak's OMM CSV (a header with
+    ``OBJECT_NAME`` and ``EPOCH``), else TLE/3LE lines, where lines of other text (a
+    bulletin's prose) are set apart in :attr:`ParsedText.ignored`. CRLF, trailing spaces, a
+    byte-order mark and CelesTrak's ``0 `` name prefix are accepted. A name that begins like a
+    TLE line (``2 PATHFINDER``) is a name when a line 1 and a line 2 follow it.
+
+    Raises :class:`TLEFormatError` when the text as a whole is not element sets (empty, an HTML
+    page, CelesTrak's "No GP data found" or "has not updated" notice, JSON that does not parse
+    or is nested too deep, prose alone) or holds no readable record at all.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
     stripped = text.strip()
     if not stripped:
         raise TLEFormatError(f"{path}: the file is empty; expected TLE lines or OMM JSON")
-    if stripped[0] in "[{":
-        # json.loads skips the surrounding whitespace itself, so its line numbers are the file's.
-        return _parse_omm_json(text, path=path, source=source)
     first_line = text[: len(text) - len(text.lstrip())].count("\n") + 1
-    if stripped[0] == "<":
-        kind = "an HTML page" if "html" in stripped[:500].lower() else "XML or HTML"
-        raise TLEFormatError(
-            f"{path}: line {first_line}: this is {kind}, not element sets; expected TLE lines "
-            "or OMM JSON (a download that returned an error page?)"
-        )
-    if stripped.lower().startswith("no gp data found"):
-        raise TLEFormatError(
-            f"{path}: line {first_line}: the source answered 'No GP data found': no element "
-            "sets; expected TLE lines or OMM JSON (is the NORAD number right?)"
-        )
-    return _parse_tle_lines(text, path=path, source=source)
+    head = stripped[:2000]
+    if stripped[0] in "[{":
+        parsed = _read_omm_json(text, path=path, source=source)
+    elif stripped[0] == "<":
+        parsed = _read_omm_xml(text, head, first_line, path=path, source=source)
+    elif head.startswith("CCSDS_OMM_VERS"):
+        parsed = _read_omm_kvn(text, path=path, source=source)
+    elif _is_omm_csv_header(head.split("\n", 1)[0]):
+        parsed = _read_omm_csv(text, path=path, source=source)
+    else:
+        lowered = head.lower()
+        if lowered.startswith("no gp data found"):
+            raise TLEFormatError(
+                f"{path}: line {first_line}: the source answered 'No GP data found': no element "
+                "sets; expected TLE lines or OMM JSON (is the NORAD number right?)"
+            )
+        if _GP_NOT_UPDATED in lowered[:300]:
+            raise TLEFormatError(
+                f"{path}: line {first_line}: this is CelesTrak's notice "
+                f"{_quote(stripped.split(chr(10), 1)[0], 60)}, not element sets (CelesTrak sends "
+                "it instead of the data when the same data is asked for again before it changes); "
+                "use the file of the earlier download, or download again in two hours"
+            )
+        if "<html" in lowered or "<!doctype html" in lowered:
+            raise _html_error(head, first_line, path)
+        parsed = _read_tle_lines(text, path=path, source=source)
+    if not parsed.sets and not parsed.bad:
+        if parsed.kind == "tle" and len(parsed.ignored) > 1:
+            raise TLEFormatError(
+                f"{path}: no element sets in {len(parsed.ignored)} lines of text (it begins "
+                f"{_quote(stripped.split(chr(10), 1)[0].strip(), 50)}); expected TLE lines "
+                "(1 ... and 2 ...) or OMM JSON, XML, KVN or CSV"
+            )
+        problem = parsed.first_problem()
+        if problem is not None:
+            raise problem
+        raise TLEFormatError(f"{path}: no element sets found; expected TLE lines or OMM JSON")
+    return parsed
+
+
+def _html_error(head: str, first_line: int, path: str) -> TLEFormatError:
+    title = _TITLE.search(head)
+    named = f" ({_quote(' '.join(title.group(1).split()), 60)})" if title else ""
+    return TLEFormatError(
+        f"{path}: line {first_line}: this is an HTML page{named}, not element sets; expected "
+        "TLE lines or OMM JSON (a download that returned an error or login page?)"
+    )
+
+
+def _ranges(numbers: Sequence[int], limit: int = 4) -> str:
+    """``lines 1-14, 60`` from sorted line numbers (the first ``limit`` runs, then ``…``)."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    shown = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:limit]]
+    more = ", …" if len(runs) > limit else ""
+    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(shown) + more
+
+
+def read_bytes_limited(path: str | Path, *, what: str) -> bytes:
+    """The bytes of ``path``, at most :data:`MAX_FILE_BYTES`; ``what`` names the expected content.
+
+    Raises :class:`UsageError` (exit 2) when the file is missing, a directory or unreadable,
+    and :class:`TLEFormatError` (exit 3) when it is larger than the limit.
+    """
+    from tiangong_orbit.fileio import FileTooLargeError, read_limited
+
+    try:
+        return read_limited(path, limit_bytes=MAX_FILE_BYTES, what=what)
+    except FileTooLargeError as error:
+        raise TLEFormatError(str(error)) from None
 
 
 def parse_file(path: str | Path, *, source: Source = "file") -> list[ElementSet]:
-    """Read and parse one TLE/3LE/OMM JSON file (UTF-8); see :func:`parse_text`."""
+    """Read and parse one element-set file strictly (UTF-8); see :func:`parse_text`."""
+    return _strict(read_file(path, source=source))
+
+
+def _strict(parsed: ParsedText) -> list[ElementSet]:
+    problem = parsed.first_problem()
+    if problem is not None:
+        raise problem
+    return parsed.sets
+
+
+def read_file(path: str | Path, *, source: Source = "file") -> ParsedText:
+    """Read one element-set file (UTF-8, at most :data:`MAX_FILE_BYTES`); see :func:`read_text`.
+
+    Raises :class:`UsageError` when the file cannot be read, :class:`TLEFormatError` when it is
+    too large, not text, or not element sets at all.
+    """
     file_path = Path(path)
-    try:
-        data = file_path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"file not found: {file_path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{file_path} is a directory; expected a TLE or OMM JSON file") from None
-    except OSError as error:
-        raise UsageError(f"cannot read {file_path}: {error.strerror}") from None
+    data = read_bytes_limited(file_path, what="a TLE or OMM file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -241,74 +401,139 @@ def parse_file(path: str | Path, *, source: Source = "file") -> list[ElementSet]
             f"{file_path}: line {line_number}: byte 0x{data[error.start]:02X} is not text "
             "(UTF-8/ASCII); expected TLE lines or OMM JSON"
         ) from None
-    return parse_text(text, path=str(file_path), source=source)
+    return read_text(text, path=str(file_path), source=source)
 
 
-def _parse_tle_lines(text: str, *, path: str, source: Source) -> list[ElementSet]:
+def _shaped(line: str, digit: str) -> bool:
+    """Whether ``line`` looks like TLE line ``digit`` ("1" or "2"): the digit, then a space."""
+    return line[:1] == digit and (len(line) == 1 or line[1].isspace() or line[1] == "\u200b")
+
+
+def _readable_catalog(*lines: str) -> int | None:
+    """The catalog number in columns 3-7 of the first of ``lines`` that holds a valid one."""
+    for line in lines:
+        chunk = line[2:7]
+        if len(chunk) == 5 and _compiled(_CATALOG).fullmatch(chunk) and " " not in chunk.strip():
+            return _catalog_number(chunk)
+    return None
+
+
+def _name_of(line: str) -> str:
+    name = line.strip()
+    return name[2:].strip() if name.startswith("0 ") else name
+
+
+def _read_tle_lines(text: str, *, path: str, source: Source) -> ParsedText:
+    """TLE/3LE lines, each record read on its own (see :func:`read_text`).
+
+    A line that is neither a TLE line nor the name before one is other text; a TLE-shaped line
+    without its partner (line 1 with no line 2 after it, line 2 alone) is a bad record.
+    """
+    content = [
+        (number, raw.rstrip("\r").rstrip(" "))
+        for number, raw in enumerate(text.split("\n"), start=1)
+        if raw.strip()
+    ]
     sets: list[ElementSet] = []
-    lines = text.split("\n")
-    pending_name: tuple[int, str] | None = None
+    bad: list[BadRecord] = []
+    ignored: list[tuple[int, TLEFormatError]] = []
+    count = len(content)
     index = 0
-    while index < len(lines):
-        number = index + 1
-        raw = lines[index].rstrip("\r").rstrip(" ")
-        index += 1
-        if not raw.strip():
+    while index < count:
+        number, raw = content[index]
+        following = content[index + 1][1] if index + 1 < count else ""
+        after = content[index + 2][1] if index + 2 < count else ""
+        if _shaped(raw, "1") and _shaped(following, "2"):
+            name_line, line1_at, taken = None, index, 2
+        elif _shaped(following, "1") and _shaped(after, "2"):
+            name_line, line1_at, taken = (number, _name_of(raw)), index + 1, 3
+        elif _shaped(raw, "1") or _shaped(raw, "2"):
+            bad.append(_stray(raw, number, content, index, None, path=path))
+            index += 1
             continue
-        _check_characters(raw, path=path, number=number)
-        if raw.startswith("1 ") or raw == "1":
-            next_index = _next_content_line(lines, index)
-            if next_index is None:
-                raise TLEFormatError(
-                    f"{path}: line {number}: TLE line 1 is not followed by a line 2; expected "
-                    "line 2 of the set (the file ends here: truncated?)"
-                )
-            raw2 = lines[next_index].rstrip("\r").rstrip(" ")
-            _check_characters(raw2, path=path, number=next_index + 1)
-            if not raw2.startswith("2"):
-                raise TLEFormatError(
-                    f"{path}: line {next_index + 1}: expected TLE line 2 after line 1 "
-                    f"(line {number}), found {_quote(raw2)}"
-                )
-            name = pending_name[1] if pending_name else ""
+        elif _shaped(following, "1") or _shaped(following, "2"):
+            name = _name_of(raw)
+            bad.append(_stray(following, number, content, index + 1, name, path=path))
+            index += 2
+            continue
+        else:
+            ignored.append(_ignored_error(raw, number, content, index, path=path))
+            index += 1
+            continue
+        (n1, line1), (n2, line2) = content[line1_at], content[line1_at + 1]
+        name = name_line[1] if name_line else ""
+        try:
+            if name_line:
+                _check_characters(raw, path=path, number=number)
+            _check_characters(line1, path=path, number=n1)
+            _check_characters(line2, path=path, number=n2)
             element_set = _element_set_from_lines(
-                name, raw, raw2, path=path, number=number, source=source, number2=next_index + 1
+                name, line1, line2, path=path, number=n1, source=source, number2=n2
             )
-            if pending_name is not None and element_set.line_number != pending_name[0]:
-                element_set = replace(element_set, line_number=pending_name[0])
+        except TLEFormatError as error:
+            norad_id = _readable_catalog(line1, line2)
+            if norad_id is None and not any(char.isdigit() for char in line1[2:7] + line2[2:7]):
+                # No satellite at all: text shaped like TLE lines, such as the key an AMSAT
+                # bulletin prints above its sets ("1 AAAAAU 00  0  0 BBBBB.BBB...").
+                if name_line:
+                    ignored.append((number, error))
+                ignored.extend([(n1, error), (n2, error)])
+            else:
+                bad.append(BadRecord(norad_id, name, number, error))
+        else:
+            if element_set.line_number != number:
+                element_set = replace(element_set, line_number=number)
             sets.append(element_set)
-            pending_name = None
-            index = next_index + 1
-        elif raw.startswith("2 ") or raw == "2":
-            raise TLEFormatError(
-                f"{path}: line {number}: TLE line 2 without a line 1 before it "
-                "(lines out of order?); expected line 1 first"
+        index += taken
+    return ParsedText(sets, bad, ignored, "tle", path)
+
+
+def _stray(
+    line: str,
+    name_number: int,
+    content: Sequence[tuple[int, str]],
+    index: int,
+    name: str | None,
+    *,
+    path: str,
+) -> BadRecord:
+    """The bad record of a TLE-shaped line without its partner (at ``content[index]``)."""
+    number = content[index][0]
+    if _shaped(line, "1"):
+        if index + 1 >= len(content):
+            message = (
+                f"{path}: line {number}: TLE line 1 is not followed by a line 2; expected "
+                "line 2 of the set (the file ends here: truncated?)"
             )
         else:
-            if pending_name is not None:
-                raise TLEFormatError(
-                    f"{path}: line {number}: expected TLE line 1 after the name "
-                    f"{_quote(pending_name[1])} on line {pending_name[0]}, found {_quote(raw)}"
-                )
-            name = raw.strip()
-            if name.startswith("0 "):
-                name = name[2:].strip()
-            pending_name = (number, name)
-    if pending_name is not None:
-        raise TLEFormatError(
-            f"{path}: line {pending_name[0]}: the name {_quote(pending_name[1])} is not followed "
-            "by TLE lines (truncated?)"
+            next_number, next_line = content[index + 1]
+            message = (
+                f"{path}: line {next_number}: expected TLE line 2 after line 1 "
+                f"(line {number}), found {_quote(next_line)}"
+            )
+    else:
+        message = (
+            f"{path}: line {number}: TLE line 2 without a line 1 before it "
+            "(lines out of order?); expected line 1 first"
         )
-    if not sets:
-        raise TLEFormatError(f"{path}: no element sets found; expected TLE lines or OMM JSON")
-    return sets
+    return BadRecord(_readable_catalog(line), name or "", name_number, TLEFormatError(message))
 
 
-def _next_content_line(lines: Sequence[str], start: int) -> int | None:
-    for index in range(start, len(lines)):
-        if lines[index].strip():
-            return index
-    return None
+def _ignored_error(
+    raw: str, number: int, content: Sequence[tuple[int, str]], index: int, *, path: str
+) -> tuple[int, TLEFormatError]:
+    """The error a strict reading reports for a line of other text."""
+    name = _name_of(raw)
+    if index + 1 >= len(content):
+        return number, TLEFormatError(
+            f"{path}: line {number}: the name {_quote(name)} is not followed by TLE lines "
+            "(truncated?)"
+        )
+    next_number, next_line = content[index + 1]
+    return number, TLEFormatError(
+        f"{path}: line {next_number}: expected TLE line 1 after the name {_quote(name)} on "
+        f"line {number}, found {_quote(next_line)}"
+    )
 
 
 def _check_characters(line: str, *, path: str, number: int) -> None:
@@ -346,7 +571,11 @@ def _check_fields(
             f"{path}: line {number}: TLE line {which} has {len(line)} characters; expected "
             f"exactly 69" + _template_context(template, line, min(len(line), 69) + 1)
         )
-    for first, last, what, pattern, is_number in fields:
+    whole_line, number_columns = _line_checker(tuple(fields))
+    clean = whole_line.fullmatch(line) is not None and not any(
+        " " in line[low:high].strip() for low, high in number_columns
+    )
+    for first, last, what, pattern, is_number in () if clean else fields:
         chunk = line[first - 1 : last]
         inner_space = is_number and _INNER_SPACE.search(chunk)
         if inner_space or not _compiled(pattern).fullmatch(chunk):
@@ -368,6 +597,21 @@ def _check_fields(
 @functools.cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
+
+
+@functools.cache
+def _line_checker(
+    fields: tuple[tuple[int, int, str, str, bool], ...],
+) -> tuple[re.Pattern[str], tuple[tuple[int, int], ...]]:
+    """One pattern for the whole line, equivalent to every field's own (the fast path: only a
+    line it refuses is checked field by field, to name the field), and the number fields'
+    column slices. A field's "holds a digit" look-ahead is bounded to the field's width."""
+    parts = [
+        "(?:" + pattern.replace("(?=.*[0-9])", f"(?=.{{0,{last - first}}}[0-9])") + ")"
+        for first, last, _what, pattern, _is_number in fields
+    ]
+    numbers = tuple((first - 1, last) for first, last, _w, _p, is_number in fields if is_number)
+    return re.compile("".join(parts)), numbers
 
 
 def checksum(line: str) -> int:
@@ -412,10 +656,18 @@ def _element_set_from_lines(
             "different satellites"
         )
     day_of_year = float(line1[20:32])
-    if not 1.0 <= day_of_year < 367.0:
+    # Two-digit years 57-99 are 1957-1999, 00-56 are 2000-2056 (AIAA 2006-6753). Day 1.0 is
+    # 1 January 00:00; day 0 (which some converters write for 31 December of the year before)
+    # and day 366 of a common year are refused, not moved into another year (README).
+    two_digit_year = int(line1[18:20])
+    year = two_digit_year + (1900 if two_digit_year >= 57 else 2000)
+    days_in_year = 366 if calendar.isleap(year) else 365
+    if not 1.0 <= day_of_year < days_in_year + 1:
+        common = "" if days_in_year == 366 else f", {year} being a common year"
         raise TLEFormatError(
-            f"{path}: line {number}: epoch day {day_of_year} is not a day of the year "
-            "(expected 1 to 366.99999999)" + _template_context(LINE1_TEMPLATE, line1, 21)
+            f"{path}: line {number}: epoch day {day_of_year} is not a day of {year} (expected "
+            f"1 to {days_in_year}.99999999{common}; 1 January is day 1)"
+            + _template_context(LINE1_TEMPLATE, line1, 21)
         )
     eccentricity = float("0." + line2[26:33].replace(" ", "0"))
     inclination = float(line2[8:16])
@@ -459,9 +711,160 @@ def _epoch_of(satrec: Satrec) -> datetime:
     return datetime.fromtimestamp(base, UTC) + timedelta(microseconds=micro)
 
 
-def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]:
+# OMM: CelesTrak JSON, CCSDS XML and KVN, CelesTrak CSV. One record reader for all four.
+
+_ORDINAL_EPOCH = re.compile(
+    r"(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|[+-]00:?00)?", re.ASCII
+)
+
+
+def omm_epoch(text: str) -> datetime:
+    """The aware UTC epoch of an OMM ``EPOCH`` value.
+
+    Calendar form (``2026-10-06T16:02:50.305Z``) or day-of-year form (``2026-279T16:02:50``,
+    CCSDS 502.0-B-3 §7.5.10), with or without ``Z``; no offset means UTC. Raises
+    :class:`ValueError` for a day or time that does not exist (day 366 of a common year).
+    """
+    text = text.strip()
+    ordinal = _ORDINAL_EPOCH.fullmatch(text)
+    if ordinal is not None:
+        year, day = int(ordinal[1]), int(ordinal[2])
+        days_in_year = 366 if calendar.isleap(year) else 365
+        if not 1 <= day <= days_in_year:
+            raise ValueError(f"day {day} of {year} does not exist (1 to {days_in_year})")
+        hour, minute, second = int(ordinal[3]), int(ordinal[4]), int(ordinal[5])
+        if hour > 23 or minute > 59 or second > 59:
+            raise ValueError(f"time {hour:02d}:{minute:02d}:{second:02d} does not exist")
+        fraction = float("0" + ordinal[6]) if ordinal[6] else 0.0
+        return datetime(year, 1, 1, tzinfo=UTC) + timedelta(
+            days=day - 1, hours=hour, minutes=minute, seconds=second + fraction
+        )
+    epoch = datetime.fromisoformat(text.removesuffix("Z"))
+    return epoch.replace(tzinfo=UTC) if epoch.tzinfo is None else epoch.astimezone(UTC)
+
+
+def _omm_sets(
+    records: Iterable[tuple[int, str, Any, str | None]], *, path: str, source: Source, kind: str
+) -> ParsedText:
+    """Read each ``(position, where, record, problem)``; a record that fails (or came with a
+    ``problem`` from its reader) becomes a :class:`BadRecord`."""
+    sets: list[ElementSet] = []
+    bad: list[BadRecord] = []
+    for position, where, record, problem in records:
+        try:
+            if problem is not None:
+                raise TLEFormatError(problem)
+            keys = "CelesTrak OMM JSON keys" if kind == "omm-json" else "OMM keys"
+            sets.append(_omm_set(record, where=where, path=path, source=source, keys=keys))
+        except TLEFormatError as error:
+            norad_id: int | None = None
+            name = ""
+            if isinstance(record, dict):
+                try:
+                    norad_id = int(str(record.get("NORAD_CAT_ID")).strip())
+                except ValueError:
+                    norad_id = None
+                name = str(record.get("OBJECT_NAME") or "").strip()
+            bad.append(BadRecord(norad_id, name, position, error))
+    return ParsedText(sets, bad, [], kind, path)
+
+
+def _omm_set(
+    record: Any, *, where: str, path: str, source: Source, keys: str = "OMM keys"
+) -> ElementSet:
+    """One OMM record (a mapping of OMM keys to values or their text) as an element set;
+    ``keys`` names the expected keys in messages."""
     from sgp4 import exporter, omm
 
+    if not isinstance(record, dict):
+        raise TLEFormatError(f"{where}: expected a JSON object with OMM keys")
+    record = {key: value for key, value in record.items() if value is not None and value != ""}
+    missing = [key for key in _OMM_REQUIRED if key not in record]
+    if missing:
+        raise TLEFormatError(
+            f"{where}: missing {', '.join(missing)}; expected {keys} ({', '.join(_OMM_REQUIRED)})"
+        )
+    fields = {key: str(value) for key, value in record.items() if isinstance(key, str)}
+    fields.setdefault("EPHEMERIS_TYPE", "0")
+    fields.setdefault("CLASSIFICATION_TYPE", "U")
+    fields.setdefault("ELEMENT_SET_NO", "999")
+    fields.setdefault("REV_AT_EPOCH", "0")
+    fields.setdefault("OBJECT_ID", "")
+    try:
+        norad_id = int(str(record["NORAD_CAT_ID"]).strip())
+        numbers = {key: float(str(record[key])) for key in _OMM_REQUIRED[3:]}
+        epoch = omm_epoch(str(record["EPOCH"]))
+    except (TypeError, ValueError, OverflowError) as error:
+        raise TLEFormatError(f"{where}: a field does not parse ({error})") from None
+    fields["EPOCH"] = epoch.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    # Integer fields go to C ints inside sgp4 (which warns and truncates out of range):
+    # hold them to what the formats allow.
+    for key, low, high in _OMM_INTEGER_RANGES:
+        if key not in record:
+            continue
+        try:
+            value = int(str(record[key]).strip())
+        except ValueError:
+            raise TLEFormatError(f"{where}: {key} {record[key]!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise TLEFormatError(f"{where}: {key} {value} is outside {low}..{high}")
+        fields[key] = str(value % 100_000 if key == "REV_AT_EPOCH" else value)
+    # A TLE holds catalog numbers up to 339999 (Alpha-5); OMM has no such limit, and SGP4 does
+    # not use the number: propagate beyond it under a placeholder, with no TLE rendering.
+    beyond_tle = norad_id > _TLE_MAX_CATALOG
+    if beyond_tle:
+        fields["NORAD_CAT_ID"] = "0"
+    if not all(math.isfinite(value) for value in numbers.values()):
+        raise TLEFormatError(f"{where}: a numeric field is not finite")
+    if not 0 < numbers["MEAN_MOTION"] < 20 or not 0 <= numbers["ECCENTRICITY"] < 1:
+        raise TLEFormatError(
+            f"{where}: MEAN_MOTION {numbers['MEAN_MOTION']} / ECCENTRICITY "
+            f"{numbers['ECCENTRICITY']} do not describe an Earth orbit"
+        )
+    if not 0 <= numbers["INCLINATION"] <= 180:
+        raise TLEFormatError(
+            f"{where}: INCLINATION {numbers['INCLINATION']} is outside 0-180 degrees"
+        )
+    satrec = Satrec()
+    try:
+        omm.initialize(satrec, fields)
+        line1, line2 = exporter.export_tle(satrec)
+    except (KeyError, ValueError, TypeError, OverflowError) as error:
+        raise TLEFormatError(f"{where}: SGP4 rejects the record ({error})") from None
+    if satrec.error:
+        raise TLEFormatError(
+            f"{where}: SGP4 rejects the record at its epoch (error {satrec.error}: "
+            f"{SGP4_ERRORS.get(satrec.error, 'unknown')}); expected elements of an orbit "
+            "above the Earth"
+        )
+    # The TLE rendering is shown and may be written out: it must be a valid TLE itself
+    # (a BSTAR of 1e9, say, overflows its 8 columns).
+    for rendered, columns, template, which in (
+        (line1, _LINE1_FIELDS, LINE1_TEMPLATE, 1),
+        (line2, _LINE2_FIELDS, LINE2_TEMPLATE, 2),
+    ):
+        try:
+            _check_fields(rendered, columns, template, path=path, number=0, which=which)
+        except TLEFormatError as error:
+            reason = str(error).split("\n")[0].split(": line 0: ", 1)[-1]
+            raise TLEFormatError(
+                f"{where}: a value does not fit the TLE format ({reason}); expected values "
+                "of a real element set"
+            ) from None
+    return ElementSet(
+        name=str(record["OBJECT_NAME"]).strip() or f"NORAD {norad_id}",
+        norad_id=norad_id,
+        epoch=epoch,
+        line1="" if beyond_tle else line1,
+        line2="" if beyond_tle else line2,
+        source=source,
+        path=path,
+        line_number=None,
+        satrec=satrec,
+    )
+
+
+def _read_omm_json(text: str, *, path: str, source: Source) -> ParsedText:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -469,101 +872,138 @@ def _parse_omm_json(text: str, *, path: str, source: Source) -> list[ElementSet]
             f"{path}: line {error.lineno}, column {error.colno}: not valid JSON ({error.msg}); "
             "expected CelesTrak OMM JSON (a truncated download?)"
         ) from None
+    except RecursionError:
+        raise TLEFormatError(
+            f"{path}: the JSON is nested deeper than any OMM (arrays or objects inside one "
+            "another thousands of times); expected CelesTrak OMM JSON: a list of flat objects"
+        ) from None
     records = data if isinstance(data, list) else [data]
     if not records:
         raise TLEFormatError(f"{path}: the OMM JSON array is empty: no element sets")
-    sets: list[ElementSet] = []
-    for position, record in enumerate(records):
-        where = f"{path}: OMM record {position + 1}"
-        if not isinstance(record, dict):
-            raise TLEFormatError(f"{where}: expected a JSON object with OMM keys")
-        missing = [key for key in _OMM_REQUIRED if key not in record]
-        if missing:
-            raise TLEFormatError(
-                f"{where}: missing {', '.join(missing)}; expected CelesTrak OMM JSON keys "
-                f"({', '.join(_OMM_REQUIRED)})"
-            )
-        fields = {key: str(value) for key, value in record.items() if value is not None}
-        fields.setdefault("EPHEMERIS_TYPE", "0")
-        fields.setdefault("CLASSIFICATION_TYPE", "U")
-        fields.setdefault("ELEMENT_SET_NO", "999")
-        fields.setdefault("REV_AT_EPOCH", "0")
-        fields.setdefault("OBJECT_ID", "")
-        try:
-            norad_id = int(record["NORAD_CAT_ID"])
-            numbers = {key: float(record[key]) for key in _OMM_REQUIRED[3:]}
-            epoch_text = str(record["EPOCH"]).strip()
-            epoch = datetime.fromisoformat(epoch_text.removesuffix("Z"))
-            epoch = epoch.replace(tzinfo=UTC) if epoch.tzinfo is None else epoch.astimezone(UTC)
-        except (TypeError, ValueError, OverflowError) as error:
-            raise TLEFormatError(f"{where}: a field does not parse ({error})") from None
-        fields["EPOCH"] = epoch.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
-        # Integer fields go to C ints inside sgp4 (which warns and truncates out of range):
-        # hold them to what a TLE can carry.
-        for key, low, high in _OMM_INTEGER_RANGES:
-            if key not in record or record[key] is None:
-                continue
-            try:
-                value = int(str(record[key]))
-            except ValueError:
-                raise TLEFormatError(
-                    f"{where}: {key} {record[key]!r} is not a whole number"
-                ) from None
-            if not low <= value <= high:
-                raise TLEFormatError(f"{where}: {key} {value} is outside {low}..{high}")
-            if key == "REV_AT_EPOCH":
-                fields[key] = str(value % 100_000)
-        if not all(math.isfinite(value) for value in numbers.values()):
-            raise TLEFormatError(f"{where}: a numeric field is not finite")
-        if not 0 < numbers["MEAN_MOTION"] < 20 or not 0 <= numbers["ECCENTRICITY"] < 1:
-            raise TLEFormatError(
-                f"{where}: MEAN_MOTION {numbers['MEAN_MOTION']} / ECCENTRICITY "
-                f"{numbers['ECCENTRICITY']} do not describe an Earth orbit"
-            )
-        if not 0 <= numbers["INCLINATION"] <= 180:
-            raise TLEFormatError(
-                f"{where}: INCLINATION {numbers['INCLINATION']} is outside 0-180 degrees"
-            )
-        satrec = Satrec()
-        try:
-            omm.initialize(satrec, fields)
-            line1, line2 = exporter.export_tle(satrec)
-        except (KeyError, ValueError, TypeError, OverflowError) as error:
-            raise TLEFormatError(f"{where}: SGP4 rejects the record ({error})") from None
-        if satrec.error:
-            raise TLEFormatError(
-                f"{where}: SGP4 rejects the record at its epoch (error {satrec.error}: "
-                f"{SGP4_ERRORS.get(satrec.error, 'unknown')}); expected elements of an orbit "
-                "above the Earth"
-            )
-        # The TLE rendering is shown and may be written out: it must be a valid TLE itself
-        # (a BSTAR of 1e9, say, overflows its 8 columns).
-        for rendered, columns, template, which in (
-            (line1, _LINE1_FIELDS, LINE1_TEMPLATE, 1),
-            (line2, _LINE2_FIELDS, LINE2_TEMPLATE, 2),
-        ):
-            try:
-                _check_fields(rendered, columns, template, path=path, number=0, which=which)
-            except TLEFormatError as error:
-                reason = str(error).split("\n")[0].split(": line 0: ", 1)[-1]
-                raise TLEFormatError(
-                    f"{where}: a value does not fit the TLE format ({reason}); expected values "
-                    "of a real element set"
-                ) from None
-        sets.append(
-            ElementSet(
-                name=str(record["OBJECT_NAME"]).strip() or f"NORAD {norad_id}",
-                norad_id=norad_id,
-                epoch=epoch,
-                line1=line1,
-                line2=line2,
-                source=source,
-                path=path,
-                line_number=None,
-                satrec=satrec,
-            )
+    return _omm_sets(
+        ((n, f"{path}: OMM record {n}", r, None) for n, r in enumerate(records, start=1)),
+        path=path,
+        source=source,
+        kind="omm-json",
+    )
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _read_omm_xml(
+    text: str, head: str, first_line: int, *, path: str, source: Source
+) -> ParsedText:
+    """CCSDS OMM XML (``<ndm><omm>…<segment>``), as CelesTrak and Space-Track serve it.
+
+    Every leaf element of a ``<segment>`` (metadata, mean elements, TLE parameters) is a field,
+    as in python-sgp4's ``sgp4.omm.parse_xml``; unlike it, a segment missing a part is one bad
+    record rather than the end of the file.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    lowered = head.lower()
+    if "<html" in lowered or "<!doctype html" in lowered:
+        raise _html_error(head, first_line, path)
+    try:
+        root = ElementTree.fromstring(text.encode("utf-8"))
+    except ElementTree.ParseError as error:
+        line, column = error.position
+        raise TLEFormatError(
+            f"{path}: line {line}, column {column + 1}: not valid XML "
+            f"({str(error).split(':', 1)[0]}); expected CCSDS OMM XML (a truncated download?)"
+        ) from None
+    except RecursionError:
+        raise TLEFormatError(
+            f"{path}: the XML is nested deeper than any OMM; expected CCSDS OMM XML"
+        ) from None
+    segments = [element for element in root.iter() if _local(element.tag) == "segment"]
+    if not segments:
+        raise TLEFormatError(
+            f"{path}: line {first_line}: this is XML with a <{_local(root.tag)}> root but no OMM "
+            "<segment>, not element sets; expected CCSDS OMM XML (<ndm><omm>…) or TLE lines"
         )
-    return sets
+    records = []
+    for number, segment in enumerate(segments, start=1):
+        fields: dict[str, str] = {}
+        for element in segment.iter():
+            if len(element) == 0 and element is not segment:
+                fields.setdefault(_local(element.tag), (element.text or "").strip())
+        records.append((number, f"{path}: OMM segment {number}", fields, None))
+    return _omm_sets(records, path=path, source=source, kind="omm-xml")
+
+
+_KVN_MARKERS = frozenset(
+    {"META_START", "META_STOP", "DATA_START", "DATA_STOP", "COVARIANCE_START", "COVARIANCE_STOP"}
+)
+_KVN_UNITS = re.compile(r"\s*\[[^\]]*\]\s*$")
+
+
+def _read_omm_kvn(text: str, *, path: str, source: Source) -> ParsedText:
+    """CCSDS OMM KVN (``KEY = value [unit]`` lines), as Space-Track serves it; each
+    ``CCSDS_OMM_VERS`` line starts a record."""
+    records: list[tuple[int, str, Any, str | None]] = []
+    current: dict[str, str] = {}
+    problem: str | None = None
+    start = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line or line.startswith("COMMENT") or line in _KVN_MARKERS:
+            continue
+        key, equals, value = line.partition("=")
+        key = key.strip().upper()
+        if key == "CCSDS_OMM_VERS":
+            if start:
+                records.append((start, f"{path}: line {start}: OMM", current, problem))
+            current, problem, start = {}, None, number
+            continue
+        if not equals or not key or " " in key:
+            problem = problem or (
+                f"{path}: line {number}: expected KEY = value in OMM KVN, found {_quote(line)}"
+            )
+            continue
+        current.setdefault(key, _KVN_UNITS.sub("", value.strip()))
+    records.append((start, f"{path}: line {start}: OMM", current, problem))
+    return _omm_sets(records, path=path, source=source, kind="omm-kvn")
+
+
+def _is_omm_csv_header(line: str) -> bool:
+    names = {cell.strip().strip('"').upper() for cell in line.split(",")}
+    return {"OBJECT_NAME", "EPOCH", "MEAN_MOTION"} <= names
+
+
+def _read_omm_csv(text: str, *, path: str, source: Source) -> ParsedText:
+    """CelesTrak's OMM CSV: a header of OMM keys, one record per line (python-sgp4's
+    ``sgp4.omm.parse_csv`` reading)."""
+    import csv
+    import io
+
+    from sgp4 import omm
+
+    reader = omm.parse_csv(io.StringIO(text, newline=""))
+    records: list[tuple[int, str, Any, str | None]] = []
+    try:
+        for row in reader:
+            if not any((value or "").strip() for key, value in row.items() if key is not None):
+                continue
+            fields = {
+                key.strip().upper(): value.strip()
+                for key, value in row.items()
+                if isinstance(key, str) and isinstance(value, str)
+            }
+            number = reader.line_num
+            problem = None
+            if None in row and any(str(v).strip() for v in row[None]):  # type: ignore[index]
+                problem = f"{path}: line {number}: more values than the header has columns"
+            records.append((number, f"{path}: line {number}", fields, problem))
+    except csv.Error as error:
+        raise TLEFormatError(
+            f"{path}: line {reader.line_num}: not valid CSV ({error}); expected CelesTrak OMM CSV"
+        ) from None
+    if not records:
+        raise TLEFormatError(f"{path}: the OMM CSV has a header but no records: no element sets")
+    return _omm_sets(records, path=path, source=source, kind="omm-csv")
 
 
 # --------------------------------------------------------------------------------------------
@@ -593,12 +1033,75 @@ def satellite_ids(query: str, sets: Iterable[ElementSet]) -> int:
 
 
 def sets_for(sets: Iterable[ElementSet], norad_id: int) -> list[ElementSet]:
-    """The sets of one satellite, oldest epoch first, one per distinct epoch."""
+    """The sets of one satellite, oldest epoch first, one per distinct epoch.
+
+    Two *different* sets with the same epoch (a corrected set re-issued under the old epoch):
+    the one read last wins, that is the later in a file, and the user cache over the bundled
+    data (README, "Element-set files"); :func:`same_epoch_conflicts` finds them for a warning.
+    The same set read twice keeps its first reading.
+    """
     chosen: dict[datetime, ElementSet] = {}
     for element_set in sets:
-        if element_set.norad_id == norad_id and element_set.epoch not in chosen:
+        if element_set.norad_id != norad_id:
+            continue
+        earlier = chosen.get(element_set.epoch)
+        if earlier is None or not same_elements(earlier, element_set):
             chosen[element_set.epoch] = element_set
     return [chosen[epoch] for epoch in sorted(chosen)]
+
+
+# The resolution of the TLE's columns, one and a half times (an OMM record and the TLE of the
+# same set differ by the TLE's rounding, never more).
+_SAME_ANGLE_RAD = 1.5 * math.radians(1e-4)
+_SAME_ECCENTRICITY = 1.5e-7
+_SAME_MEAN_MOTION_RAD_MIN = 1.5 * 1e-8 * 2.0 * math.pi / 1440.0
+
+
+def same_elements(first: ElementSet, second: ElementSet) -> bool:
+    """Whether two sets hold the same mean elements, to the precision of a TLE."""
+    a, b = first.satrec, second.satrec
+    if a is None or b is None:
+        return first.line1 == second.line1 and first.line2 == second.line2
+    return (
+        all(
+            abs(math.remainder(x - y, 2.0 * math.pi)) <= _SAME_ANGLE_RAD
+            for x, y in (
+                (a.inclo, b.inclo),
+                (a.nodeo, b.nodeo),
+                (a.argpo, b.argpo),
+                (a.mo, b.mo),
+            )
+        )
+        and abs(a.ecco - b.ecco) <= _SAME_ECCENTRICITY
+        and abs(a.no_kozai - b.no_kozai) <= _SAME_MEAN_MOTION_RAD_MIN
+        and abs(a.bstar - b.bstar) <= 1e-4 * max(abs(a.bstar), abs(b.bstar)) + 1e-9
+    )
+
+
+def same_epoch_conflicts(sets: Iterable[ElementSet]) -> list[str]:
+    """One warning per satellite and epoch held by two different sets, naming the one used."""
+    seen: dict[tuple[int, datetime], ElementSet] = {}
+    conflicts: dict[tuple[int, datetime], tuple[ElementSet, ElementSet]] = {}
+    for element_set in sets:
+        key = (element_set.norad_id, element_set.epoch)
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = element_set
+        elif not same_elements(earlier, element_set):
+            first = conflicts.get(key, (earlier, earlier))[0]
+            conflicts[key] = (first, element_set)
+            seen[key] = element_set
+    return [
+        f"two different element sets of {used.name} (NORAD {norad_id}) have the epoch "
+        f"{epoch:%Y-%m-%d %H:%M:%S} UTC ({_where(first)}, {_where(used)}): using the one read "
+        f"last ({_where(used)})"
+        for (norad_id, epoch), (first, used) in conflicts.items()
+    ]
+
+
+def _where(element_set: ElementSet) -> str:
+    place = Path(element_set.path).name if element_set.path else element_set.source
+    return f"{place} line {element_set.line_number}" if element_set.line_number else place
 
 
 def nearest_set(sets: Sequence[ElementSet], norad_id: int, at: datetime) -> ElementSet:
@@ -726,6 +1229,27 @@ class Catalog:
     sets: tuple[ElementSet, ...]
     warnings: tuple[str, ...] = ()
     file_given: bool = False
+    bad: tuple[BadRecord, ...] = ()
+
+    def check_satellite(self, norad_id: int) -> tuple[str, ...]:
+        """Whether the records that could not be read block ``norad_id`` (README, "Element-set
+        files"): a bad record of ``norad_id`` itself raises its :class:`TLEFormatError`
+        (exit 3); the bad records of other satellites are skipped, and the warnings naming
+        them are returned (one each, the first few, then a count).
+        """
+        own = [bad for bad in self.bad if bad.norad_id == norad_id]
+        if own:
+            raise own[0].error
+        skipped = [
+            f"skipped {bad.describe()}, not a valid element set: " + str(bad.error).split("\n")[0]
+            for bad in self.bad[:_BAD_RECORDS_NAMED]
+        ]
+        if len(self.bad) > _BAD_RECORDS_NAMED:
+            skipped.append(
+                f"skipped {len(self.bad) - _BAD_RECORDS_NAMED} more records of other satellites "
+                "that are not valid element sets ('tiangong-orbit tle check FILE' lists them)"
+            )
+        return tuple(skipped)
 
     def newest_epoch(self, norad_id: int) -> datetime | None:
         """The newest epoch available for ``norad_id``, or ``None``."""
@@ -745,23 +1269,39 @@ def load_catalog(tle_file: str | Path | None = None) -> Catalog:
     """Load ``tle_file`` alone, or the bundled sets plus the user cache (DESIGN.md).
 
     A broken bundled file is an error (exit 3); a broken cache file is a warning and is skipped,
-    so that a bad download can never stop predictions from the bundled data.
+    so that a bad download can never stop predictions from the bundled data. In ``tle_file``,
+    records that are not valid sets are kept apart in :attr:`Catalog.bad` (see
+    :meth:`Catalog.check_satellite`) and lines of other text are a warning; a file with no
+    valid set at all raises its first problem (:class:`TLEFormatError`, exit 3). Files whose
+    bytes were parsed before are read through :mod:`tiangong_orbit.catalog_index` (fast whatever
+    the cache's size); a set found in several files is kept once (:func:`dedupe_sets`).
     """
     if tle_file is not None:
-        return Catalog(tuple(parse_file(tle_file, source="file")), (), True)
+        parsed = read_file(tle_file, source="file")
+        if not parsed.sets:  # nothing usable: the file's first problem is the answer
+            _strict(parsed)
+        warnings = [*parsed.notes(), *same_epoch_conflicts(parsed.sets)]
+        return Catalog(tuple(parsed.sets), tuple(warnings), True, tuple(parsed.bad))
+    from tiangong_orbit.catalog_index import CatalogIndex
     from tiangong_orbit.paths import tle_cache_dir
 
+    index = CatalogIndex()
     sets: list[ElementSet] = []
     for path in bundled_files():
-        sets.extend(parse_file(path, source="bundled"))
+        sets.extend(index.parse(path, source="bundled"))
     warnings: list[str] = []
     folder = tle_cache_dir()
     cached = sorted([*folder.glob("*.tle"), *folder.glob("*.json")]) if folder.is_dir() else []
     for path in cached:
         try:
-            sets.extend(parse_file(path, source="cache"))
+            sets.extend(index.parse(path, source="cache"))
         except (TLEFormatError, UsageError) as error:
             warnings.append(f"ignoring the broken cache file {path}: {error}".split("\n")[0])
+        except RecursionError:
+            warnings.append(
+                f"ignoring the broken cache file {path}: nested too deeply to be element sets"
+            )
+    index.save()
     return Catalog(dedupe_sets(sets), tuple(warnings), False)
 
 
@@ -785,7 +1325,7 @@ def dedupe_sets(sets: Iterable[ElementSet]) -> tuple[ElementSet, ...]:
     one satellite whose epochs lie within :data:`SAME_EPOCH` of each other (so the bundled copy
     wins over the cached one). Order is kept."""
     listed = list(sets)
-    order = sorted(range(len(listed)), key=lambda i: (listed[i].norad_id, listed[i].epoch, i))
+    order = [i for _, _, i in sorted((s.norad_id, s.epoch, i) for i, s in enumerate(listed))]
     keep: set[int] = set()
     group: list[int] = []
     for index in order:

@@ -7,6 +7,8 @@ so that a cron run pays only for what it uses.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from typing import NoReturn
@@ -31,6 +33,44 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+def _show_version(value: bool) -> None:
+    """``--version``: the version and the newest element set's epoch, then exit 0."""
+    if not value:
+        return
+    from tiangong_orbit import __version__
+
+    print(f"tiangong-orbit {__version__}")
+    try:
+        from tiangong_orbit import tle
+        from tiangong_orbit.names import TIANGONG_NORAD_ID
+
+        catalog = tle.load_catalog(None)
+        newest = catalog.newest_epoch(TIANGONG_NORAD_ID)
+        overall = max((s.epoch for s in catalog.sets), default=None)
+    except TiangongError as error:  # the version still prints; say why the data does not
+        print(f"element sets: unreadable ({' '.join(str(error).split())})")
+        raise typer.Exit(0) from None
+    if newest is not None:
+        print(f"newest Tiangong element set: {newest:%Y-%m-%d %H:%M:%S} UTC")
+    if overall is not None and overall != newest:
+        print(f"newest element set of any satellite: {overall:%Y-%m-%d %H:%M:%S} UTC")
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _top_level(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and the newest element set's epoch, then exit.",
+        is_eager=True,
+        callback=_show_version,
+    ),
+) -> None:
+    """When China's Tiangong space station passes over Pakistan (see the commands below)."""
+
+
 #: ``tiangong-orbit tle show|check|update``
 tle_app = typer.Typer(
     help="Element sets: which are available and how old (show), validate a file (check), "
@@ -54,6 +94,20 @@ def use_color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def output_width() -> int:
+    """Columns for plain output: $COLUMNS, else the terminal's own width (also under NO_COLOR),
+    else 120 for a pipe or a file (at least 40 in every case)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:
+        return int(columns)
+    if sys.stdout.isatty():
+        try:
+            return max(40, os.get_terminal_size(sys.stdout.fileno()).columns)
+        except (OSError, ValueError):
+            pass
+    return 120
+
+
 def stdout_console():  # -> rich.console.Console, imported lazily
     """A rich Console for stdout: plain text (no ANSI codes) unless :func:`use_color`."""
     from rich.console import Console
@@ -66,8 +120,7 @@ def stdout_console():  # -> rich.console.Console, imported lazily
 
     if use_color():
         return _Console(highlight=False)
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) >= 40 else 120
+    width = output_width()
     return _Console(
         no_color=True,
         color_system=None,
@@ -79,8 +132,127 @@ def stdout_console():  # -> rich.console.Console, imported lazily
 
 
 def warn(message: str) -> None:
-    """Print one ``warning:`` line to stderr."""
-    print(f"warning: {message}", file=sys.stderr, flush=True)
+    """Print one ``warning:`` line to stderr (a message of several lines is joined into one)."""
+    print(f"warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
+
+
+#: Errors of a write to stdout that the user's setup causes, not a bug of ours.
+_OUTPUT_ERRNOS = frozenset(
+    {errno.EPIPE, errno.EBADF, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EINVAL}
+)
+#: The exit code of a command whose stdout cannot be written (closed, a full disk): the same
+#: as an ``--output`` file that cannot be written. ``alert`` without ``--notify`` exits 4
+#: instead (stdout is its notification channel; the alerts stay due).
+OUTPUT_ERROR_EXIT = 2
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Stands for a standard stream that was closed before the program started (``>&-``).
+
+    Python would set ``sys.stdout`` to ``None`` and ``print`` would then write nothing,
+    silently; writing here raises ``OSError(EBADF)`` like a write to a closed descriptor.
+    """
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+class _GuardedOutput:
+    """``sys.stdout`` during a run: a failed write is remembered, so that the error boundary
+    can tell a closed or full stdout from any other error, and name it."""
+
+    broken = False
+
+    def __init__(self, stream: object) -> None:
+        self._stream = stream
+
+    def _guard(self, name: str, *args: object) -> object:
+        try:
+            return getattr(self._stream, name)(*args)
+        except OSError:
+            _GuardedOutput.broken = True
+            raise
+
+    def write(self, data: object) -> object:
+        return self._guard("write", data)
+
+    def writelines(self, lines: object) -> object:
+        return self._guard("writelines", lines)
+
+    def flush(self) -> object:
+        return self._guard("flush")
+
+    @property
+    def buffer(self) -> _GuardedOutput:
+        return _GuardedOutput(self._stream.buffer)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def _fd_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _guard_standard_streams() -> None:
+    """Give closed descriptors 0-2 ``/dev/null``, so that no file we open later lands on one
+    (and gets our output written into it); then a closed stdout raises on write instead of
+    swallowing it, and a closed stderr is quietly ``/dev/null``."""
+    closed = [fd for fd in (0, 1, 2) if not _fd_open(fd)]
+    for fd in closed:
+        opened = os.open(os.devnull, os.O_RDWR)
+        if opened != fd:
+            os.dup2(opened, fd)
+            os.close(opened)
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
+
+
+def discard_stdout() -> None:
+    """Point descriptor 1 at ``/dev/null`` after stdout failed, so that what stays in Python's
+    buffer cannot fail again when the interpreter flushes it at exit."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(null, 1)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
+
+
+def _stdout_failed(error: OSError) -> bool:
+    """Whether ``error`` is a failed write to stdout (not a file's: those carry a name)."""
+    if error.errno not in _OUTPUT_ERRNOS or error.filename is not None:
+        return False
+    return (
+        _GuardedOutput.broken
+        or isinstance(sys.stdout, _ClosedOutput)
+        or isinstance(getattr(sys.stdout, "_stream", None), _ClosedOutput)
+    )
+
+
+def _name_too_long(error: OSError) -> str:
+    name = str(error.filename)
+    shown = name if len(name) <= 80 else f"{name[:40]}…{name[-30:]}"
+    return (
+        f"cannot use the file '{shown}': a name in it is too long for the file system (at "
+        "most 255 bytes a name); choose a shorter one"
+    )
 
 
 def fail(error: TiangongError) -> NoReturn:
@@ -94,6 +266,11 @@ def fail(error: TiangongError) -> NoReturn:
     print(f"error: {message}", file=sys.stderr, flush=True)
     for line in context:
         print(f"  {line.strip(chr(10))}" if not line.startswith("  ") else line, file=sys.stderr)
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        discard_stdout()  # already failing: the error above is the one to report
     raise SystemExit(error.exit_code)
 
 
@@ -104,8 +281,24 @@ def main(argv: list[str] | None = None) -> None:
 
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
+    _guard_standard_streams()
+    _GuardedOutput.broken = False
+    original_stdout = sys.stdout
+    sys.stdout = _GuardedOutput(original_stdout)  # type: ignore[assignment]
     try:
-        code = command.main(args=args, prog_name="tiangong-orbit", standalone_mode=False)
+        _run(command, args)
+    finally:
+        sys.stdout = original_stdout
+
+
+def _run(command: object, args: list[str]) -> NoReturn:
+    """Run the command; turn every known error into one line and its exit code."""
+    try:
+        code = command.main(  # type: ignore[attr-defined]
+            args=args, prog_name="tiangong-orbit", standalone_mode=False
+        )
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full device shows here, while we can still report it
     except TiangongError as error:
         fail(error)
     except typer.Abort:
@@ -116,8 +309,23 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except BrokenPipeError:
         # The reader went away (``| head``): not an error of ours.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        discard_stdout()
         raise SystemExit(0) from None
+    except OSError as error:
+        if _stdout_failed(error):
+            discard_stdout()
+            why = error.strerror or str(error)
+            print(
+                f"error: cannot write to standard output ({why}); send it to a file or a "
+                "pipe that can take it, or use --output FILE where the command has it",
+                file=sys.stderr,
+                flush=True,
+            )
+            raise SystemExit(OUTPUT_ERROR_EXIT) from None
+        if error.errno == errno.ENAMETOOLONG and error.filename is not None:
+            print(f"error: {_name_too_long(error)}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
+        _internal_error(error)
     except Exception as error:
         # Usage errors of typer's click (vendored in newer typer, the click package in older
         # ones): recognised by their interface rather than by class.
@@ -128,12 +336,18 @@ def main(argv: list[str] | None = None) -> None:
             message = " ".join(error.format_message().split())
             print(f"error: {message} (see 'tiangong-orbit --help')", file=sys.stderr, flush=True)
             raise SystemExit(error.exit_code) from None
-        if os.environ.get("TIANGONG_ORBIT_DEBUG"):
-            raise
-        print(
-            f"error: internal error ({type(error).__name__}: {error}); this is a bug, please "
-            "report it (set TIANGONG_ORBIT_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
+        _internal_error(error)
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _internal_error(error: Exception) -> NoReturn:
+    """A bug: one line (exit 1), or the traceback with ``TIANGONG_ORBIT_DEBUG=1``."""
+    if os.environ.get("TIANGONG_ORBIT_DEBUG"):
+        raise error
+    message = " ".join(str(error).split())
+    print(
+        f"error: internal error ({type(error).__name__}: {message}); this is a bug, please "
+        "report it (set TIANGONG_ORBIT_DEBUG=1 for the traceback)",
+        file=sys.stderr,
+    )
+    raise SystemExit(1) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from tiangong_orbit.cli.app import app, warn
+from tiangong_orbit.cli.app import app, discard_stdout, warn
 from tiangong_orbit.cli.common import choose_set
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
@@ -20,22 +22,30 @@ from tiangong_orbit.cli.options import (
     LonOption,
     MinVisibleOption,
     NameOption,
+    NowOption,
     OfflineOption,
     PlacesFileOption,
     SatelliteOption,
     StandardMagnitudeOption,
     SunMaxOption,
     TleOption,
+    TzOption,
     check_thresholds,
     resolve_places,
+    time_option,
 )
-from tiangong_orbit.errors import NotifyError, UsageError
+from tiangong_orbit.errors import BusyError, NotifyError, RunInterrupted, UsageError
 
 _PLACE_OPTIONS = ("city", "lat", "lon", "elevation_m", "name", "places_file")
 
 
 class _StdoutTarget:
-    """Without ``--notify`` the alert goes to stdout (cron mails it): recorded like a post."""
+    """Without ``--notify`` the alert goes to stdout (cron mails it): recorded like a post.
+
+    A write that fails (stdout closed with ``>&-``, a full disk, the reader gone after
+    ``| head -1``) is not a delivery: the alert stays due, and the channel is reported broken
+    so that the run stops writing to it.
+    """
 
     key = "stdout"
     label = "stdout"
@@ -43,8 +53,47 @@ class _StdoutTarget:
     def send(self, title: str, body: str):  # -> alerts.SendResult
         from tiangong_orbit.alerts import SendResult
 
-        print(body, flush=True)
+        stream = sys.stdout
+        try:
+            if stream is None:
+                raise OSError(errno.EBADF, "standard output is closed")
+            stream.write(body + "\n")
+            stream.flush()
+        except OSError as error:
+            discard_stdout()  # what stays buffered must not fail again at exit
+            why = error.strerror or str(error)
+            return SendResult(False, detail=f"cannot write to stdout: {why}", channel_broken=True)
         return SendResult(True)
+
+
+class _StopOnSignal:
+    """SIGINT and SIGTERM while posting: finish the post under way, post nothing more.
+
+    The first signal is remembered (:meth:`requested` turns true); the alert being posted is
+    posted and recorded, the others stay due. A second signal stops at once (the alert being
+    posted then has an unknown outcome, as after a kill).
+    """
+
+    def __init__(self) -> None:
+        self.signal_number: int | None = None
+        self._saved: dict[int, object] = {}
+
+    def requested(self) -> bool:
+        return self.signal_number is not None
+
+    def _handle(self, number: int, frame: object) -> None:
+        if self.signal_number is not None:
+            raise KeyboardInterrupt
+        self.signal_number = number
+
+    def __enter__(self) -> _StopOnSignal:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            self._saved[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self._saved.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
 
 
 @app.command("alert")
@@ -56,6 +105,7 @@ def alert_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     lead_minutes: Annotated[
         int,
         typer.Option(
@@ -93,14 +143,7 @@ def alert_command(
             show_default=False,
         ),
     ] = None,
-    now: Annotated[
-        str | None,
-        typer.Option(
-            "--now",
-            help="Pretend it is this time (ISO 8601; no offset = UTC). Default: the system clock.",
-            show_default=False,
-        ),
-    ] = None,
+    now: NowOption = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -150,7 +193,6 @@ def alert_command(
     the state."""
     from tiangong_orbit import alerts, paths
     from tiangong_orbit.cli.common import now_utc
-    from tiangong_orbit.timeutil import parse_time
 
     def given(parameter: str) -> bool:
         # By name: typer may carry its own copy of click, with its own ParameterSource enum.
@@ -168,6 +210,7 @@ def alert_command(
     state = pick("state", state, cfg.state)
     lock_timeout_s = pick("lock_timeout_s", lock_timeout_s, cfg.lock_timeout_s)
     allow_stale = allow_stale or bool(cfg.allow_stale)
+    offline = offline or bool(cfg.offline)
     horizon_deg = pick("horizon_deg", horizon_deg, cfg.horizon_deg)
     min_visible_elevation_deg = pick(
         "min_visible_elevation_deg", min_visible_elevation_deg, cfg.min_visible_elevation_deg
@@ -199,9 +242,14 @@ def alert_command(
         except UsageError as error:
             # Name the file: the user wrote these as keys (cities, lat/lon, places), not options.
             raise type(error)(f"config {config}: {error}") from None
-    moment = parse_time(now, option="--now") if now else now_utc()
-    # Check every URL before computing anything: a typo is exit 2, even in a dry run.
-    targets = [alerts.AppriseTarget(url) for url in urls] or [_StdoutTarget()]
+    from tiangong_orbit.places import with_timezone
+
+    places = with_timezone(places, tz)  # --tz: the zone of the message's local times
+    moment = time_option(now, "--now", now_utc())
+    # Check every URL before computing anything: a typo is exit 2, even in a dry run. Two
+    # spellings of one destination are one destination.
+    checked = [alerts.AppriseTarget(url) for url in urls] or [_StdoutTarget()]
+    targets = list({target.key: target for target in checked}.values())
     # Without --notify, stdout carries the alerts themselves (piped into an SMS bridge, say):
     # what the run did then goes to stderr, so that only messages reach the pipe.
     status_stream = sys.stdout if urls else sys.stderr
@@ -279,8 +327,16 @@ def alert_command(
     with opened:
         for problem in problems:
             warn(problem)
-        report = alerts.deliver(due, targets, opened, now=moment, retry_unknown=retry_unknown)
-    _report(report, moment, say)
+        with _StopOnSignal() as stop:
+            report = alerts.deliver(
+                due,
+                targets,
+                opened,
+                now=moment,
+                retry_unknown=retry_unknown,
+                should_stop=stop.requested,
+            )
+    _report(report, say, stop.signal_number)
 
 
 def _element_set(
@@ -321,8 +377,9 @@ def _when(moment: datetime, place) -> str:
     return local_time_words(moment, getattr(place, "timezone", None) or "Asia/Karachi")
 
 
-def _report(report, moment: datetime, say) -> None:
-    """Tell what the run did (``say``), the problems (stderr), and fail with exit 4."""
+def _report(report, say, signal_number: int | None = None) -> None:
+    """Tell what the run did (``say``), the problems (stderr); fail with exit 4 when a post
+    failed, was left unknown or could not be written, and with 130/143 after a signal."""
     for outcome in report.outcomes:
         alert = outcome.alert
         what = f"{alert.title} at {_when(alert.visible_start, alert.place)}"
@@ -362,6 +419,20 @@ def _report(report, moment: datetime, say) -> None:
                 f"posting {what} to {outcome.target_label} failed: {outcome.detail}; the "
                 "next run tries again"
             )
+        # "not_tried": counted below, one line for all of them
+    not_tried = report.with_status("not_tried")
+    if signal_number is not None:
+        name = signal.Signals(signal_number).name
+        raise RunInterrupted(
+            f"stopped by {name} after the post under way; {len(not_tried)} alert posts were "
+            "not tried and stay due for the next run",
+            signal_number,
+        )
+    if report.busy:
+        raise BusyError(
+            f"another tiangong-orbit alert run held the state too long in the middle of this "
+            f"run; {len(not_tried)} alert posts were not tried and stay due for the next run"
+        )
     failed = report.with_status("failed")
     unsure = report.with_status("maybe_delivered")
     if failed or unsure:
@@ -373,12 +444,13 @@ def _report(report, moment: datetime, say) -> None:
                 f"{len(failed)} of {tried} posts failed (first: {first.target_label}: "
                 f"{first.detail}); the next run tries them again"
             )
+        if not_tried:
+            parts.append(f"{len(not_tried)} more were not tried and stay due for the next run")
         if unsure:
             first = unsure[0]
             parts.append(
-                f"{len(unsure)} of {tried} posts got no answer in time (first: "
-                f"{first.target_label}); they may have been delivered, so they are not posted "
-                "again unless --retry-unknown"
+                f"{len(unsure)} of {tried} posts got no answer (first: {first.target_label}: "
+                f"{first.detail}); they may have been delivered, so they are not posted again "
+                "unless --retry-unknown"
             )
         raise NotifyError("; ".join(parts))
-    sys.stdout.flush()

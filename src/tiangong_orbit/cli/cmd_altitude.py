@@ -26,6 +26,10 @@ NEWS_NOTE = (
     "340-450 km design range. Its real altitude, computed here from the element set, is "
     "usually lower."
 )
+ISS_NOTE = (
+    "News reports usually give the ISS's altitude as about 400 km (NASA's round figure); "
+    "reboosts and drag move it by tens of kilometres over months."
+)
 
 
 @app.command("altitude")
@@ -62,14 +66,14 @@ def altitude_command(
     """WGS84 altitude, sub-satellite point, speed, perigee and apogee at one moment, compared
     with the Kármán line (100 km), Namira Salim's 2023 flight (87.4 km), the US 80 km boundary
     and the ISS at the same moment. With --format csv|markdown: altitude over a time range."""
-    from tiangong_orbit.timeutil import parse_time
+    from tiangong_orbit.cli.options import time_option
 
     if fmt is not None:
         _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output, offline)
         return
     if start or stop:
         raise UsageError("--from/--to go with --format csv|markdown")
-    moment = parse_time(at, option="--at") if at else now_utc()
+    moment = time_option(at, "--at", now_utc())
     chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
     report = _report(chosen, moment, allow_stale)
     if as_json:
@@ -83,7 +87,8 @@ def altitude_command(
 
 
 def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
-    """The altitude report, with the ISS at the same moment as one more reference."""
+    """The altitude report, with the other station at the same moment as one more reference:
+    the ISS beside Tiangong (or any other satellite), Tiangong beside the ISS."""
     import dataclasses
 
     from tiangong_orbit import orbit, tle
@@ -91,24 +96,103 @@ def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     es = chosen.element_set
     report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
     if es.norad_id == tle.ISS_NORAD_ID:
-        return report
-    iss = iss_reference(chosen.catalog, moment, allow_stale=allow_stale, what="the comparison")
-    if iss is None:
+        other = _tiangong_reference(chosen.catalog, moment, allow_stale=allow_stale)
+        label = "Tiangong (same moment)"
+    else:
+        other = iss_reference(
+            chosen.catalog, moment, allow_stale=allow_stale, what="the comparison"
+        )
+        label = "ISS (same moment)"
+    if other is None:
         return report
     at = [orbit.to_unix(moment)]
-    iss_altitude = float(orbit.altitude_series(iss.satrec, at)["altitude_km"][0])
+    other_altitude = float(orbit.altitude_series(other.satrec, at)["altitude_km"][0])
     reference = orbit.Reference(
-        "ISS (same moment)",
-        iss_altitude,
-        report.altitude_km / iss_altitude,
-        report.altitude_km - iss_altitude,
-        f"from the ISS element set of {iss.epoch:%Y-%m-%d} ({iss.source})",
+        label,
+        other_altitude,
+        report.altitude_km / other_altitude,
+        report.altitude_km - other_altitude,
+        f"from the {label.split(' (')[0]} element set of {other.epoch:%Y-%m-%d} ({other.source})",
     )
     return dataclasses.replace(report, references=(*report.references, reference))
 
 
+def _tiangong_reference(catalog: Any, at: datetime, *, allow_stale: bool) -> Any:
+    """Tiangong's set nearest ``at`` to compare the ISS with, or ``None`` with a warning."""
+    from tiangong_orbit import tle
+    from tiangong_orbit.cli.app import warn
+    from tiangong_orbit.errors import StaleDataError
+    from tiangong_orbit.names import TIANGONG_NORAD_ID
+
+    if not tle.sets_for(catalog.sets, TIANGONG_NORAD_ID) and catalog.file_given:
+        catalog = tle.load_catalog(None)
+    if not tle.sets_for(catalog.sets, TIANGONG_NORAD_ID):
+        warn("no Tiangong element set in the data: Tiangong is left out of the comparison")
+        return None
+    found = tle.nearest_set(catalog.sets, TIANGONG_NORAD_ID, at)
+    try:
+        staleness = tle.check_staleness(
+            found,
+            at,
+            newest=catalog.newest_epoch(TIANGONG_NORAD_ID),
+            allow_stale=allow_stale,
+            file_given=catalog.file_given,
+        )
+    except StaleDataError as error:
+        warn(f"Tiangong is left out of the comparison: {error}")
+        return None
+    for message in staleness.warnings:
+        warn(message)
+    return found
+
+
+#: How a sentence names each reference of ``orbit.REFERENCE_ALTITUDES``.
+REFERENCE_PHRASES = {
+    "Kármán line": "the Kármán line",
+    "Namira Salim, 2023": "Namira Salim's 2023 flight",
+    "US space boundary": "the US space boundary",
+}
+
+
+def comparison_sentence(name: str, reference: Any) -> str:
+    """One comparison as a sentence: 'Tiangong flies 288 km above the Kármán line (100.0 km),
+    3.9 times as high.', 'The ISS flies 41 km higher than Tiangong (387.9 km).'"""
+    difference = reference.above_by_km
+    height = f"{reference.altitude_km:.1f} km"
+    if "(same moment)" in reference.name:
+        other = reference.name.replace(" (same moment)", "")
+        other = "the ISS" if other == "ISS" else other
+        if abs(difference) < 0.5:
+            return f"{_capital(name)} and {other} ({height}) fly at the same height."
+        if difference > 0:
+            return f"{_capital(name)} flies {_km(difference)} higher than {other} ({height})."
+        return f"{_capital(other)} ({height}) flies {_km(-difference)} higher than {name}."
+    phrase = REFERENCE_PHRASES.get(reference.name, f"the {reference.name}")
+    if difference < 0:
+        return f"{_capital(name)} flies {_km(-difference)} below {phrase} ({height})."
+    return (
+        f"{_capital(name)} flies {_km(difference)} above {phrase} ({height}), "
+        f"{reference.times_higher:.1f} times as high."
+    )
+
+
+def _km(value: float) -> str:
+    return f"{abs(value):.0f} km" if abs(value) >= 10 else f"{abs(value):.1f} km"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def altitude_json(report: Any, chosen: Any) -> dict[str, Any]:
-    """The ``tiangong-orbit/altitude/1`` document (DESIGN.md)."""
+    """The ``tiangong-orbit/altitude/1`` document (DESIGN.md).
+
+    ``perigee_km``/``apogee_km``: the lowest and highest WGS84 height over the revolution
+    centred on ``time`` (so ``altitude_km`` lies between them); ``mean_elements_perigee_km``/
+    ``mean_elements_apogee_km``: CelesTrak's ``a (1 -/+ e) - R``. Each reference carries a
+    ``sentence``.
+    """
+    from tiangong_orbit.names import display_name, sentence_name
     from tiangong_orbit.timeutil import iso_z
 
     es = chosen.element_set
@@ -127,6 +211,8 @@ def altitude_json(report: Any, chosen: Any) -> dict[str, Any]:
         "speed_km_s": round(report.speed_km_s, 4),
         "perigee_km": round(report.perigee_km, 3),
         "apogee_km": round(report.apogee_km, 3),
+        "mean_elements_perigee_km": round(report.mean_perigee_km, 3),
+        "mean_elements_apogee_km": round(report.mean_apogee_km, 3),
         "tle_age_days": round(chosen.age_days, 3),
         "references": [
             {
@@ -134,58 +220,76 @@ def altitude_json(report: Any, chosen: Any) -> dict[str, Any]:
                 "altitude_km": round(ref.altitude_km, 3),
                 "times_higher": round(ref.times_higher, 3),
                 "above_by_km": round(ref.above_by_km, 3),
+                "sentence": comparison_sentence(sentence_name(es.norad_id, es.name), ref),
                 "source": ref.source,
             }
             for ref in report.references
         ],
-        "note": NEWS_NOTE,
+        "display_name": display_name(es.norad_id, es.name),
+        "note": _news_note(es.norad_id),
     }
+
+
+def _news_note(norad_id: int) -> str | None:
+    from tiangong_orbit import tle
+    from tiangong_orbit.names import TIANGONG_NORAD_ID
+
+    if norad_id == TIANGONG_NORAD_ID:
+        return NEWS_NOTE
+    if norad_id == tle.ISS_NORAD_ID:
+        return ISS_NOTE
+    return None
 
 
 def _print_table(report: Any, chosen: Any) -> None:
     from rich.table import Table
 
+    from tiangong_orbit.names import TIANGONG_NORAD_ID, catalog_label, display_name, sentence_name
     from tiangong_orbit.orbit import TIANGONG_DESIGN_MAX_KM, TIANGONG_DESIGN_MIN_KM
 
     console = stdout_console()
     es = chosen.element_set
+    shown = display_name(es.norad_id, es.name)
     console.print(
-        f"{es.name} (NORAD {es.norad_id}) at {report.time:%Y-%m-%d %H:%M:%S} UTC — element set "
-        f"of {es.epoch:%Y-%m-%d %H:%M} UTC ({es.source}, {chosen.age_days:.1f} days from it)"
+        f"{catalog_label(es.norad_id, es.name)} at {report.time:%Y-%m-%d %H:%M:%S} UTC — "
+        f"element set of {es.epoch:%Y-%m-%d %H:%M} UTC ({es.source}, {chosen.age_days:.1f} "
+        "days from it)"
     )
     facts = Table(show_header=False, box=None, pad_edge=False)
-    facts.add_column(style="bold")
+    facts.add_column(style="bold", no_wrap=True)
     facts.add_column()
     facts.add_row("Altitude (WGS84)", f"{report.altitude_km:.1f} km")
+    facts.add_row(
+        "This revolution",
+        f"lowest {report.perigee_km:.1f} km, highest {report.apogee_km:.1f} km (WGS84)",
+    )
+    facts.add_row(
+        "Mean elements",
+        f"perigee {report.mean_perigee_km:.1f} km, apogee {report.mean_apogee_km:.1f} km "
+        "(as CelesTrak quotes them)",
+    )
     facts.add_row("Above", f"{_lat(report.latitude_deg)}, {_lon(report.longitude_deg)}")
     facts.add_row("Speed", f"{report.speed_km_s:.2f} km/s ({report.speed_km_s * 3600:,.0f} km/h)")
-    facts.add_row(
-        "Perigee / apogee", f"{report.perigee_km:.1f} / {report.apogee_km:.1f} km (mean elements)"
-    )
     console.print(facts)
-    table = Table(title="How high is that?", title_justify="left")
-    table.add_column("Reference")
-    table.add_column("Altitude", justify="right")
-    table.add_column("Times higher", justify="right")
-    table.add_column("Above by", justify="right")
+    name = sentence_name(es.norad_id, es.name)
+    console.print()
+    console.print(f"How high is {name}?")
     for ref in report.references:
-        table.add_row(
-            ref.name,
-            f"{ref.altitude_km:.1f} km",
-            f"{ref.times_higher:.2f}×",
-            f"{ref.above_by_km:+.1f} km",
-        )
-    console.print(table)
-    rungs = [(es.name, report.altitude_km)] + [(r.name, r.altitude_km) for r in report.references]
-    rungs.append(("Tiangong design ceiling", TIANGONG_DESIGN_MAX_KM))
-    rungs.append(("Tiangong design floor", TIANGONG_DESIGN_MIN_KM))
+        console.print(f"  • {comparison_sentence(name, ref)}")
+    console.print()
+    rungs = [(shown, report.altitude_km)] + [(r.name, r.altitude_km) for r in report.references]
+    if es.norad_id == TIANGONG_NORAD_ID:
+        rungs.append(("Tiangong design ceiling", TIANGONG_DESIGN_MAX_KM))
+        rungs.append(("Tiangong design floor", TIANGONG_DESIGN_MIN_KM))
     top = max(height for _, height in rungs)
     width = 40
     console.print(f"Altitude ladder (each █ ≈ {top / width:.0f} km):")
-    for name, height in sorted(rungs, key=lambda item: -item[1]):
+    for label, height in sorted(rungs, key=lambda item: -item[1]):
         bar = "█" * max(1, round(height / top * width))
-        console.print(f"  {name:<26} {height:6.1f} km {bar}")
-    console.print(NEWS_NOTE)
+        console.print(f"  {label:<24} {height:6.1f} km {bar}")
+    note = _news_note(es.norad_id)
+    if note:
+        console.print(note)
 
 
 def _lat(value: float) -> str:
@@ -210,13 +314,14 @@ def _series(
     import numpy as np
 
     from tiangong_orbit import orbit
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.render import render_altitude_series
-    from tiangong_orbit.timeutil import from_unix, parse_time, to_unix
+    from tiangong_orbit.timeutil import from_unix, to_unix
 
     if fmt not in ("csv", "markdown"):
         raise UsageError(f"--format '{fmt}' is not one of csv, markdown")
-    first = parse_time(start, option="--from") if start else now_utc()
-    last = parse_time(stop, option="--to") if stop else first + timedelta(minutes=93)
+    first = time_option(start, "--from", now_utc())
+    last = time_option(stop, "--to", first + timedelta(minutes=93))
     if not step_s > 0:
         raise UsageError(f"--step {step_s} must be a positive number of seconds")
     if last < first:

@@ -29,15 +29,16 @@ from tiangong_orbit.cli.options import (
     SatelliteOption,
     StartOption,
     TleOption,
+    TzOption,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
 
 
 def _start(start: str | None) -> datetime:
-    from tiangong_orbit.timeutil import parse_time
+    from tiangong_orbit.cli.options import time_option
 
-    return parse_time(start, option="--start") if start else now_utc()
+    return time_option(start, "--start", now_utc())
 
 
 def _settings(norad_id: int) -> Any:
@@ -68,6 +69,7 @@ def sky_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 1.0,
     pass_number: Annotated[
@@ -95,7 +97,7 @@ def sky_command(
     choice = pass_number.strip().lower()
     if choice != "all" and not (choice.isdigit() and int(choice) >= 1):
         raise UsageError(f"--pass '{pass_number}' must be a pass number (1, 2, ...) or 'all'")
-    place = resolve_places(city, lat, lon, elevation_m, name, places_file)[0]
+    place = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)[0]
     first = _start(start)
     last = first + timedelta(days=days)
     from tiangong_orbit.timeutil import check_range
@@ -182,6 +184,7 @@ def track_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     hours: Annotated[
         float | None,
@@ -205,7 +208,7 @@ def track_command(
     output_format(output)
     if hours is not None and not (math.isfinite(hours) and 0 < hours <= 48):
         raise UsageError(f"--hours {hours:g} must be more than 0 and at most 48")
-    chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file)
+    chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = _start(start)
     from tiangong_orbit.timeutil import check_range
 
@@ -295,11 +298,11 @@ def altitude_command(
     """The altitude ladder, to scale: 80 km (US boundary), 87.4 km (Namira Salim, 2023),
     100 km (Kármán line), the satellite at --at, and for comparison the ISS (for Tiangong,
     with Tiangong's 340-450 km design range) or Tiangong (for the ISS and others)."""
+    from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.render.charts import output_format
-    from tiangong_orbit.timeutil import parse_time
 
     output_format(output)
-    moment = parse_time(at, option="--at") if at else now_utc()
+    moment = time_option(at, "--at", now_utc())
     chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
     es = chosen.element_set
 
@@ -370,6 +373,7 @@ def transit_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 30.0,
     radius_km: Annotated[
@@ -399,7 +403,7 @@ def transit_command(
         raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
     if number < 1:
         raise UsageError(f"--transit {number} must be 1 or more")
-    place = resolve_places(city, lat, lon, elevation_m, name, places_file)[0]
+    place = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)[0]
     first = _start(start)
     last = first + timedelta(days=days)
     from tiangong_orbit.timeutil import check_range

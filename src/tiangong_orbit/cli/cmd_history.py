@@ -108,16 +108,18 @@ def load_history(
     """The :class:`History` of ``satellite`` from the catalog (DESIGN.md), and the sources
     ('bundled', 'cache', 'file') its sets came from; catalog warnings go to stderr."""
     from tiangong_orbit import history, tle
-    from tiangong_orbit.timeutil import parse_time
+    from tiangong_orbit.cli.options import time_option
 
-    first = parse_time(start, option="--from") if start else None
-    last = parse_time(stop, option="--to") if stop else None
+    first = time_option(start, "--from", None)
+    last = time_option(stop, "--to", None)
     if first is not None and last is not None and last <= first:
         raise UsageError(f"--to {stop} is not after --from {start}")
     catalog = tle.load_catalog(tle_file)
     for message in catalog.warnings:
         warn(message)
     norad_id = tle.satellite_ids(satellite, catalog.sets)
+    for message in catalog.check_satellite(norad_id):
+        warn(message)
     sets = tle.sets_for(catalog.sets, norad_id)
     if not sets:
         raise NoElementSetError(

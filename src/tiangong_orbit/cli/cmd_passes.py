@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
-from typing import Annotated
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,17 +25,29 @@ from tiangong_orbit.cli.options import (
     OfflineOption,
     OutputFileOption,
     PlacesFileOption,
-    SatelliteOption,
+    SatellitesOption,
     StandardMagnitudeOption,
     StartOption,
     SunMaxOption,
     TleOption,
+    TzOption,
     check_thresholds,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
 
+if TYPE_CHECKING:
+    from tiangong_orbit.model import Pass, PlacePasses, Prediction, Settings
+    from tiangong_orbit.places import Place
+
 FORMATS = ("table", "json", "csv", "markdown", "html", "ics")
+#: The formats --lang ur translates.
+TRANSLATED_FORMATS = ("markdown", "html")
+#: Filters' defaults (see --help): what a Heavens-Above user expects from "visible passes".
+DEFAULT_MAX_MAGNITUDE = 4.0
+DEFAULT_MIN_DURATION_S = 10.0
+#: How far past the window the table looks for the next visible pass of an empty place.
+NEXT_PASS_LOOKAHEAD = timedelta(days=30)
 
 
 @app.command("passes")
@@ -44,90 +58,109 @@ def passes_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 10.0,
     show_all: Annotated[
-        bool, typer.Option("--all", help="Also list passes that are up but not visible, and why.")
+        bool,
+        typer.Option(
+            "--all",
+            help="Also list passes that are up but not visible, and why (the magnitude and "
+            "duration filters are then off).",
+        ),
     ] = False,
+    max_magnitude: Annotated[
+        float,
+        typer.Option(
+            "--max-magnitude",
+            help="Leave out visible passes fainter than this magnitude (larger = fainter; "
+            "about +4 is the faintest a satellite is found from a town). 99 for no limit.",
+        ),
+    ] = DEFAULT_MAX_MAGNITUDE,
+    min_duration_s: Annotated[
+        float,
+        typer.Option(
+            "--min-duration",
+            help="Leave out visible passes seen for fewer seconds than this (a few seconds "
+            "low in the sky are hard to catch). 0 for no limit.",
+        ),
+    ] = DEFAULT_MIN_DURATION_S,
     tle_file: TleOption = None,
-    satellite: SatelliteOption = "tiangong",
+    satellites: SatellitesOption = None,
     allow_stale: AllowStaleOption = False,
     offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv, markdown, html or ics.")
-    ] = "table",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (default), json, csv, markdown, html or ics.",
+            show_default=False,
+        ),
+    ] = None,
     output: OutputFileOption = None,
-    lang: Annotated[str, typer.Option("--lang", help="en or ur (Urdu; markdown and html).")] = "en",
+    remind_minutes: Annotated[
+        int,
+        typer.Option(
+            "--remind-minutes",
+            help="With --format ics: a reminder this many minutes before each pass (0: none).",
+        ),
+    ] = 15,
+    lang: Annotated[
+        str, typer.Option("--lang", help="en or ur (Urdu: --format markdown and html only).")
+    ] = "en",
     horizon_deg: HorizonOption = 0.0,
     min_visible_elevation_deg: MinVisibleOption = 10.0,
     sun_max_altitude_deg: SunMaxOption = -6.0,
     standard_magnitude: StandardMagnitudeOption = None,
 ) -> None:
-    """Passes of Tiangong (or --satellite) over one or more places: by default the visible ones
-    in the next 10 days. Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10°
-    high. Rise and set use the geometric elevation (no refraction). JSON/CSV/ICS carry UTC;
-    tables show the place's local time (PKT for Pakistan)."""
-    from tiangong_orbit.model import PlacePasses, Prediction, SatelliteInfo, Settings
-    from tiangong_orbit.timeutil import check_range, parse_time
+    """Passes of Tiangong (or --satellite, repeatable) over one or more places: by default the
+    visible ones in the next 10 days, brighter than magnitude 4.0 and seen for at least 10 s.
+    Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10° high. Rise and set
+    use the geometric elevation (no refraction). JSON/CSV/ICS carry UTC; tables show the
+    place's local time (PKT for Pakistan, else the zone at the coordinates, or --tz)."""
+    from tiangong_orbit.cli.options import time_option
+    from tiangong_orbit.timeutil import check_range
 
-    fmt = "json" if as_json else fmt.lower()
-    if fmt not in FORMATS:
-        raise UsageError(f"--format '{fmt}' is not one of {', '.join(FORMATS)}")
-    if lang not in ("en", "ur"):
-        raise UsageError(f"--lang '{lang}' is not one of en, ur")
+    fmt = _check_format(fmt, as_json, lang, output, remind_minutes)
     if not (math.isfinite(days) and 0 < days <= 366):
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
+    if not math.isfinite(max_magnitude):
+        raise UsageError(f"--max-magnitude {max_magnitude:g} is not a number")
+    if not (math.isfinite(min_duration_s) and min_duration_s >= 0):
+        raise UsageError(f"--min-duration {min_duration_s:g} must be 0 or more seconds")
     check_thresholds(
         horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, standard_magnitude
     )
 
-    places = resolve_places(city, lat, lon, elevation_m, name, places_file)
-    first = parse_time(start, option="--start") if start else now_utc()
+    places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
+    first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
-    chosen = choose_set(
-        tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
-    )
-    es = chosen.element_set
-
-    from tiangong_orbit import passes
-
-    if standard_magnitude is None:
-        standard_magnitude = passes.standard_magnitude_for(es.norad_id)
-    settings = Settings(
-        horizon_deg=horizon_deg,
-        min_visible_elevation_deg=min_visible_elevation_deg,
-        sun_max_altitude_deg=sun_max_altitude_deg,
-        **({} if standard_magnitude is None else {"standard_magnitude": standard_magnitude}),
-    )
-    # Each pass from the set nearest it: a long window over the history crosses reboosts.
-    from tiangong_orbit.tle import nearest_segments
-
-    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
-    groups: tuple[PlacePasses, ...] = passes.find_passes_over_sets(
-        stretches, places, settings, include_invisible=show_all
-    )
-    from tiangong_orbit.sky import add_near  # bright stars and planets near each visible pass
-
-    groups = add_near(groups, stretches)
-    prediction = Prediction(
-        satellite=SatelliteInfo(
-            es.name,
-            es.norad_id,
-            es.epoch,
-            es.source,
-            es.path,
-            tle_epochs=tuple(stretch[0].epoch for stretch in stretches),
-        ),
-        start=first,
-        end=last,
-        settings=settings,
-        places=groups,
+    keep = None if show_all else (max_magnitude, min_duration_s)
+    runs = [
+        _one_satellite(
+            query,
+            tle_file,
+            places,
+            first,
+            last,
+            allow_stale=allow_stale,
+            offline=offline,
+            show_all=show_all,
+            keep=keep,
+            thresholds=(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg),
+            standard_magnitude=standard_magnitude,
+        )
+        for query in dict.fromkeys(satellites or ["tiangong"])
+    ]
+    prediction = replace(
+        _merge(runs, first, last),
+        max_magnitude=None if keep is None else max_magnitude,
+        min_duration_s=None if keep is None else min_duration_s,
     )
     if fmt == "table":
-        if output is not None:
-            raise UsageError("--output needs --format json, csv, markdown, html or ics")
         from tiangong_orbit.render.terminal import print_prediction
 
         print_prediction(stdout_console(), prediction, show_all=show_all)
@@ -139,5 +172,165 @@ def passes_command(
     else:
         from tiangong_orbit.render import render_passes
 
-        text = render_passes(prediction, fmt, lang=lang, element_set=es)
+        text = render_passes(
+            prediction,
+            fmt,
+            lang=lang,
+            element_set=runs[0].element_set if len(runs) == 1 else None,
+            remind_minutes=remind_minutes,
+        )
     write_output(text, output)
+
+
+def _check_format(
+    fmt: str | None, as_json: bool, lang: str, output: object, remind_minutes: int
+) -> str:
+    """The output format the options ask for; UsageError (exit 2) when they contradict."""
+    chosen = (fmt or "table").lower()
+    if chosen not in FORMATS:
+        raise UsageError(f"--format '{chosen}' is not one of {', '.join(FORMATS)}")
+    if as_json:
+        if fmt is not None and chosen != "json":
+            raise UsageError(f"--json contradicts --format {chosen}; give one of them")
+        chosen = "json"
+    if lang not in ("en", "ur"):
+        raise UsageError(f"--lang '{lang}' is not one of en, ur")
+    if lang != "en" and chosen not in TRANSLATED_FORMATS:
+        raise UsageError(
+            f"--lang {lang} is offered for --format markdown and html only; "
+            f"{chosen} is English (drop --lang or pick one of those formats)"
+        )
+    if chosen == "table" and output is not None:
+        raise UsageError("--output needs --format json, csv, markdown, html or ics")
+    if not 0 <= remind_minutes <= 10080:
+        raise UsageError(f"--remind-minutes {remind_minutes} must be 0 (none) to 10080 (a week)")
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One satellite's part of the list."""
+
+    element_set: Any
+    info: Any
+    settings: Settings
+    groups: tuple[PlacePasses, ...]
+    warnings: tuple[str, ...]
+
+
+def _one_satellite(
+    query: str,
+    tle_file: Path | None,
+    places: list[Place],
+    first: datetime,
+    last: datetime,
+    *,
+    allow_stale: bool,
+    offline: bool,
+    show_all: bool,
+    keep: tuple[float, float] | None,
+    thresholds: tuple[float, float, float],
+    standard_magnitude: float | None,
+) -> _Run:
+    """The passes of the satellite ``query`` names over ``places`` in ``[first, last)``."""
+    from tiangong_orbit import passes
+    from tiangong_orbit.model import SatelliteInfo, Settings
+    from tiangong_orbit.tle import nearest_segments
+
+    chosen = choose_set(
+        tle_file, query, first, allow_stale=allow_stale, offline=offline, until=last
+    )
+    es = chosen.element_set
+    magnitude = standard_magnitude
+    if magnitude is None:
+        magnitude = passes.standard_magnitude_for(es.norad_id)
+    horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg = thresholds
+    settings = Settings(
+        horizon_deg=horizon_deg,
+        min_visible_elevation_deg=min_visible_elevation_deg,
+        sun_max_altitude_deg=sun_max_altitude_deg,
+        **({} if magnitude is None else {"standard_magnitude": magnitude}),
+    )
+    # Each pass from the set nearest it: a long window over the history crosses reboosts.
+    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
+    found = passes.find_passes_over_sets(stretches, places, settings, include_invisible=show_all)
+    groups = tuple(
+        _tidy(group, es.norad_id, keep, has_magnitude=magnitude is not None) for group in found
+    )
+    from tiangong_orbit.sky import add_near  # bright stars and planets near each visible pass
+
+    groups = add_near(groups, stretches)
+    empty = [i for i, group in enumerate(groups) if not any(p.visible for p in group.passes)]
+    if empty:
+        # Where the window holds nothing visible: when is the next one (up to 30 days on)?
+        ahead = nearest_segments(
+            chosen.catalog.sets, chosen.norad_id, last, last + NEXT_PASS_LOOKAHEAD
+        )
+        later = passes.find_passes_over_sets(ahead, [places[i] for i in empty], settings)
+        groups = list(groups)  # type: ignore[assignment]
+        for index, group in zip(empty, later, strict=True):
+            tidy = _tidy(
+                group, es.norad_id, keep or (math.inf, 0.0), has_magnitude=magnitude is not None
+            )
+            following = next((p for p in tidy.passes if p.visible), None)
+            groups[index] = replace(groups[index], next_visible=following)  # type: ignore[index]
+        groups = tuple(groups)
+    info = SatelliteInfo(
+        es.name,
+        es.norad_id,
+        es.epoch,
+        es.source,
+        es.path,
+        tle_epochs=tuple(stretch[0].epoch for stretch in stretches),
+        standard_magnitude=magnitude,
+    )
+    return _Run(es, info, settings, groups, tuple(chosen.warnings))
+
+
+def _tidy(
+    group: PlacePasses, norad_id: int, keep: tuple[float, float] | None, *, has_magnitude: bool
+) -> PlacePasses:
+    """``group`` with each pass tagged with its satellite, magnitudes dropped when the satellite
+    has no standard magnitude, and (``keep`` = max magnitude, min visible seconds) the visible
+    passes that are too faint or too short left out."""
+    kept: list[Pass] = []
+    for item in group.passes:
+        item = replace(item, norad_id=norad_id)
+        if not has_magnitude:
+            item = replace(item, magnitude=None)
+        if keep is not None and item.visible:
+            max_magnitude, min_duration_s = keep
+            if item.magnitude is not None and item.magnitude > max_magnitude:
+                continue
+            if (item.visible_duration_s or 0.0) < min_duration_s:
+                continue
+        kept.append(item)
+    return replace(group, passes=tuple(kept))
+
+
+def _merge(runs: list[_Run], first: datetime, last: datetime) -> Prediction:
+    """One prediction of every satellite's passes, per place in time order."""
+    from tiangong_orbit.model import Prediction
+
+    places = []
+    for index, group in enumerate(runs[0].groups):
+        merged = [p for run in runs for p in run.groups[index].passes]
+        merged.sort(key=lambda p: p.culmination.time)
+        upcoming = [
+            run.groups[index].next_visible
+            for run in runs
+            if run.groups[index].next_visible is not None
+        ]
+        following = None
+        if not any(p.visible for p in merged) and len(upcoming) == len(runs):
+            following = min(upcoming, key=lambda p: p.culmination.time)  # type: ignore[union-attr]
+        places.append(replace(group, passes=tuple(merged), next_visible=following))
+    return Prediction(
+        satellite=runs[0].info,
+        start=first,
+        end=last,
+        settings=runs[0].settings,
+        places=tuple(places),
+        warnings=tuple(dict.fromkeys(w for run in runs for w in run.warnings)),
+        satellites=tuple(run.info for run in runs),
+    )

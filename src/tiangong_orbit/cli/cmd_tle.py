@@ -43,18 +43,32 @@ def show_command(tle_file: TleOption = None, as_json: JsonOption = False) -> Non
 @tle_app.command("check")
 def check_command(
     file: Annotated[
-        Path, typer.Argument(help="A TLE, 3LE or CelesTrak OMM JSON file.", dir_okay=False)
+        Path,
+        typer.Argument(
+            help="A TLE, 3LE or OMM file (CelesTrak JSON or CSV, CCSDS XML or KVN).",
+            dir_okay=False,
+        ),
     ],
     as_json: JsonOption = False,
 ) -> None:
     """Validate FILE strictly: exit 0 when every set is well formed, 3 with the first problem
-    (file, line, column and the expected template) otherwise."""
+    (file, line, column and the expected template) and how many records are bad otherwise.
+    Lines of other text (a bulletin's header) are a warning."""
     from tiangong_orbit import tle
+    from tiangong_orbit.errors import TLEFormatError
 
-    sets = tle.parse_file(file, source="file")
-    _render(sets, now_utc(), as_json)
+    parsed = tle.read_file(file, source="file")
+    for message in [*parsed.notes(), *tle.same_epoch_conflicts(parsed.sets)]:
+        warn(message)
+    if parsed.bad:
+        first = min(parsed.bad, key=lambda bad: bad.position)
+        message, *context = str(first.error).split("\n")
+        others = len(parsed.bad) - 1
+        more = f" (and {others} more bad record(s))" if others else ""
+        raise TLEFormatError("\n".join([message + more, *context]))
+    _render(parsed.sets, now_utc(), as_json)
     if not as_json:
-        stdout_console().print(f"ok: {len(sets)} valid element set(s) in {file}")
+        stdout_console().print(f"ok: {len(parsed.sets)} valid element set(s) in {file}")
 
 
 def tle_json(sets: Any, now: datetime) -> dict[str, Any]:
@@ -81,23 +95,31 @@ def _render(sets: Any, now: datetime, as_json: bool) -> None:
     if as_json:
         write_output(json.dumps(tle_json(sets, now), indent=2) + "\n", None)
         return
+    from rich import box
     from rich.table import Table
 
     groups: dict[tuple[int, str, str], list[Any]] = {}
     for element_set in sets:
         key = (element_set.norad_id, element_set.source, element_set.path or "")
         groups.setdefault(key, []).append(element_set)
-    table = Table(title=f"Element sets (ages as of {now:%Y-%m-%d %H:%M} UTC)", title_justify="left")
-    for column, justify in (
-        ("Satellite", "left"),
-        ("NORAD", "right"),
-        ("Source", "left"),
-        ("Sets", "right"),
-        ("Epochs", "left"),
-        ("Newest is", "right"),
-        ("File", "left"),
+    # Fits 80 columns: long names and file names fold onto a second line, never cut.
+    table = Table(
+        title=f"Element sets (ages as of {now:%Y-%m-%d %H:%M} UTC)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+    )
+    for column, justify, no_wrap in (
+        ("Catalog name", "left", False),
+        ("NORAD", "right", True),
+        ("Source", "left", True),
+        ("Sets", "right", True),
+        ("Epochs (UTC)", "left", True),
+        ("Age", "right", True),
+        ("File", "left", False),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, no_wrap=no_wrap, overflow="fold")  # type: ignore[arg-type]
     for (norad_id, source, path), members in sorted(
         groups.items(), key=lambda item: (item[0][0] != 48274, item[0][0], item[0][1])
     ):
@@ -105,9 +127,9 @@ def _render(sets: Any, now: datetime, as_json: bool) -> None:
         newest = members[-1]
         age = (now - newest.epoch).total_seconds() / 86400.0
         span = (
-            f"{members[0].epoch:%Y-%m-%d} … {newest.epoch:%Y-%m-%d}"
+            f"{members[0].epoch:%Y-%m-%d} –\n{newest.epoch:%Y-%m-%d}"
             if len(members) > 1
-            else f"{newest.epoch:%Y-%m-%d %H:%M}"
+            else f"{newest.epoch:%Y-%m-%d}\n{newest.epoch:%H:%M}"
         )
         table.add_row(
             newest.name,
@@ -115,7 +137,7 @@ def _render(sets: Any, now: datetime, as_json: bool) -> None:
             source,
             str(len(members)),
             span,
-            f"{age:.1f} days old",
+            f"{age:.1f} d",
             Path(path).name,
         )
     stdout_console().print(table)

@@ -22,6 +22,7 @@ from tiangong_orbit.cli.options import (
     SatelliteOption,
     StartOption,
     TleOption,
+    TzOption,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
@@ -35,6 +36,7 @@ def transits_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 30.0,
     radius_km: Annotated[
@@ -58,7 +60,8 @@ def transits_command(
     (to 0.01 s), where to drive, the path's width, how long it lasts (under a second or two),
     and how far the path may move with the set's age. A daytime Moon and a low Sun count; a
     body below the horizon does not. Never look at the Sun without a certified solar filter."""
-    from tiangong_orbit.timeutil import check_range, parse_time
+    from tiangong_orbit.cli.options import time_option
+    from tiangong_orbit.timeutil import check_range
 
     choice = body.strip().lower()
     bodies = {"sun": ("sun",), "moon": ("moon",), "both": ("sun", "moon")}.get(choice)
@@ -68,8 +71,8 @@ def transits_command(
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
     if not (math.isfinite(radius_km) and 0 < radius_km <= 500):
         raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
-    places = resolve_places(city, lat, lon, elevation_m, name, places_file)
-    first = parse_time(start, option="--start") if start else now_utc()
+    places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
+    first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
     # The passes' staleness limit is not the transits' one: find_transits applies its own.

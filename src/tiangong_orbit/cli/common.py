@@ -49,6 +49,8 @@ def choose_set(
     )
     for message in catalog.warnings:
         warn(message)
+    for message in catalog.check_satellite(norad_id):
+        warn(message)
     element_set = tle.nearest_set(catalog.sets, norad_id, at)
     staleness = tle.check_staleness(
         element_set,

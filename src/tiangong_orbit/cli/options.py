@@ -5,8 +5,9 @@ Use them as parameter annotations in a typer command, e.g. ``city: CityOption = 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -46,16 +47,27 @@ PlacesFileOption = Annotated[
     Path | None,
     typer.Option(
         "--places",
-        help="CSV of places: columns name,latitude,longitude,elevation_m.",
+        help="CSV of places: columns name,latitude,longitude,elevation_m and optionally "
+        "timezone (an IANA name such as Europe/London; default: the zone at the coordinates).",
         show_default=False,
         dir_okay=False,
+    ),
+]
+TzOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        help="Show local times in this IANA zone (e.g. Asia/Karachi, Europe/London, UTC). "
+        "Default: the gazetteer's zone (Asia/Karachi), else the zone at the coordinates.",
+        show_default=False,
     ),
 ]
 TleOption = Annotated[
     Path | None,
     typer.Option(
         "--tle",
-        help="Use only the element sets in this TLE, 3LE or OMM JSON file.",
+        help="Use only the element sets in this file: TLE, 3LE, or OMM as CelesTrak JSON or "
+        "CSV, CCSDS XML or KVN.",
         show_default=False,
         dir_okay=False,
     ),
@@ -68,18 +80,73 @@ SatelliteOption = Annotated[
         help="tiangong (default), iss, a NORAD number or part of a name in the data.",
     ),
 ]
+_T = TypeVar("_T")
+
+
+def _blank_time_refused(value: str | None) -> str | None:
+    """Option callback: an empty ``--start ''`` is a mistake (exit 2), never "now"."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter(
+            "is empty; give an ISO 8601 time such as 2026-11-22T18:30Z, or leave the option "
+            "out for the default"
+        )
+    return value
+
+
+def time_option(text: str | None, option: str, default: _T) -> datetime | _T:
+    """The time a command-line option gives, as an aware UTC datetime; ``default`` when the
+    option was not given. An empty or blank value is a :class:`UsageError` (exit 2), never
+    the default: ``--start "$WHEN"`` with ``WHEN`` unset must not quietly mean "now".
+    Every command's time options (``--start``, ``--now``, ``--at``, ``--from``, ``--to``)
+    go through here."""
+    from tiangong_orbit.errors import UsageError
+    from tiangong_orbit.timeutil import parse_time
+
+    if text is None:
+        return default
+    if not text.strip():
+        raise UsageError(
+            f"{option} is empty; give an ISO 8601 time such as 2026-11-22T18:30Z, or leave "
+            f"{option} out for the default"
+        )
+    return parse_time(text, option=option)
+
+
+SatellitesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--satellite",
+        "-s",
+        help="tiangong (default), iss, a NORAD number or part of a name in the data; repeat "
+        "it (-s tiangong -s iss) to list several satellites in one time-ordered list.",
+        show_default=False,
+    ),
+]
 StartOption = Annotated[
     str | None,
     typer.Option(
         "--start",
         help="Start of the window (ISO 8601; no offset = UTC). Default: now.",
         show_default=False,
+        callback=_blank_time_refused,
     ),
 ]
 AtOption = Annotated[
     str | None,
     typer.Option(
-        "--at", help="Time (ISO 8601; no offset = UTC). Default: now.", show_default=False
+        "--at",
+        help="Time (ISO 8601; no offset = UTC). Default: now.",
+        show_default=False,
+        callback=_blank_time_refused,
+    ),
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        help="Pretend it is this time (ISO 8601; no offset = UTC). Default: the system clock.",
+        show_default=False,
+        callback=_blank_time_refused,
     ),
 ]
 OutputFileOption = Annotated[
@@ -123,11 +190,13 @@ def resolve_places(
     elevation_m: float | None,
     name: str | None,
     places_file: Path | None,
+    tz: str | None = None,
 ):  # -> list[Place]
-    """The places the options name (default Lahore); raises UsageError for bad ones."""
+    """The places the options name (default Lahore), in ``--tz`` when given; raises UsageError
+    for bad ones."""
     from tiangong_orbit import places
 
-    return places.resolve_places(
+    found = places.resolve_places(
         cities=city or (),
         latitude_deg=lat,
         longitude_deg=lon,
@@ -135,6 +204,7 @@ def resolve_places(
         name=name,
         places_file=str(places_file) if places_file else None,
     )
+    return places.with_timezone(found, tz)
 
 
 # Thresholds (DESIGN.md, Conventions): shared by passes and alert.

@@ -28,13 +28,19 @@ ALTITUDE_FORMATS = ("csv", "markdown")
 
 
 def render_passes(
-    prediction: Prediction, fmt: str, *, lang: str = "en", element_set: Any = None
+    prediction: Prediction,
+    fmt: str,
+    *,
+    lang: str = "en",
+    element_set: Any = None,
+    remind_minutes: int = 15,
 ) -> str:
     """The passes of ``prediction`` as ``fmt`` text: ``csv``, ``markdown``, ``html`` or ``ics``.
 
     ``lang`` (``en`` or ``ur``) translates Markdown and HTML; CSV and ICS are English only.
     ``element_set`` (a :class:`~tiangong_orbit.tle.ElementSet`) lets the HTML embed a sky chart
-    of each visible pass; without it the HTML has the table alone. Raises
+    of each visible pass; without it the HTML has the table alone. ``remind_minutes``: the ICS
+    reminder (VALARM) before each pass, 0 for none. Raises
     :class:`~tiangong_orbit.errors.UsageError` for an unknown format or language.
     """
     fmt = fmt.lower()
@@ -60,7 +66,7 @@ def render_passes(
         return passes_html(prediction, lang, element_set=element_set)
     from tiangong_orbit.render.ics import passes_ics
 
-    return passes_ics(prediction)
+    return passes_ics(prediction, remind_minutes=remind_minutes)
 
 
 def render_altitude_series(rows: Iterable[Mapping[str, Any]], fmt: str) -> str:

@@ -198,12 +198,19 @@ def history_csv(record: Any) -> str:
 # The table
 
 
+def _compact_table_style() -> dict[str, Any]:
+    from rich import box
+
+    return {"box": box.SIMPLE_HEAD, "pad_edge": False, "show_edge": False}
+
+
 def print_history(console: Any, record: Any, sources: list[str]) -> None:
     """Summary, burns (with the decay that followed each), and the altitude month by month."""
     from rich.table import Table
 
     from tiangong_orbit.orbit import KARMAN_LINE_KM
 
+    compact = _compact_table_style()
     data = history_json(record, sources)
     summary = data["summary"]
     points = record.points
@@ -267,56 +274,65 @@ def print_history(console: Any, record: Any, sources: list[str]) -> None:
         title = "Reboosts: engine burns that raised the orbit"
         if record.lowerings:
             title += " (and lowerings)"
-        burns = Table(title=title, title_justify="left")
-        burns.add_column("#", justify="right")
-        burns.add_column("Between (UTC)")
-        burns.add_column("Altitude", justify="right")
-        burns.add_column("Gained", justify="right")
-        burns.add_column("Decay-corrected", justify="right")
-        burns.add_column("Δv", justify="right")
-        burns.add_column("Then sinking", justify="right")
+        burns = Table(title=title, title_justify="left", **compact)
+        burns.add_column("#", justify="right", no_wrap=True)
+        burns.add_column("Between (UTC)", no_wrap=True)
+        burns.add_column("Altitude km", justify="right", no_wrap=True)
+        burns.add_column("Gained\nkm", justify="right", no_wrap=True)
+        burns.add_column("Decay-\ncorrected", justify="right", no_wrap=True)
+        burns.add_column("Δv\nm/s", justify="right", no_wrap=True)
+        burns.add_column("Then sinking\nm/day", justify="right", no_wrap=True)
         periods = {p.start: p for p in record.decay_periods}
         for number, item in enumerate(record.burns, start=1):
             after = periods.get(item.after)
             rate = after.decay_rate_km_per_day if after is not None else None
-            note = {"rise": "", "fall": " (lowering)", "drag term": " †"}[item.detected_by]
+            note = {"rise": "", "fall": " ↓", "drag term": " †"}[item.detected_by]
+            end = (
+                f"{item.after:%m-%d}"
+                if item.after.year == item.before.year
+                else (f"{item.after:%Y-%m-%d}")
+            )
             burns.add_row(
                 str(number),
-                f"{item.before:%Y-%m-%d} → {item.after:%Y-%m-%d}{note}",
-                f"{item.altitude_before_km:.1f} → {item.altitude_after_km:.1f} km",
-                f"{item.altitude_change_km:+.2f} km",
-                f"{item.altitude_change_corrected_km:+.2f} km",
-                f"{item.delta_v_m_s:.1f} m/s",
-                "—" if rate is None else f"{rate * 1000:.0f} m/day",
+                f"{item.before:%Y-%m-%d}→{end}{note}",
+                f"{item.altitude_before_km:.1f}→{item.altitude_after_km:.1f}",
+                f"{item.altitude_change_km:+.2f}",
+                f"{item.altitude_change_corrected_km:+.2f}",
+                f"{item.delta_v_m_s:.1f}",
+                "—" if rate is None else f"{rate * 1000:.0f}",
             )
         console.print(burns)
 
-    months = Table(title="Mean altitude month by month (months with sets)", title_justify="left")
-    months.add_column("Month")
-    months.add_column("Sets", justify="right")
-    months.add_column("Mean", justify="right")
-    months.add_column("Range", justify="right")
-    months.add_column("Perigee–apogee", justify="right")
-    months.add_column("Reboosts", justify="right")
+    months = Table(
+        title="Mean altitude month by month (months with sets)", title_justify="left", **compact
+    )
+    months.add_column("Month", no_wrap=True)
+    months.add_column("Sets", justify="right", no_wrap=True)
+    months.add_column("Mean km", justify="right", no_wrap=True)
+    months.add_column("Range km", justify="right", no_wrap=True)
+    months.add_column("Perigee–\napogee km", justify="right", no_wrap=True)
+    months.add_column("Burns", justify="right", no_wrap=True)
     rows = record.months()
     low = min((m.min_altitude_km for m in rows), default=0.0)
     high = max((m.max_altitude_km for m in rows), default=1.0)
-    months.add_column(f"Mean, {low:.0f} to {high:.0f} km")
+    months.add_column(f"Mean, {low:.0f} to\n{high:.0f} km", no_wrap=True)
     previous = None
     for m in rows:
         if previous is not None and _next_month(previous) != m.month:
-            months.add_row("…", "", "no sets", "", "", "", "")
+            months.add_row("(gap)", "", "no sets", "", "", "", "")
         previous = m.month
         months.add_row(
             m.month,
             str(m.n_sets),
-            f"{m.mean_altitude_km:.1f} km",
+            f"{m.mean_altitude_km:.1f}",
             f"{m.min_altitude_km:.1f}–{m.max_altitude_km:.1f}",
-            f"{m.min_perigee_km:.0f}–{m.max_apogee_km:.0f} km",
+            f"{m.min_perigee_km:.0f}–{m.max_apogee_km:.0f}",
             str(m.n_reboosts) if m.n_reboosts else "",
-            _bar(m.mean_altitude_km, low, high),
+            _bar(m.mean_altitude_km, low, high, width=16),
         )
     console.print(months)
+    if any(item.detected_by == "fall" for item in record.burns):
+        console.print("↓ A lowering: the orbit fell much faster than drag alone would lower it.")
     if any(item.detected_by == "drag term" for item in record.burns):
         console.print(
             "† The rise was hidden by a week of decay; the next set's negative drag "

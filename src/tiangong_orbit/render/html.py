@@ -19,18 +19,16 @@ from tiangong_orbit.render.tabular import (
     LRI,
     PDI,
     clock,
-    column_titles,
     coordinates_text,
     date_text,
     legend_items,
     ltr,
     period_line,
     place_name,
-    printed_row,
+    table_rows,
     title_text,
     zone_line,
 )
-from tiangong_orbit.timeutil import zone_abbreviation
 
 #: Above this many visible passes the page carries no sky charts (each is ~45 kB of SVG).
 MAX_INLINE_CHARTS = 40
@@ -123,19 +121,16 @@ def _plain(value: str) -> str:
 
 
 def _table(prediction: Prediction, group: PlacePasses, lang: str) -> list[str]:
-    tz = ZoneInfo(group.place.timezone)
-    abbreviation = zone_abbreviation(prediction.start, group.place.timezone)
+    titles, rows, visible = table_rows(prediction, group, lang)
     out = ["<table>", "<thead><tr>"]
-    out += [f'<th scope="col">{_h(title)}</th>' for title in column_titles(abbreviation, lang)]
+    out += [f'<th scope="col">{_h(title)}</th>' for title in titles]
     out += ["</tr></thead>", "<tbody>"]
-    for pass_ in group.passes:
-        row = printed_row(pass_, tz, lang)
-        kind = "pass visible" if row.visible else "pass invisible"
-        cells = (row.date, row.time, row.duration, row.max_height, row.appears, row.disappears)
+    for cells, seen in zip(rows, visible, strict=True):
+        kind = "pass visible" if seen else "pass invisible"
         out.append(
             f'<tr class="{kind}">'
-            + "".join(f"<td>{_h(cell)}</td>" for cell in cells)
-            + f'<td class="brightness">{_h(row.brightness)}</td></tr>'
+            + "".join(f"<td>{_h(cell)}</td>" for cell in cells[:-1])
+            + f'<td class="brightness">{_h(cells[-1])}</td></tr>'
         )
     out += ["</tbody>", "</table>"]
     return out
@@ -207,7 +202,11 @@ def passes_html(prediction: Prediction, lang: str = "en", *, element_set: Any = 
         "</header>",
     ]
     if prediction.warnings:
-        out.append(f'<div class="note"><strong>{_h(i18n.text("warnings_title", lang))}:</strong>')
+        # The banner: the set's age and expected timing error, above every time on the page.
+        out.append(
+            f'<div class="note stale" role="alert"><strong>'
+            f"{_h(i18n.text('warnings_title', lang))}:</strong>"
+        )
         out += [f"<p>{html.escape(warning)}</p>" for warning in prediction.warnings]
         out.append("</div>")
     chart_id = 1

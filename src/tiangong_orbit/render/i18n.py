@@ -55,11 +55,6 @@ WEEKDAYS = {
     "ur": ("پیر", "منگل", "بدھ", "جمعرات", "جمعہ", "ہفتہ", "اتوار"),
 }
 
-#: The satellites the tables name in words; any other keeps the name of its element set.
-SATELLITE_NAMES = {
-    48274: {"en": "Tiangong", "ur": "تیانگونگ"},
-    25544: {"en": "the ISS", "ur": "بین الاقوامی خلائی اسٹیشن"},
-}
 
 # Every sentence of the tables, by key; ``{...}`` fields are filled by :func:`text`.
 TEXT: dict[str, dict[str, str]] = {
@@ -85,6 +80,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "col_date": {"en": "Date", "ur": "تاریخ"},
     "col_time": {"en": "Time ({abbr})", "ur": "وقت ({abbr})"},
+    "col_time_zones": {"en": "Time (local)", "ur": "وقت (مقامی)"},
+    "col_satellite": {"en": "Satellite", "ur": "مصنوعی سیارہ"},
     "col_duration": {"en": "Visible for", "ur": "دکھائی دینے کا دورانیہ"},
     "col_max": {"en": "Max height", "ur": "زیادہ سے زیادہ بلندی"},
     "col_appears": {"en": "Appears", "ur": "کہاں نظر آئے گا"},
@@ -235,9 +232,11 @@ def compass_point(azimuth_deg: float, lang: str = "en") -> str:
 
 
 def satellite_name(norad_id: int, fallback: str, lang: str) -> str:
-    """How the tables name the satellite: 'Tiangong' for 48274, the set's name otherwise."""
-    names = SATELLITE_NAMES.get(norad_id)
-    return names[lang] if names else fallback
+    """How a sentence names the satellite: 'Tiangong' for 48274, 'the ISS', the set's name
+    otherwise (one source: :mod:`tiangong_orbit.names`)."""
+    from tiangong_orbit.names import sentence_name
+
+    return sentence_name(norad_id, fallback, lang)
 
 
 def reason(reason_text: str | None, lang: str) -> str:

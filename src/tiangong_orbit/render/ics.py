@@ -63,10 +63,15 @@ def _local_clock(moment: datetime, timezone: str) -> str:
     return f"{local:%H:%M:%S} {zone_abbreviation(moment, timezone)}"
 
 
+def _norad_id(prediction: Prediction, pass_: Pass) -> int:
+    return pass_.norad_id if pass_.norad_id is not None else prediction.satellite.norad_id
+
+
 def _description(prediction: Prediction, group: PlacePasses, pass_: Pass) -> str:
     zone = group.place.timezone
-    satellite = i18n.satellite_name(prediction.satellite.norad_id, prediction.satellite.name, "en")
-    lines: list[str] = []
+    satellite = prediction.satellite_label(_norad_id(prediction, pass_))
+    # The set's age and expected error first: a stale set makes every time below approximate.
+    lines: list[str] = [f"Note: {warning}" for warning in prediction.warnings]
     if pass_.visible_start is not None and pass_.visible_end is not None:
         peak = pass_.visible_peak or pass_.culmination
         end_note = ", entering the Earth's shadow" if ends_in_shadow(pass_) else ""
@@ -100,18 +105,24 @@ def _description(prediction: Prediction, group: PlacePasses, pass_: Pass) -> str
     sigma = pass_.uncertainty_s
     accuracy = f"{max(1, round(sigma))} s" if sigma < 90 else f"{round(sigma / 60)} min"
     lines.append(
-        f"Times good to about ±{accuracy} (element set of "
-        f"{prediction.satellite.tle_epoch:%Y-%m-%d %H:%M} UTC). Directions from true north."
+        f"Times good to about ±{accuracy} (element set {pass_.tle_age_days:.1f} days from the "
+        "pass). Directions from true north."
     )
     lines.append("Predicted by tiangong-orbit.")
     return "\n".join(lines)
 
 
-def passes_ics(prediction: Prediction) -> str:
-    """The passes as an iCalendar document (VERSION 2.0, CRLF line ends, folded lines)."""
-    from icalendar import Calendar, Event
+def passes_ics(prediction: Prediction, *, remind_minutes: int = 15) -> str:
+    """The passes as an iCalendar document (VERSION 2.0, CRLF line ends, folded lines).
 
-    satellite = i18n.satellite_name(prediction.satellite.norad_id, prediction.satellite.name, "en")
+    Each event carries a display reminder (VALARM) ``remind_minutes`` before its start (0: no
+    reminder), so a phone rings in time to step outside.
+    """
+    from icalendar import Alarm, Calendar, Event
+
+    from tiangong_orbit.render.tabular import satellites_text
+
+    satellite = satellites_text(prediction, "en")
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -125,7 +136,9 @@ def passes_ics(prediction: Prediction) -> str:
         place = group.place
         for pass_ in group.passes:
             event = Event()
-            base = uid = pass_uid(prediction.satellite.norad_id, group, pass_)
+            norad_id = _norad_id(prediction, pass_)
+            name = prediction.satellite_label(norad_id)
+            base = uid = pass_uid(norad_id, group, pass_)
             # Cannot happen (see the module docstring), but a duplicate UID would make a
             # calendar program drop an event silently: keep them distinct whatever happens.
             copies = 1
@@ -135,10 +148,10 @@ def passes_ics(prediction: Prediction) -> str:
             seen.add(uid)
             if pass_.visible_start is not None and pass_.visible_end is not None:
                 begin, end = pass_.visible_start.time, pass_.visible_end.time
-                summary = f"{satellite} visible from {place.name}"
+                summary = f"{name} visible from {place.name}"
             else:
                 begin, end = pass_.rise.time, pass_.set.time
-                summary = f"{satellite} over {place.name}, not visible ({pass_.reason or '?'})"
+                summary = f"{name} over {place.name}, not visible ({pass_.reason or '?'})"
             event.add("uid", uid)
             event.add("dtstamp", stamp)
             event.add("dtstart", _floor_second(begin))
@@ -152,6 +165,12 @@ def passes_ics(prediction: Prediction) -> str:
             event.add("geo", (_finite(place.latitude_deg), _finite(place.longitude_deg)))
             event.add("transp", "TRANSPARENT")
             event.add("categories", ["Astronomy"])
+            if remind_minutes > 0:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("description", summary)
+                alarm.add("trigger", timedelta(minutes=-remind_minutes))
+                event.add_component(alarm)
             calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from tiangong_orbit.model import Pass, Point, Prediction
+from tiangong_orbit.model import Pass, Point, Prediction, SatelliteInfo
+from tiangong_orbit.names import display_name
 from tiangong_orbit.timeutil import iso_z
 
 SCHEMA = "tiangong-orbit/passes/1"
@@ -26,8 +28,9 @@ def _point(point: Point | None, *, full: bool = False) -> dict[str, Any] | None:
 
 
 def pass_json(item: Pass) -> dict[str, Any]:
-    """One pass as DESIGN.md's schema lays it out (plus ``reason`` and shadow times)."""
-    return {
+    """One pass as DESIGN.md's schema lays it out (plus ``reason``, shadow times and, in a list
+    of several satellites, ``norad_id``)."""
+    data = {
         "rise": _point(item.rise),
         "culmination": _point(item.culmination, full=True),
         "set": _point(item.set),
@@ -47,6 +50,9 @@ def pass_json(item: Pass) -> dict[str, Any]:
         "shadow_exit": None if item.shadow_exit is None else iso_z(item.shadow_exit),
         "near": _near(item),
     }
+    if item.norad_id is not None:
+        data["norad_id"] = item.norad_id
+    return data
 
 
 def _near(item: Pass) -> dict[str, Any] | None:
@@ -66,27 +72,46 @@ def _near(item: Pass) -> dict[str, Any] | None:
     }
 
 
+def _satellite(info: SatelliteInfo) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": info.name,
+        "display_name": display_name(info.norad_id, info.name),
+        "norad_id": info.norad_id,
+        "tle_epoch": iso_z(info.tle_epoch),
+        "tle_source": info.tle_source,
+        "tle_epochs": [iso_z(epoch) for epoch in info.tle_epochs or (info.tle_epoch,)],
+    }
+    if info.standard_magnitude is None or math.isfinite(info.standard_magnitude):
+        data["standard_magnitude"] = info.standard_magnitude
+    return data
+
+
 def passes_json(prediction: Prediction) -> dict[str, Any]:
-    """The whole document for a prediction."""
+    """The whole document for a prediction.
+
+    Extensions of DESIGN.md's schema: ``satellite.display_name`` (the name people use,
+    "Tiangong"); ``satellites``, one entry per satellite of a merged list (``-s tiangong -s
+    iss``; ``satellite`` stays the first), each pass then naming its ``norad_id``;
+    ``settings.max_magnitude`` and ``settings.min_duration_s`` (the filters, ``null`` with
+    ``--all``); per observer ``next_visible_pass`` (a pass, or ``null``) when the window holds
+    no visible pass; ``warnings``, the same lines as stderr (the set's age and timing error).
+    """
     satellite = prediction.satellite
     settings = prediction.settings
     return {
         "schema": SCHEMA,
-        "satellite": {
-            "name": satellite.name,
-            "norad_id": satellite.norad_id,
-            "tle_epoch": iso_z(satellite.tle_epoch),
-            "tle_source": satellite.tle_source,
-            "tle_epochs": [
-                iso_z(epoch) for epoch in satellite.tle_epochs or (satellite.tle_epoch,)
-            ],
-        },
+        "satellite": _satellite(satellite),
+        "satellites": [_satellite(info) for info in prediction.satellites or (satellite,)],
         "window": {"start": iso_z(prediction.start), "end": iso_z(prediction.end)},
         "settings": {
             "horizon_deg": settings.horizon_deg,
             "min_visible_elevation_deg": settings.min_visible_elevation_deg,
             "sun_max_altitude_deg": settings.sun_max_altitude_deg,
-            "standard_magnitude": settings.standard_magnitude,
+            "standard_magnitude": (
+                settings.standard_magnitude if satellite.magnitude_known else None
+            ),
+            "max_magnitude": prediction.max_magnitude,
+            "min_duration_s": prediction.min_duration_s,
         },
         "observers": [
             {
@@ -97,6 +122,15 @@ def passes_json(prediction: Prediction) -> dict[str, Any]:
                 "elevation_known": group.place.elevation_known,
                 "timezone": group.place.timezone,
                 "passes": [pass_json(item) for item in group.passes],
+                **(
+                    {}
+                    if any(p.visible for p in group.passes)
+                    else {
+                        "next_visible_pass": (
+                            None if group.next_visible is None else pass_json(group.next_visible)
+                        )
+                    }
+                ),
             }
             for group in prediction.places
         ],

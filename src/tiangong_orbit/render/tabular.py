@@ -1,9 +1,9 @@
 """CSV and Markdown pass tables, and the printed-row wording the HTML table shares.
 
 CSV is for spreadsheets and scripts: English, one header row, one row per listed pass, UTC in
-ISO 8601 with ``Z`` to 0.1 s (DESIGN.md) next to the place's local time. Markdown is for
-people: a title, a legend and NASA "Spot the Station"-style rows in local time, in English or
-Urdu.
+ISO 8601 with ``Z`` to the millisecond (as the README says) next to the place's local time.
+Markdown is for people: a title, a legend and NASA "Spot the Station"-style rows in local time,
+in English or Urdu.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ CSV_COLUMNS = (
     "tle_epoch",
     "tle_age_days",
     "uncertainty_s",
+    "catalog_name",
 )
 
 ALTITUDE_COLUMNS = ("time", "altitude_km", "latitude_deg", "longitude_deg", "speed_km_s")
@@ -213,11 +214,19 @@ def offset_text(moment: datetime, tz: ZoneInfo) -> str:
 def zone_line(group: PlacePasses, moment: datetime, lang: str) -> str:
     """'All times are local time, PKT (UTC+5, Asia/Karachi)'."""
     tz = ZoneInfo(group.place.timezone)
+    abbreviation = zone_abbreviation(moment, group.place.timezone)
+    offset = offset_text(moment, tz)
+    later = [p for p in group.passes if zone_abbreviation(printed_time(p), tz.key) != abbreviation]
+    if later:
+        # Across a daylight-saving change: both zones, each row naming its own.
+        other = printed_time(later[0])
+        abbreviation += "/" + zone_abbreviation(other, group.place.timezone)
+        offset += "/" + offset_text(other, tz)
     return i18n.text(
         "zone",
         lang,
-        abbr=ltr(zone_abbreviation(moment, group.place.timezone), lang),
-        offset=ltr(offset_text(moment, tz), lang),
+        abbr=ltr(abbreviation, lang),
+        offset=ltr(offset, lang),
         tz=ltr(group.place.timezone, lang),
     )
 
@@ -228,13 +237,14 @@ def period_line(prediction: Prediction, group: PlacePasses, lang: str) -> str:
     start = prediction.start.astimezone(tz)
     end = prediction.end.astimezone(tz)
     abbreviation = zone_abbreviation(prediction.start, group.place.timezone)
-    return i18n.text(
-        "period",
-        lang,
-        start=f"{date_text(start, lang)} {clock(start, lang)}",
-        end=f"{date_text(end, lang)} {clock(end, lang)}",
-        zone=ltr(abbreviation, lang),
-    )
+    end_abbreviation = zone_abbreviation(prediction.end, group.place.timezone)
+    start_text = f"{date_text(start, lang)} {clock(start, lang)}"
+    end_text = f"{date_text(end, lang)} {clock(end, lang)}"
+    if end_abbreviation != abbreviation:  # each end in the zone in force then
+        start_text += f" {ltr(abbreviation, lang)}"
+        end_text += f" {ltr(end_abbreviation, lang)}"
+        abbreviation = group.place.timezone
+    return i18n.text("period", lang, start=start_text, end=end_text, zone=ltr(abbreviation, lang))
 
 
 def coordinates_text(place: Place, lang: str) -> str:
@@ -291,9 +301,74 @@ def legend_items(prediction: Prediction, lang: str) -> list[str]:
     return items
 
 
+def satellites_text(prediction: Prediction, lang: str) -> str:
+    """'Tiangong', or 'Tiangong and the ISS' for a merged list."""
+    infos = prediction.satellites or (prediction.satellite,)
+    names = list(dict.fromkeys(i18n.satellite_name(i.norad_id, i.name, lang) for i in infos))
+    if len(names) == 1:
+        return names[0]
+    joiner = " and " if lang == "en" else " اور "
+    return ", ".join(names[:-1]) + joiner + names[-1]
+
+
+def row_zones(group: PlacePasses) -> set[str]:
+    """The zone abbreviations the rows of ``group`` need (two across a daylight-saving change)."""
+    return {zone_abbreviation(printed_time(p), group.place.timezone) for p in group.passes}
+
+
+def printed_time(pass_: Pass) -> datetime:
+    """The time a printed row shows: the visible start, or the rise when not visible."""
+    return (pass_.visible_start or pass_.rise).time
+
+
+def table_rows(
+    prediction: Prediction, group: PlacePasses, lang: str
+) -> tuple[tuple[str, ...], list[tuple[str, ...]], list[bool]]:
+    """Column titles, cells and visibility of a place's printed table (Markdown and HTML).
+
+    A merged list of several satellites gets a first column naming each row's satellite; a
+    window across a daylight-saving change names the zone in each time cell.
+    """
+    tz = ZoneInfo(group.place.timezone)
+    zones = row_zones(group)
+    several = prediction.several_satellites
+    abbreviation = zone_abbreviation(prediction.start, group.place.timezone)
+    titles = column_titles(abbreviation if len(zones) <= 1 else "", lang)
+    if len(zones) > 1:
+        titles = (titles[0], i18n.text("col_time_zones", lang), *titles[2:])
+    if several:
+        titles = (i18n.text("col_satellite", lang), *titles)
+    rows: list[tuple[str, ...]] = []
+    visible: list[bool] = []
+    for pass_ in group.passes:
+        row = printed_row(pass_, tz, lang)
+        time_cell = row.time
+        if len(zones) > 1:
+            zone_name = zone_abbreviation(printed_time(pass_), group.place.timezone)
+            time_cell = f"{time_cell} {ltr(zone_name, lang)}"
+        cells = (
+            row.date,
+            time_cell,
+            row.duration,
+            row.max_height,
+            row.appears,
+            row.disappears,
+            row.brightness,
+        )
+        if several:
+            names = prediction.satellites or (prediction.satellite,)
+            info = next((i for i in names if i.norad_id == pass_.norad_id), names[0])
+            from tiangong_orbit.names import display_name
+
+            cells = (display_name(info.norad_id, info.name, lang), *cells)
+        rows.append(cells)
+        visible.append(row.visible)
+    return titles, rows, visible
+
+
 def title_text(prediction: Prediction, lang: str) -> str:
     """'Tiangong passes over Lahore' (or over N places)."""
-    satellite = i18n.satellite_name(prediction.satellite.norad_id, prediction.satellite.name, lang)
+    satellite = satellites_text(prediction, lang)
     if len(prediction.places) == 1:
         return i18n.text(
             "title", lang, satellite=satellite, place=place_name(prediction.places[0].place, lang)
@@ -329,9 +404,15 @@ def _csv_row(prediction: Prediction, group: PlacePasses, pass_: Pass) -> dict[st
         events = (pass_.visible_start, pass_.visible_peak or pass_.culmination, pass_.visible_end)
     else:
         events = (pass_.rise, pass_.culmination, pass_.set)
+    norad_id = pass_.norad_id if pass_.norad_id is not None else prediction.satellite.norad_id
+    catalog = next(
+        (i.name for i in (*prediction.satellites, prediction.satellite) if i.norad_id == norad_id),
+        prediction.satellite.name,
+    )
     row = {
-        "satellite": prediction.satellite.name,
-        "norad_id": str(prediction.satellite.norad_id),
+        "satellite": prediction.satellite_label(norad_id),
+        "catalog_name": catalog,
+        "norad_id": str(norad_id),
         "place": place.name,
         "latitude_deg": _round(place.latitude_deg, 5),
         "longitude_deg": _round(place.longitude_deg, 5),
@@ -343,8 +424,8 @@ def _csv_row(prediction: Prediction, group: PlacePasses, pass_: Pass) -> dict[st
         "magnitude": _round(pass_.magnitude, 1),
         "visible_duration_s": _round(pass_.visible_duration_s, 1),
         "duration_s": _round(pass_.duration_s, 1),
-        "rise_utc": iso_z(pass_.rise.time, 1),
-        "set_utc": iso_z(pass_.set.time, 1),
+        "rise_utc": iso_z(pass_.rise.time, 3),
+        "set_utc": iso_z(pass_.set.time, 3),
         "tle_epoch": iso_z(prediction.satellite.tle_epoch, 3),
         "tle_age_days": _round(pass_.tle_age_days, 3),
         "uncertainty_s": _round(pass_.uncertainty_s, 1),
@@ -352,7 +433,7 @@ def _csv_row(prediction: Prediction, group: PlacePasses, pass_: Pass) -> dict[st
     for name, point in zip(("start", "peak", "end"), events, strict=True):
         assert point is not None  # a visible pass has all three
         row[f"{name}_local"] = _local(point.time, tz)
-        row[f"{name}_utc"] = iso_z(point.time, 1)
+        row[f"{name}_utc"] = iso_z(point.time, 3)
         row[f"{name}_azimuth_deg"] = _round(point.azimuth_deg, 1)
         row[f"{name}_direction"] = i18n.compass_point(point.azimuth_deg)
         row[f"{name}_elevation_deg"] = _round(point.elevation_deg, 1)
@@ -365,7 +446,9 @@ def passes_csv(prediction: Prediction) -> str:
     For a visible pass ``start``/``peak``/``end`` are the visible part (DESIGN.md); for a pass
     listed with ``--all`` that is not visible they are rise, culmination and set, ``visible`` is
     ``false`` and ``reason`` says why. ``*_local`` is wall-clock time in ``timezone`` (offset
-    ``utc_offset``); ``*_utc`` and ``tle_epoch`` are ISO 8601 UTC with ``Z``. Line ends are CRLF
+    ``utc_offset``, the one in force at culmination), date included; ``*_utc`` and
+    ``tle_epoch`` are ISO 8601 UTC with ``Z`` to the millisecond. ``satellite`` is the name
+    people use ("Tiangong"), ``catalog_name`` the element set's ("CSS (TIANHE)"). Line ends are CRLF
     (RFC 4180).
     """
     buffer = io.StringIO()
@@ -429,6 +512,11 @@ def passes_markdown(prediction: Prediction, lang: str = "en") -> str:
     honour it) with numbers and times isolated as LTR runs.
     """
     lines: list[str] = [f"# {title_text(prediction, lang)}", ""]
+    if prediction.warnings:
+        # The banner: the set's age and expected timing error, where the times are read.
+        lines += [f"> **{i18n.text('warnings_title', lang)}:** {prediction.warnings[0]}"]
+        lines += [f">\n> {warning}" for warning in prediction.warnings[1:]]
+        lines.append("")
     for group in prediction.places:
         if len(prediction.places) > 1:
             lines += [f"## {place_name(group.place, lang)}", ""]
@@ -442,27 +530,8 @@ def passes_markdown(prediction: Prediction, lang: str = "en") -> str:
         if not group.passes:
             lines += [f"*{i18n.text('no_passes', lang)}*", ""]
             continue
-        tz = ZoneInfo(group.place.timezone)
-        abbreviation = zone_abbreviation(prediction.start, group.place.timezone)
-        rows = []
-        for pass_ in group.passes:
-            row = printed_row(pass_, tz, lang)
-            rows.append(
-                (
-                    row.date,
-                    row.time,
-                    row.duration,
-                    row.max_height,
-                    row.appears,
-                    row.disappears,
-                    row.brightness,
-                )
-            )
-        lines += _md_table(column_titles(abbreviation, lang), rows)
-        lines.append("")
-    if prediction.warnings:
-        lines += [f"**{i18n.text('warnings_title', lang)}:**", ""]
-        lines += [f"- {warning}" for warning in prediction.warnings]
+        titles, rows, _ = table_rows(prediction, group, lang)
+        lines += _md_table(titles, rows)
         lines.append("")
     lines += [f"## {i18n.text('legend_title', lang)}", ""]
     lines += [f"- {item}" for item in legend_items(prediction, lang)]
