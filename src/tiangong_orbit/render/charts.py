@@ -652,9 +652,9 @@ def sky_figure(
         columns = min(3, len(items))
         rows = math.ceil(len(items) / columns)
         width = SKY_PANEL_IN[0] * columns
-        height = SKY_PANEL_IN[1] * rows + 2.2
+        height = SKY_PANEL_IN[1] * rows + 2.5
         figure = _new_figure((width, height))
-        top_in, bottom_in = 1.0, 1.2
+        top_in, bottom_in = 1.0, 1.5
         panel_h = (height - top_in - bottom_in) / rows
         for index, ((pass_, track), objects) in enumerate(zip(items, skies, strict=True)):
             row, column = divmod(index, columns)
@@ -693,7 +693,7 @@ def sky_figure(
             fontsize=19,
             fontweight="bold",
         )
-        _sky_legend(figure, settings, 1.2 / height, 10)
+        _sky_legend(figure, settings, 1.45 / height, 10)
         figure.text(
             0.5,
             0.1 / height,
@@ -943,6 +943,7 @@ def track_figure(
         dot_lat = np.interp(every, t, lat)
         dot_lon = np.interp(every, t, unwrapped_lon)
         dot_lon = _wrap_lon(dot_lon, region)
+        time_labels: list[_Label] = []
         for k, moment in enumerate(every):
             in_map = (
                 lon_lo + 0.3 < dot_lon[k] < lon_hi - 0.3
@@ -951,16 +952,25 @@ def track_figure(
             if not in_map:
                 continue
             ax.plot(dot_lon[k], dot_lat[k], marker="o", ms=4, color="black", zorder=4)
-            ax.annotate(
-                _hm(from_unix(float(moment)), timezone),
-                (dot_lon[k], dot_lat[k]),
-                xytext=(6, -2),
-                textcoords="offset points",
-                fontsize=9.5,
-                ha="left",
-                va="top",
-                zorder=5,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            time_labels.append(
+                _Label(
+                    ax.annotate(
+                        _hm(from_unix(float(moment)), timezone),
+                        (dot_lon[k], dot_lat[k]),
+                        xytext=(6, -6),
+                        textcoords="offset points",
+                        fontsize=9.5,
+                        zorder=5,
+                        bbox={
+                            "boxstyle": "round,pad=0.1",
+                            "fc": "white",
+                            "ec": "none",
+                            "alpha": 0.7,
+                        },
+                    ),
+                    [(6.0, -6.0), (-6.0, 6.0), (6.0, 6.0), (-6.0, -6.0)],
+                    droppable=True,
+                )
             )
         arrow_times = np.arange(math.ceil(t[0] / 360.0) * 360.0 + 60.0, t[-1] - 30.0, 360.0)
         for moment in arrow_times:
@@ -1007,6 +1017,12 @@ def track_figure(
                 zorder=7,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "black", "alpha": 0.85},
             )
+        # Time labels last: wherever they overlap a place's name or each other, moved or left out.
+        place_labels(
+            ax,
+            time_labels,
+            points=[(float(_wrap_lon(p.longitude_deg, region)), p.latitude_deg) for p in places],
+        )
         local_start, local_end = _local(start, timezone), _local(end, timezone)
         zone = zone_abbreviation(start, timezone)
         figure.text(
