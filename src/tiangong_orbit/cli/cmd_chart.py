@@ -162,9 +162,14 @@ def tle_note(epoch: datetime, moment: datetime) -> str:
     from tiangong_orbit.uncertainty import describe_error
 
     age_days = (moment - epoch).total_seconds() / 86400.0
-    when = "old" if age_days >= 0 else "before its epoch"
+    if abs(age_days) < 0.05:
+        when = "at its epoch"
+    elif age_days > 0:
+        when = f"{age_days:.1f} days old"
+    else:
+        when = f"{-age_days:.1f} days before its epoch"
     return (
-        f"element set of {epoch:%d %b %Y %H:%M} UTC, {abs(age_days):.1f} days {when}: "
+        f"element set of {epoch:%d %b %Y %H:%M} UTC, {when}: "
         f"times {describe_error(age_days, short=True)}"
     )
 
