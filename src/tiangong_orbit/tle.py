@@ -1150,19 +1150,66 @@ def nearest_segments(
 
 
 # --------------------------------------------------------------------------------------------
-# Staleness (DESIGN.md table)
+# Staleness (DESIGN.md table), on the calibrated 1-sigma timing error (uncertainty.py)
 
-FRESH_DAYS = 3.0
-APPROXIMATE_DAYS = 14.0
-REFUSE_DAYS = 60.0
+#: Silent up to this 1-sigma timing error (s): about 3.5 days with the fitted model.
+SILENT_SIGMA_S = 5.0
+#: Up to here the warning quotes the expected error; past it, times are "approximate" (s).
+MINUTE_SIGMA_S = 60.0
+#: Where a listed time stops being useful (s): 10 minutes, about 37 days with the fitted
+#: model. Past it the terminal table shows the outlook for those nights, and files, scripts
+#: and alerts refuse (exit 3) unless ``--allow-stale``. Why 10 minutes: a visible pass lasts
+#: 2-6 minutes; with a 1-sigma error of 10 minutes one pass in three comes more than 10 minutes
+#: off the listed time, so someone who steps out a few minutes early misses it about as often
+#: as not, and a 20-minute +-1-sigma band no longer beats the outlook's window of the evening
+#: by much.
+LIMIT_SIGMA_S = 600.0
+#: ``alert``'s own limit (s): 90 s, about 14 days. An alert that fires minutes off is worse than
+#: none: it sends people out at the wrong moment.
+ALERT_LIMIT_SIGMA_S = 90.0
+
+
+def age_for_sigma_days(sigma_s: float) -> float:
+    """The age (days) at which the calibrated 1-sigma timing error reaches ``sigma_s``.
+
+    The model grows with the age (``uncertainty.uncertainty_s``); found by bisection, so it
+    follows any refit of the model. ``inf`` if the error never gets there within 100 years.
+    """
+    from tiangong_orbit.uncertainty import uncertainty_s
+
+    low, high = 0.0, 36525.0
+    if uncertainty_s(high) < sigma_s:
+        return math.inf
+    for _ in range(80):
+        middle = (low + high) / 2.0
+        if uncertainty_s(middle) < sigma_s:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def limit_age_days() -> float:
+    """The age (days) past which listed times are not useful (:data:`LIMIT_SIGMA_S`)."""
+    return age_for_sigma_days(LIMIT_SIGMA_S)
 
 
 @dataclass(frozen=True, slots=True)
 class Staleness:
-    """How old a set is for the time asked, and what to tell the user (warnings, no printing)."""
+    """How old a set is for the time asked, and what to tell the user (warnings, no printing).
+
+    ``sigma_s`` is the expected 1-sigma timing error; ``past_limit`` is true when it exceeds
+    :data:`LIMIT_SIGMA_S` (then a terminal table shows the outlook instead of times).
+    """
 
     age_days: float
     warnings: tuple[str, ...]
+    sigma_s: float = 0.0
+    past_limit: bool = False
+
+
+def _minutes(seconds: float) -> str:
+    return f"±{seconds / 60:.0f} minutes"
 
 
 def check_staleness(
@@ -1173,16 +1220,20 @@ def check_staleness(
     for_alert: bool = False,
     allow_stale: bool = False,
     file_given: bool = False,
+    for_terminal: bool = False,
 ) -> Staleness:
     """Apply the staleness table of DESIGN.md to ``element_set`` used at time ``at``.
 
-    Returns the age and the warnings to print; raises :class:`StaleDataError` (exit 3) where the
-    table refuses and ``allow_stale`` is false. ``newest`` is the newest epoch available for
-    the satellite, named in the messages.
+    Returns the age, the expected error and the warnings to print. Past the limit
+    (:data:`LIMIT_SIGMA_S`; for alerts :data:`ALERT_LIMIT_SIGMA_S`) it raises
+    :class:`StaleDataError` (exit 3) unless ``allow_stale``, or, with ``for_terminal`` (a table
+    for a person, which shows the outlook instead), returns ``past_limit=True`` without
+    warnings. ``newest`` is the newest epoch available for the satellite, named in messages.
     """
-    from tiangong_orbit.uncertainty import describe_error
+    from tiangong_orbit.uncertainty import describe_error, uncertainty_s
 
     age = element_set.age_days(at)
+    sigma = uncertainty_s(age)
     direction = "before" if element_set.epoch <= at else "after"
     what = (
         f"the element set for {element_set.name} is {_age_words(age)} old (epoch "
@@ -1192,15 +1243,24 @@ def check_staleness(
     newest_note = ""
     if newest is not None and not file_given:
         newest_note = f"; the newest set available is from {newest:%Y-%m-%d}"
-    if age <= FRESH_DAYS:
-        return Staleness(age, ())
-    if age <= APPROXIMATE_DAYS:
-        return Staleness(age, (f"{what}: {describe_error(age)}",))
-    refuse = age > REFUSE_DAYS or (for_alert and age > APPROXIMATE_DAYS)
+    if sigma <= SILENT_SIGMA_S:
+        return Staleness(age, (), sigma)
+    if sigma <= MINUTE_SIGMA_S and not (for_alert and sigma > ALERT_LIMIT_SIGMA_S):
+        return Staleness(age, (f"{what}: {describe_error(age)}",), sigma)
+    past_limit = sigma > LIMIT_SIGMA_S
+    if past_limit and for_terminal and not allow_stale:
+        return Staleness(age, (), sigma, True)
+    refuse = past_limit or (for_alert and sigma > ALERT_LIMIT_SIGMA_S)
     if refuse and not allow_stale:
-        limit = "14 days for alerts" if for_alert and age <= REFUSE_DAYS else "60 days"
+        limit_s = ALERT_LIMIT_SIGMA_S if for_alert and not past_limit else LIMIT_SIGMA_S
+        limit_days = age_for_sigma_days(limit_s)
+        limit = (
+            f"alerts' limit of ±{limit_s:.0f} s (about {limit_days:.0f} days)"
+            if limit_s == ALERT_LIMIT_SIGMA_S
+            else f"limit of {_minutes(limit_s)} (about {limit_days:.0f} days)"
+        )
         raise StaleDataError(
-            f"{what}, over the {limit} limit: predictions would be wrong by "
+            f"{what}, over the {limit}: predictions would be wrong by "
             f"{describe_error(age, short=True)}{newest_note}; {hint}, or pass --allow-stale"
         )
     return Staleness(
@@ -1209,6 +1269,8 @@ def check_staleness(
             f"{what}: predicted times are approximate ({describe_error(age, short=True)})"
             f"{newest_note}; {hint}",
         ),
+        sigma,
+        past_limit,
     )
 
 

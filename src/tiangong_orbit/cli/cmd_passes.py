@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tiangong_orbit.cli.app import app, stdout_console
-from tiangong_orbit.cli.common import choose_set, now_utc, write_output
+from tiangong_orbit.cli.common import Chosen, choose_set, now_utc, write_output
 from tiangong_orbit.cli.options import (
     AllowStaleOption,
     CityOption,
@@ -35,6 +35,7 @@ from tiangong_orbit.cli.options import (
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
+from tiangong_orbit.tle import ElementSet
 
 if TYPE_CHECKING:
     from tiangong_orbit.model import Pass, PlacePasses, Prediction, Settings
@@ -139,6 +140,7 @@ def passes_command(
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
     keep = None if show_all else (max_magnitude, min_duration_s)
+    terminal = fmt == "table"
     runs = [
         _one_satellite(
             query,
@@ -148,6 +150,7 @@ def passes_command(
             last,
             allow_stale=allow_stale,
             offline=offline,
+            terminal=terminal,
             show_all=show_all,
             keep=keep,
             thresholds=(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg),
@@ -155,15 +158,28 @@ def passes_command(
         )
         for query in dict.fromkeys(satellites or ["tiangong"])
     ]
+    shown_first, shown_last = first, last
+    exact = [run.stretches for run in runs if run.stretches]
+    if exact and any(run.stale for run in runs):
+        # The table covers only the exact part; the outlook below covers the rest.
+        shown_first = max(first, min(stretches[0][1] for stretches in exact))
+        shown_last = min(last, max(stretches[-1][2] for stretches in exact))
     prediction = replace(
-        _merge(runs, first, last),
+        _merge(runs, shown_first, shown_last),
         max_magnitude=None if keep is None else max_magnitude,
         min_duration_s=None if keep is None else min_duration_s,
     )
-    if fmt == "table":
+    if terminal:
         from tiangong_orbit.render.terminal import print_prediction
 
-        print_prediction(stdout_console(), prediction, show_all=show_all)
+        console = stdout_console()
+        if exact:
+            print_prediction(console, prediction, show_all=show_all)
+        header = not exact
+        for run in runs:
+            if run.stale:
+                show_outlook(console, run.chosen, places, run.stale, run.settings, header=header)
+                header = False  # one header is enough
         return
     if fmt == "json":
         from tiangong_orbit.render.passes_json import passes_json
@@ -216,6 +232,10 @@ class _Run:
     settings: Settings
     groups: tuple[PlacePasses, ...]
     warnings: tuple[str, ...]
+    chosen: Chosen
+    stretches: tuple[tuple[ElementSet, datetime, datetime], ...]
+    stale: tuple[tuple[datetime, datetime], ...] = ()
+    """Spans past the staleness limit, shown as the outlook (terminal tables only)."""
 
 
 def _one_satellite(
@@ -227,6 +247,7 @@ def _one_satellite(
     *,
     allow_stale: bool,
     offline: bool,
+    terminal: bool,
     show_all: bool,
     keep: tuple[float, float] | None,
     thresholds: tuple[float, float, float],
@@ -238,7 +259,13 @@ def _one_satellite(
     from tiangong_orbit.tle import nearest_segments
 
     chosen = choose_set(
-        tle_file, query, first, allow_stale=allow_stale, offline=offline, until=last
+        tle_file,
+        query,
+        first,
+        allow_stale=allow_stale,
+        offline=offline,
+        until=last,
+        for_terminal=terminal,
     )
     es = chosen.element_set
     magnitude = standard_magnitude
@@ -253,6 +280,13 @@ def _one_satellite(
     )
     # Each pass from the set nearest it: a long window over the history crosses reboosts.
     stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
+    stale: list[tuple[datetime, datetime]] = []
+    if not allow_stale:
+        if terminal:
+            # A person is never refused: nights past the limit get the outlook instead.
+            stretches, stale = split_at_limit(stretches)
+        else:
+            refuse_past_limit(chosen, stretches)
     found = passes.find_passes_over_sets(stretches, places, settings, include_invisible=show_all)
     groups = tuple(
         _tidy(group, es.norad_id, keep, has_magnitude=magnitude is not None) for group in found
@@ -266,6 +300,8 @@ def _one_satellite(
         ahead = nearest_segments(
             chosen.catalog.sets, chosen.norad_id, last, last + NEXT_PASS_LOOKAHEAD
         )
+        if not allow_stale:
+            ahead, _ = split_at_limit(ahead)  # never a "next pass" time past the limit
         later = passes.find_passes_over_sets(ahead, [places[i] for i in empty], settings)
         groups = list(groups)  # type: ignore[assignment]
         for index, group in zip(empty, later, strict=True):
@@ -284,7 +320,16 @@ def _one_satellite(
         tle_epochs=tuple(stretch[0].epoch for stretch in stretches),
         standard_magnitude=magnitude,
     )
-    return _Run(es, info, settings, groups, tuple(chosen.warnings))
+    return _Run(
+        es,
+        info,
+        settings,
+        groups,
+        tuple(chosen.warnings),
+        chosen,
+        tuple(stretches),
+        tuple(stale),
+    )
 
 
 def _tidy(
@@ -334,3 +379,83 @@ def _merge(runs: list[_Run], first: datetime, last: datetime) -> Prediction:
         warnings=tuple(dict.fromkeys(w for run in runs for w in run.warnings)),
         satellites=tuple(run.info for run in runs),
     )
+
+
+def split_at_limit(
+    stretches: list[tuple[ElementSet, datetime, datetime]],
+) -> tuple[list[tuple[ElementSet, datetime, datetime]], list[tuple[datetime, datetime]]]:
+    """Cut each stretch to where its set's expected error is within the staleness limit
+    (``tle.LIMIT_SIGMA_S``); return those parts and the merged spans past the limit."""
+    from tiangong_orbit.tle import limit_age_days
+
+    reach = timedelta(days=limit_age_days())
+    good: list[tuple[ElementSet, datetime, datetime]] = []
+    stale: list[tuple[datetime, datetime]] = []
+
+    def add_stale(low: datetime, high: datetime) -> None:
+        if low >= high:
+            return
+        if stale and stale[-1][1] >= low:
+            stale[-1] = (stale[-1][0], max(stale[-1][1], high))
+        else:
+            stale.append((low, high))
+
+    for element_set, low, high in stretches:
+        good_low = max(low, element_set.epoch - reach)
+        good_high = min(high, element_set.epoch + reach)
+        if good_low < good_high:
+            add_stale(low, good_low)
+            good.append((element_set, good_low, good_high))
+            add_stale(good_high, high)
+        else:
+            add_stale(low, high)
+    return good, stale
+
+
+def refuse_past_limit(
+    chosen: Chosen, stretches: list[tuple[ElementSet, datetime, datetime]]
+) -> None:
+    """Files and scripts are never handed times past the limit: exit 3 (StaleDataError) when
+    any part of the window is farther from its set than the limit allows."""
+    from tiangong_orbit import tle
+
+    for element_set, low, high in stretches:
+        worst = low if abs(low - element_set.epoch) > abs(high - element_set.epoch) else high
+        tle.check_staleness(
+            element_set,
+            worst,
+            newest=chosen.catalog.newest_epoch(chosen.norad_id),
+            file_given=chosen.catalog.file_given,
+        )
+
+
+def show_outlook(
+    console: object,
+    chosen: Chosen,
+    places: list,
+    stale: list[tuple[datetime, datetime]],
+    settings: object,
+    *,
+    header: bool,
+) -> None:
+    """The outlook for the spans past the limit, each under its one-line banner."""
+    from tiangong_orbit import outlook
+    from tiangong_orbit.render.outlook import print_outlook, stale_banner
+
+    for low, high in stale:
+        result = outlook.compute_outlook(
+            chosen.catalog.sets,
+            chosen.norad_id,
+            places,
+            low,
+            high,
+            settings,  # type: ignore[arg-type]
+            exact_max_sigma_s=0.0,
+        )
+        if not header:
+            console.print()  # type: ignore[attr-defined]
+        console.print(  # type: ignore[attr-defined]
+            stale_banner(result, low, file_given=chosen.catalog.file_given), soft_wrap=True
+        )
+        if any(p.kind != "unknown" for group in result.places for p in group.periods):
+            print_outlook(console, result, header=header)

@@ -19,6 +19,8 @@ class Chosen:
     norad_id: int
     age_days: float
     warnings: tuple[str, ...] = ()
+    #: The set is past the staleness limit at the time asked (only with ``for_terminal``).
+    past_limit: bool = False
 
 
 def choose_set(
@@ -33,12 +35,15 @@ def choose_set(
     offline: bool = False,
     until: datetime | None = None,
     quiet: bool = False,
+    for_terminal: bool = False,
 ) -> Chosen:
     """Load the sets (DESIGN.md, "Where element sets come from"), refresh them when they are
     too old for ``until`` (the latest time the command needs, default ``at``; see
     :func:`refresh_if_needed`), pick the one nearest ``at``, apply the staleness policy and
     print its warnings to stderr (or leave them to the caller, in :attr:`Chosen.warnings`, with
-    ``print_warnings=False``). ``quiet`` leaves out the refresh's success note."""
+    ``print_warnings=False``). ``quiet`` leaves out the refresh's success note. With
+    ``for_terminal`` (a table for a person) a set past the limit is not refused:
+    :attr:`Chosen.past_limit` says so."""
     from tiangong_orbit import tle
 
     if catalog is None:
@@ -59,11 +64,19 @@ def choose_set(
         for_alert=for_alert,
         allow_stale=allow_stale,
         file_given=catalog.file_given,
+        for_terminal=for_terminal,
     )
     if print_warnings:
         for message in staleness.warnings:
             warn(message)
-    return Chosen(element_set, catalog, norad_id, staleness.age_days, staleness.warnings)
+    return Chosen(
+        element_set,
+        catalog,
+        norad_id,
+        staleness.age_days,
+        staleness.warnings,
+        staleness.past_limit,
+    )
 
 
 def iss_reference(
