@@ -28,7 +28,7 @@ from tiangong_orbit.errors import (
     UsageError,
 )
 from tiangong_orbit.timeutil import parse_time
-from tiangong_orbit.uncertainty import describe_error
+from tiangong_orbit.uncertainty import describe_error, uncertainty_s
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TLE_DIR = REPO_ROOT / "data" / "tle"
@@ -619,18 +619,37 @@ def newest_set():
     return tle.parse_file(TEST_DATA / "css_2026-10-06.tle")[0]
 
 
-@pytest.mark.parametrize("days", [0.0, 1.0, -2.5, 3.0])
+def _age(sigma_s: float, factor: float = 1.0) -> float:
+    """The age (days) at which the calibrated 1-sigma error is ``sigma_s``, times ``factor``."""
+    return tle.age_for_sigma_days(sigma_s) * factor
+
+
+def test_age_for_sigma_inverts_the_model():
+    for sigma in (tle.SILENT_SIGMA_S, tle.MINUTE_SIGMA_S, tle.LIMIT_SIGMA_S):
+        age = tle.age_for_sigma_days(sigma)
+        assert uncertainty_s(age) == pytest.approx(sigma, rel=1e-6)
+        assert uncertainty_s(age * 0.99) < sigma < uncertainty_s(age * 1.01)
+    # The limit sits where a listed time stops being useful: 10-15 minutes, weeks after epoch.
+    assert 600 <= tle.LIMIT_SIGMA_S <= 900
+    assert 20 < tle.limit_age_days() < 60
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.3, -0.7, 0.99])
 @pytest.mark.parametrize("for_alert", [False, True])
-def test_fresh_sets_are_silent(newest_set, days, for_alert):
+def test_fresh_sets_are_silent(newest_set, fraction, for_alert):
+    days = _age(tle.SILENT_SIGMA_S) * fraction
     at = newest_set.epoch + timedelta(days=days)
     staleness = tle.check_staleness(newest_set, at, for_alert=for_alert)
     assert staleness.warnings == ()
     assert staleness.age_days == pytest.approx(abs(days))
+    assert not staleness.past_limit
 
 
-@pytest.mark.parametrize("days", [3.5, 7.0, -10.0, 14.0])
+@pytest.mark.parametrize("fraction", [1.05, 1.5, -2.0, 2.9])
 @pytest.mark.parametrize("for_alert", [False, True])
-def test_3_to_14_days_warns_with_the_expected_error(newest_set, days, for_alert):
+def test_up_to_a_minute_warns_with_the_expected_error(newest_set, fraction, for_alert):
+    days = _age(tle.SILENT_SIGMA_S) * fraction
+    assert abs(days) < _age(tle.MINUTE_SIGMA_S)
     at = newest_set.epoch + timedelta(days=days)
     staleness = tle.check_staleness(newest_set, at, for_alert=for_alert)
     (warning,) = staleness.warnings
@@ -639,8 +658,11 @@ def test_3_to_14_days_warns_with_the_expected_error(newest_set, days, for_alert)
     assert ("before" if days > 0 else "after") in warning
 
 
-@pytest.mark.parametrize("days", [14.5, 30.0, -45.0, 60.0])
-def test_14_to_60_days_warns_that_times_are_approximate(newest_set, days):
+@pytest.mark.parametrize("fraction", [0.02, 0.5, -0.9, 0.98])
+def test_minutes_below_the_limit_warn_that_times_are_approximate(newest_set, fraction):
+    # ``fraction`` of the way from "about a minute" to the limit; negative: after the epoch.
+    low, high = _age(tle.MINUTE_SIGMA_S), _age(tle.LIMIT_SIGMA_S)
+    days = math.copysign(low + (high - low) * abs(fraction), fraction)
     at = newest_set.epoch + timedelta(days=days)
     newest = newest_set.epoch
     staleness = tle.check_staleness(newest_set, at, newest=newest)
@@ -648,35 +670,52 @@ def test_14_to_60_days_warns_that_times_are_approximate(newest_set, days):
     assert f"{abs(days):.1f} days" in warning
     assert "approximate" in warning and "tle update" in warning
     assert "2026-10-06" in warning
+    assert not staleness.past_limit
     given_file = tle.check_staleness(newest_set, at, file_given=True)
     assert "--tle FILE" in given_file.warnings[0]
 
 
-@pytest.mark.parametrize("days", [60.5, 90.0, -400.0])
-def test_over_60_days_refuses_unless_allowed(newest_set, days):
+@pytest.mark.parametrize("factor", [1.01, 2.0, -10.0])
+def test_past_the_limit_refuses_files_unless_allowed(newest_set, factor):
+    days = _age(tle.LIMIT_SIGMA_S) * factor
     at = newest_set.epoch + timedelta(days=days)
     with pytest.raises(StaleDataError) as caught:
         tle.check_staleness(newest_set, at)
     message = str(caught.value)
     assert caught.value.exit_code == 3
     assert f"{abs(days):.1f} days" in message and "--allow-stale" in message
+    assert "±10 minutes" in message
     allowed = tle.check_staleness(newest_set, at, allow_stale=True)
     (warning,) = allowed.warnings
     assert f"{abs(days):.1f} days" in warning and "approximate" in warning
 
 
-@pytest.mark.parametrize("days", [14.5, 30.0, 61.0])
-def test_alerts_refuse_over_14_days_unless_allowed(newest_set, days):
+@pytest.mark.parametrize("factor", [1.01, 3.0, -10.0])
+def test_past_the_limit_a_terminal_table_is_told_not_refused(newest_set, factor):
+    at = newest_set.epoch + timedelta(days=_age(tle.LIMIT_SIGMA_S) * factor)
+    staleness = tle.check_staleness(newest_set, at, for_terminal=True)
+    assert staleness.past_limit and staleness.warnings == ()
+    assert staleness.sigma_s > tle.LIMIT_SIGMA_S
+    below = newest_set.epoch + timedelta(days=_age(tle.LIMIT_SIGMA_S) * 0.99)
+    assert not tle.check_staleness(newest_set, below, for_terminal=True).past_limit
+
+
+@pytest.mark.parametrize("factor", [1.01, 2.0, 5.0])
+def test_alerts_refuse_past_their_own_limit_unless_allowed(newest_set, factor):
+    days = _age(tle.ALERT_LIMIT_SIGMA_S) * factor
     at = newest_set.epoch + timedelta(days=days)
     with pytest.raises(StaleDataError) as caught:
         tle.check_staleness(newest_set, at, for_alert=True)
     message = str(caught.value)
     assert caught.value.exit_code == 3
     assert f"{days:.1f} days" in message and "--allow-stale" in message
-    assert ("14 days" if days <= 60 else "60 days") in message
+    assert ("alerts' limit" if days < _age(tle.LIMIT_SIGMA_S) else "±10 minutes") in message
     allowed = tle.check_staleness(newest_set, at, for_alert=True, allow_stale=True)
     (warning,) = allowed.warnings
     assert f"{days:.1f} days" in warning
+    # Below the alerts' limit, the same age is a warning only.
+    below = newest_set.epoch + timedelta(days=_age(tle.ALERT_LIMIT_SIGMA_S) * 0.99)
+    assert tle.check_staleness(newest_set, below, for_alert=True).warnings
 
 
 # --------------------------------------------------------------------------------------------

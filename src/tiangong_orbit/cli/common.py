@@ -19,6 +19,13 @@ class Chosen:
     norad_id: int
     age_days: float
     warnings: tuple[str, ...] = ()
+    #: The set is past the staleness limit at the time asked (only with ``for_terminal``).
+    past_limit: bool = False
+
+
+#: The catalog warnings this command has printed (see :func:`choose_set`; emptied by the
+#: top-level callback at the start of every command).
+CATALOG_NOTES_SHOWN: set[str] = set()
 
 
 def choose_set(
@@ -33,12 +40,15 @@ def choose_set(
     offline: bool = False,
     until: datetime | None = None,
     quiet: bool = False,
+    for_terminal: bool = False,
 ) -> Chosen:
     """Load the sets (DESIGN.md, "Where element sets come from"), refresh them when they are
     too old for ``until`` (the latest time the command needs, default ``at``; see
     :func:`refresh_if_needed`), pick the one nearest ``at``, apply the staleness policy and
     print its warnings to stderr (or leave them to the caller, in :attr:`Chosen.warnings`, with
-    ``print_warnings=False``). ``quiet`` leaves out the refresh's success note."""
+    ``print_warnings=False``). ``quiet`` leaves out the refresh's success note. With
+    ``for_terminal`` (a table for a person) a set past the limit is not refused:
+    :attr:`Chosen.past_limit` says so."""
     from tiangong_orbit import tle
 
     if catalog is None:
@@ -47,10 +57,11 @@ def choose_set(
     catalog = refresh_if_needed(
         catalog, norad_id, until if until is not None else at, offline=offline, quiet=quiet
     )
-    for message in catalog.warnings:
-        warn(message)
-    for message in catalog.check_satellite(norad_id):
-        warn(message)
+    for message in [*catalog.warnings, *catalog.check_satellite(norad_id)]:
+        # Several satellites in one command read the same file: say each thing about it once.
+        if message not in CATALOG_NOTES_SHOWN:
+            CATALOG_NOTES_SHOWN.add(message)
+            warn(message)
     element_set = tle.nearest_set(catalog.sets, norad_id, at)
     staleness = tle.check_staleness(
         element_set,
@@ -59,11 +70,19 @@ def choose_set(
         for_alert=for_alert,
         allow_stale=allow_stale,
         file_given=catalog.file_given,
+        for_terminal=for_terminal,
     )
     if print_warnings:
         for message in staleness.warnings:
             warn(message)
-    return Chosen(element_set, catalog, norad_id, staleness.age_days, staleness.warnings)
+    return Chosen(
+        element_set,
+        catalog,
+        norad_id,
+        staleness.age_days,
+        staleness.warnings,
+        staleness.past_limit,
+    )
 
 
 def iss_reference(

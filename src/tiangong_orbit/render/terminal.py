@@ -193,7 +193,10 @@ def _fits(console: Any, table: Any) -> bool:
     from rich.measure import Measurement
 
     # Measured without the console's limit: rich would otherwise shrink the table to fit and cut.
-    measured = Measurement.get(console, console.options.update_width(10_000), table)
+    from tiangong_orbit.render.fasttable import layout_twin
+
+    twin = layout_twin(table)  # a long table measured by its widest cells, not cell by cell
+    measured = Measurement.get(console, console.options.update_width(10_000), twin)
     return measured.maximum <= console.width
 
 
@@ -283,7 +286,10 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
         table = place_table(group, prediction, show_all=show_all)
         if not _fits(console, table):
             table = place_table(group, prediction, show_all=show_all, stacked=True)
-        console.print(table)
+        # Long tables (a year of every pass) are composed fast; the output is rich's.
+        from tiangong_orbit.render.fasttable import print_table
+
+        print_table(console, table)
     console.print()
     console.print(
         "Appears/Disappears: where it starts/stops being visible (sunlit, in a dark sky, at "
