@@ -26,6 +26,7 @@ Prints one table. Cases:
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -141,13 +142,20 @@ def _run_child(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _best_wall(command: list[str], runs: int, stdout=subprocess.DEVNULL) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(command, check=True, stdout=stdout, cwd=REPO)
-        best = min(best, time.perf_counter() - t0)
-    return best
+def _wall(command: list[str]) -> tuple[float, float]:
+    """Wall clock (s) and the child's maximum resident set (MB) of one run, output discarded."""
+    t0 = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=REPO)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - t0
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise subprocess.CalledProcessError(child.returncode, command)
+    return seconds, usage.ru_maxrss / 1024.0
+
+
+def _best_wall(command: list[str], runs: int) -> float:
+    return min(_wall(command)[0] for _ in range(runs))
 
 
 PEER_SCRIPT = textwrap.dedent(
@@ -184,76 +192,105 @@ PEER_SCRIPT = textwrap.dedent(
 )
 
 
-def whole_process(n_places: int, days: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        places_file = Path(tmp) / "places.csv"
-        rows = ["name,latitude,longitude,elevation_m"]
-        rows += [
-            f"{p.name.replace(',', ' ')},{p.latitude_deg},{p.longitude_deg},{p.elevation_m}"
-            for p in _places(n_places)
-        ]
-        places_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
-        peer_file = Path(tmp) / "peer.py"
-        peer_file.write_text(PEER_SCRIPT, encoding="utf-8")
-        ours_cmd = [
-            sys.executable,
-            "-m",
-            "tiangong_orbit",
-            "passes",
-            "--places",
-            str(places_file),
-            "--start",
-            START_TEXT,
-            "--days",
-            str(days),
-            "--tle",
-            str(TLE_FILE),
-            "--allow-stale",
-            "--json",
-        ]
-        peer_cmd = [
-            sys.executable,
-            str(peer_file),
-            str(places_file),
-            str(TLE_FILE),
-            START_TEXT,
-            str(days),
-        ]
-        try:
-            ours = _best_wall(ours_cmd, 3)
-        except subprocess.CalledProcessError as error:
-            ours = float("nan")
-            print(f"note: the CLI failed ({error}); is 'passes' implemented?", file=sys.stderr)
-        peer = _best_wall(peer_cmd, 3)
-    return {"ours": ours, "peer": peer, "command": " ".join(ours_cmd[1:])}
+def _places_csv(path: Path, places) -> Path:
+    rows = ["name,latitude,longitude,elevation_m"]
+    rows += [
+        f"{p.name.replace(',', ' ')},{p.latitude_deg},{p.longitude_deg},{p.elevation_m}"
+        for p in places
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
-def startup() -> dict:
-    city_cmd = [
+def _ours_cmd(where: list[str], days: float, *extra: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "tiangong_orbit",
         "passes",
-        "--city",
-        "Lahore",
+        *where,
         "--start",
         START_TEXT,
         "--days",
-        "1",
+        f"{days:g}",
         "--tle",
         str(TLE_FILE),
         "--allow-stale",
-        "--json",
+        *extra,
     ]
-    ours = _best_wall(city_cmd, 5)
-    bare = _best_wall([sys.executable, "-c", "import skyfield.api"], 5)
-    python = _best_wall([sys.executable, "-c", "pass"], 5)
-    return {"ours": ours, "skyfield_import": bare, "python": python}
+
+
+def whole_process(n_places: int | None, days: int, runs: int = 3, peer_places: int = 0) -> dict:
+    """``passes --json`` and ``passes --all --json`` over ``n_places`` (None: ``--city all``)
+    against the skyfield script, timed on ``peer_places`` places and scaled when given."""
+    with tempfile.TemporaryDirectory() as tmp:
+        every = _places(10_000)
+        chosen = every if n_places is None else every[:n_places]
+        where = (
+            ["--city", "all"]
+            if n_places is None
+            else ["--places", str(_places_csv(Path(tmp) / "places.csv", chosen))]
+        )
+        timed = chosen[:peer_places] if peer_places else chosen
+        peer_places_file = _places_csv(Path(tmp) / "peer_places.csv", timed)
+        peer_file = Path(tmp) / "peer.py"
+        peer_file.write_text(PEER_SCRIPT, encoding="utf-8")
+        peer_cmd = [
+            sys.executable,
+            str(peer_file),
+            str(peer_places_file),
+            str(TLE_FILE),
+            START_TEXT,
+            str(days),
+        ]
+        result = {"places": len(chosen), "peer_timed": len(timed)}
+        for key, extra in (("visible", ["--json"]), ("all", ["--all", "--json"])):
+            command = _ours_cmd(where, days, *extra)
+            try:
+                result[key] = _best_wall(command, runs)
+            except subprocess.CalledProcessError as error:
+                result[key] = float("nan")
+                print(f"note: the CLI failed ({error})", file=sys.stderr)
+            result[f"command_{key}"] = " ".join(command[1:])
+        peer = _best_wall(peer_cmd, runs)
+        result["peer_timed_s"] = peer
+        result["peer"] = peer * len(chosen) / len(timed)
+    return result
+
+
+def big_runs(days: int, table: bool) -> list[tuple[str, float, float]]:
+    """Every city for ``days``: ``--json``, ``--all --json`` and (with ``table``) the ``--all``
+    table, each once: (label, seconds, maximum resident set in MB)."""
+    rows = []
+    cases = [("--json", ["--json"]), ("--all --json", ["--all", "--json"])]
+    if table:
+        cases.append(("--all (table)", ["--all"]))
+    for label, extra in cases:
+        seconds, rss = _wall(_ours_cmd(["--city", "all"], days, *extra))
+        rows.append((f"all cities x {days} d {label}", seconds, rss))
+    return rows
+
+
+def startup() -> dict:
+    city_cmd = _ours_cmd(["--city", "Lahore"], 1, "--json")
+    ours, bare, python = [], [], []
+    # Interleaved, so that a busy moment of a shared machine hits both sides alike.
+    for _ in range(7):
+        ours.append(_wall(city_cmd)[0])
+        bare.append(_wall([sys.executable, "-c", "import skyfield.api"])[0])
+        python.append(_wall([sys.executable, "-c", "pass"])[0])
+    return {"ours": min(ours), "skyfield_import": min(bare), "python": min(python)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="only the small case and start-up")
+    parser.add_argument(
+        "--big", action="store_true", help="also every city x 366 days, timed once with max RSS"
+    )
+    parser.add_argument(
+        "--table", action="store_true", help="with --big: the --all table too (minutes)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -265,6 +302,9 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    # An installed wheel has its bytecode compiled at install; a checkout run with
+    # PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every start.
+    compileall.compile_dir(REPO / "src" / "tiangong_orbit", quiet=1)
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; Tiangong set of "
         f"2026-10-06, window from {START_TEXT}, visible passes, default settings\n"
@@ -291,22 +331,41 @@ def main() -> None:
         )
     if not args.quick:
         whole = whole_process(50, 30)
-        print(
-            f"{'whole process 50 x 30':<28}{whole['ours']:>9.2f}{whole['peer']:>9.2f}"
-            f"{whole['peer'] / whole['ours']:>7.1f}x{'':>40}  wall clock, JSON to /dev/null"
-        )
+        every = whole_process(None, 30, runs=2, peer_places=10)
+        for label, case, key in (
+            ("whole 50 x 30 --json", whole, "visible"),
+            ("whole 50 x 30 --all --json", whole, "all"),
+            (f"whole all {every['places']} x 30 --json", every, "visible"),
+            (f"whole all {every['places']} x 30 --all", every, "all"),
+        ):
+            scaled = (
+                f"; peer timed on {case['peer_timed']} places ({case['peer_timed_s']:.1f} s), "
+                "scaled"
+                if case["peer_timed"] != case["places"]
+                else ""
+            )
+            print(
+                f"{label:<28}{case[key]:>9.2f}{case['peer']:>9.2f}"
+                f"{case['peer'] / case[key]:>7.1f}x{'':>40}  wall clock, JSON to /dev/null" + scaled
+            )
     boot = startup()
     print(
         f"{'start-up: 1 city x 1 day':<28}{boot['ours']:>9.2f}{boot['skyfield_import']:>9.2f}"
-        f"{boot['skyfield_import'] / boot['ours']:>7.2f}x{'':>40}  peer = bare "
-        f"'import skyfield.api'; bare python: {boot['python']:.2f} s"
+        f"{boot['ours'] / boot['skyfield_import']:>7.2f}x{'':>40}  peer = bare "
+        f"'import skyfield.api'; ratio = ours / peer (target <= 1.3); bare python: "
+        f"{boot['python']:.2f} s"
     )
+    if args.big:
+        print()
+        print(f"{'big runs, whole process':<40}{'s':>9}{'max RSS MB':>12}")
+        for label, seconds, rss in big_runs(366, table=args.table):
+            print(f"{label:<40}{seconds:>9.1f}{rss:>12.0f}")
     print(
         "\n* MB: peak traced heap (tracemalloc) during the call; RSS: the process's maximum "
         "resident set, MB"
     )
     if not args.quick:
-        print(f"command: {whole['command']}")
+        print(f"command: {whole['command_all']}")
 
 
 if __name__ == "__main__":

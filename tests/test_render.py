@@ -563,8 +563,8 @@ def test_markdown_dates_each_row_by_its_local_day() -> None:
         assert f"| {date} | {clock} |" in markdown
 
 
-def test_pass_sentence_for_alerts_names_tiangong_and_the_local_date() -> None:
-    from tiangong_orbit.wording import local_day, pass_sentence
+def test_local_day_is_the_calendar_date_of_the_time_itself() -> None:
+    from tiangong_orbit.wording import compass, local_day, zone_label
 
     # The morning pass: visible from 2026-10-07 05:16:13.4 UTC = 10:16 PKT on Wednesday 7 Oct.
     morning = _morning_pass()
@@ -572,13 +572,13 @@ def test_pass_sentence_for_alerts_names_tiangong_and_the_local_date() -> None:
     start = morning.visible_start.time
     assert (start.year, start.month, start.day, start.hour, start.minute) == (2026, 10, 7, 5, 16)
     assert local_day(start, "Asia/Karachi") == "Wed 7 Oct"
-    # 05:16 UTC is 16:16 AEDT in Sydney, the same day; 22:16 the day before in Los Angeles.
+    # 05:16 UTC is 16:16 AEDT in Sydney, the same day; 22:16 PDT the day before in LA.
     assert local_day(start, "Australia/Sydney") == "Wed 7 Oct"
     assert local_day(start, "America/Los_Angeles") == "Tue 6 Oct"
-    text = pass_sentence(48274, "CSS (TIANHE)", "Lahore", morning, "Asia/Karachi")
-    assert text.startswith("Tiangong visible from Lahore on Wed 7 Oct at 10:16 PKT (05:16 UTC): ")
-    assert "appears 53° above NNW" in text and "disappears 10° above ESE" in text
-    assert text.endswith("about 4 min, magnitude 0.0")
-    assert "CSS" not in text
-    iss = pass_sentence(25544, "ISS (ZARYA)", "Lahore", morning, "Asia/Karachi", with_date=False)
-    assert iss.startswith("ISS visible from Lahore at 10:16 PKT")
+    assert zone_label(start, "Australia/Sydney") == "AEDT"
+    assert zone_label(start - timedelta(days=4), "Australia/Sydney") == "AEST"
+    assert zone_label(start, "Asia/Kolkata") == "IST"
+    assert zone_label(start, "Etc/GMT-5") == "UTC+5"
+    assert [compass(a) for a in (0, 11.2, 11.3, 348.8, 112, 180)] == [
+        "N", "N", "NNE", "N", "ESE", "S",
+    ]  # fmt: skip

@@ -6,6 +6,8 @@ import glob
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tiangong_orbit.errors import UsageError
@@ -109,3 +111,33 @@ def read_limited(path: str | os.PathLike[str], *, limit_bytes: int, what: str) -
             "far smaller: is it the right file?"
         )
     return data
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[Callable[[bytes], object]]:
+    """:func:`write_atomic` for output made piece by piece: yields a ``write(bytes)``; the file
+    appears at ``path`` only when the block ends without an error (memory: one piece)."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise UsageError(f"cannot write {target}: it is a directory")
+    remove_stale_temporaries(target)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+    try:
+        os.chmod(temporary, _mode_for(target))
+        with os.fdopen(handle, "wb") as stream:
+            yield stream.write
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -24,12 +24,6 @@ DISPLAY_NAMES: dict[int, dict[str, tuple[str, str]]] = {
     },
 }
 
-#: What the name stands for, said once where a reader meets it first (alerts, titles).
-DESCRIPTIONS: dict[int, str] = {
-    TIANGONG_NORAD_ID: "China's space station",
-    ISS_NORAD_ID: "the International Space Station",
-}
-
 
 def display_name(norad_id: int, set_name: str, lang: str = "en") -> str:
     """The satellite's name in a table cell or a heading: 'Tiangong', 'ISS', else ``set_name``."""

@@ -20,13 +20,20 @@ grid maximum can fall below the true one. Near the horizon the geocentric angle 
 satellite and the observer behaves as ``sqrt(gamma_min**2 + (omega*dt)**2)``, so a grid within
 ``dt <= step/2`` of the culmination sees at most the drop :func:`_grid_margin_deg` computes
 (0.44° at 120 s for Tiangong and a 0° horizon; measured: 0.42°); every grid maximum within twice
-that, plus 0.5°, of the horizon is refined, so grazing passes are not missed. 120 s halves the
+that, plus 0.5°, of the horizon is refined, so grazing passes are not missed; a pass whose top
+lies within ``GRAZING_BAND_DEG`` of the horizon (or of the visibility threshold) is refined on
+SGP4 itself rather than the interpolant, whose metres would decide it. 120 s halves the
 SGP4 calls and the (N, P) work of 60 s while keeping the interpolation error near 1 ms of time
 at worst; 180 s would cost 26 m of interpolation error.
 
 Memory is bounded by working in chunks of time (``chunk_days``) whose grids overlap by half an
 orbit; a pass belongs to the chunk that holds its culmination, so it is found exactly once, and
-since grid nodes are fixed multiples of the step from ``start``, chunking does not change results.
+since grid nodes are fixed multiples of the step in absolute time (not counted from ``start``),
+neither chunking nor the window's start changes a result.
+
+Windows over several element sets (:func:`find_passes_over_sets`) take each pass from the set
+nearest it; near a hand-over both sets' predictions of a pass are paired and the mean of their
+times decides, so a pass the two sets place minutes apart is neither doubled nor lost.
 
 Magnitude: Matson's diffuse-sphere formula (see :func:`magnitude`), with the standard magnitude
 of :data:`STANDARD_MAGNITUDES` (Tiangong: :data:`TIANGONG_STANDARD_MAGNITUDE`).
@@ -40,7 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,7 +55,17 @@ from numpy.typing import NDArray
 
 from tiangong_orbit import orbit
 from tiangong_orbit.errors import DataError, UsageError
-from tiangong_orbit.model import Pass, PlacePasses, Point, Settings
+from tiangong_orbit.model import (
+    NO_NORAD_ID,
+    REASON_DAYLIGHT,
+    REASON_SHADOW,
+    REASON_TOO_LOW,
+    Pass,
+    PassColumns,
+    PassList,
+    PlacePasses,
+    Settings,
+)
 from tiangong_orbit.timeutil import check_range
 from tiangong_orbit.uncertainty import uncertainty_s
 
@@ -77,6 +94,9 @@ __all__ = [
 
 #: Step (s) of the coarse grid on which the satellite is propagated; see the module docstring.
 COARSE_STEP_S = 120.0
+#: The grid's nodes are whole multiples of the step from this instant (POSIX seconds): the
+#: same instants for every window, whatever its start.
+GRID_ANCHOR_UNIX = 0.0
 #: Every event time is refined until its bracket is this narrow (s): 1 ms, ten times better
 #: than the 10 ms asked for, at the cost of about one more iteration.
 TOLERANCE_S = 1e-3
@@ -102,8 +122,9 @@ SUN_STEP_S = 21600.0
 SUN_ALTITUDE_RATE_DEG_S = 0.0042
 #: Passes whose highest elevation on the interpolated track lies within this of the horizon or
 #: of the minimum visible elevation (deg) are refined with SGP4 itself: the interpolant's
-#: error is below 1.5e-4° in elevation, and a pass is found or visible from its top.
-GRAZING_BAND_DEG = 0.01
+#: error is below 1.5e-4° in elevation (13 times less), and a pass is found or visible from
+#: its top.
+GRAZING_BAND_DEG = 0.002
 #: Passes assembled into objects at a time (bounds the temporary Python lists).
 ASSEMBLY_BATCH = 20_000
 #: Earth's rotation rate (rad/s), for the bound on how fast a sub-satellite point moves.
@@ -186,17 +207,18 @@ def _take(components: FloatArray, index: IntArray) -> Vec:
 class _Track:
     """Satellite and Sun at nodes ``anchor + (first + k) * step``, k = 0..N-1.
 
-    ``r_km``, ``v_km_s``: the satellite, Earth-fixed, (3, N) km and km/s. The Sun is kept in
-    the TEME frame (``sun_teme_km``, (3, N), km) with the Greenwich sidereal angle at the nodes
-    (``theta_rad``, (N,)) and its increments (``dtheta_rad``, (N-1,)): between nodes both are
+    ``r_km``, ``v_km_s``: the satellite, Earth-fixed, (3, N) km and km/s. The Sun: its
+    Earth-fixed vector at the nodes (``sun_km``, (3, N), km), its TEME increment to the next
+    node turned by the node's sidereal angle (``sun_step_km``) and the sidereal angle's
+    increment (``dtheta_rad``, (N,), rad): between nodes the TEME vector and the angle are
     interpolated linearly and the Sun is turned into the Earth-fixed frame at the time itself.
     (Interpolating the Earth-fixed Sun linearly would cut the chord of its daily circle, which
     lifts its declination by up to 2e-4° at the solstices: 0.1-0.2 s on a twilight limit.)
 
-    The anchor is a whole multiple of the step (POSIX time), so the grid is the same absolute
-    grid for every window and chunk; interpolation fractions are reckoned from the node itself
-    (an exact integer time), so a time gets the same values in whichever window or chunk it is
-    evaluated, and neither ``--start`` nor chunking changes a result.
+    The anchor is the POSIX epoch itself (``GRID_ANCHOR_UNIX``) for every window and chunk, so
+    nodes sit on one absolute grid and a time gets bit-identical values in whichever window or
+    chunk it is evaluated: neither ``--start`` nor chunking changes a result. (Fractions
+    reckoned from 1970 carry 3e-9 of a step, 0.4 us, of rounding: nothing at 1 ms.)
     """
 
     anchor_unix: float
@@ -204,9 +226,11 @@ class _Track:
     step_s: float
     r_km: FloatArray
     v_km_s: FloatArray
-    sun_teme_km: FloatArray
-    theta_rad: FloatArray
-    dtheta_rad: FloatArray
+    sun_km: FloatArray
+    # Without these two (a track built from Earth-fixed Sun nodes only), the Sun is
+    # interpolated linearly: 2e-4° off in altitude at most; :meth:`build` gives both.
+    sun_step_km: FloatArray | None = None
+    dtheta_rad: FloatArray | None = None
 
     @classmethod
     def build(
@@ -219,17 +243,23 @@ class _Track:
         sun_teme_km: FloatArray,
         theta_rad: FloatArray,
     ) -> _Track:
-        """A track from (N, 3) node arrays (as SGP4 and the frame table give them)."""
+        """A track from (N, 3) node arrays (as SGP4 and the frame table give them) and the
+        sidereal angle at the nodes, (N,) rad."""
         theta = np.asarray(theta_rad, dtype=float)
+        sun_itrs = orbit.teme_to_itrs(sun_teme_km, theta)
+        step_teme = np.zeros_like(sun_teme_km)
+        step_teme[:-1] = np.diff(sun_teme_km, axis=0)
+        dtheta = np.zeros_like(theta)
+        dtheta[:-1] = np.mod(np.diff(theta), 2.0 * math.pi)
         return cls(
             anchor_unix,
             first,
             step_s,
             np.ascontiguousarray(r_km.T),
             np.ascontiguousarray(v_km_s.T),
-            np.ascontiguousarray(sun_teme_km.T),
-            theta,
-            np.mod(np.diff(theta), 2.0 * math.pi),
+            np.ascontiguousarray(sun_itrs.T),
+            np.ascontiguousarray(orbit.teme_to_itrs(step_teme, theta).T),
+            dtheta,
         )
 
     def node_time(self, k: IntArray | int) -> FloatArray:
@@ -237,9 +267,10 @@ class _Track:
         return self.anchor_unix + self.step_s * (np.asarray(k) + self.first).astype(float)
 
     def _locate(self, t: FloatArray) -> tuple[IntArray, FloatArray]:
-        whole = np.floor((t - self.anchor_unix) / self.step_s)
+        x = (t - self.anchor_unix) / self.step_s
+        whole = np.floor(x)
         k = np.clip(whole - self.first, 0, self.r_km.shape[1] - 2).astype(np.intp)
-        return k, (t - self.node_time(k)) / self.step_s
+        return k, x - (k + self.first)
 
     def position(self, t: FloatArray) -> Vec:
         """Position by cubic Hermite interpolation of the nodes' positions and velocities."""
@@ -282,14 +313,33 @@ class _Track:
 
     def sun(self, t: FloatArray) -> Vec:
         """Earth-to-Sun vector (km), Earth-fixed: the TEME vector (it turns 0.0014° in 120 s
-        there, so linear interpolation errs by under 1e-9 rad in direction) rotated by the
-        sidereal angle at ``t`` (linear between nodes: exact to 1e-12 rad)."""
+        there, so linear interpolation errs by under 1e-9 rad in direction) turned by the
+        sidereal angle at ``t`` (linear between nodes: exact to 1e-12 rad).
+
+        Written as the node's Earth-fixed vector and its TEME increment, both turned by the
+        node's angle, then turned by the small angle ``phi`` gone since the node (under 0.6°:
+        the cosine and sine series below err by under 3e-10 rad)."""
         k, u = self._locate(t)
-        s = self.sun_teme_km
-        x, y, z = (s[c][k] + u * (s[c][k + 1] - s[c][k]) for c in range(3))
-        theta = self.theta_rad[k] + u * self.dtheta_rad[k]
-        cos_t, sin_t = np.cos(theta), np.sin(theta)
-        return cos_t * x + sin_t * y, cos_t * y - sin_t * x, z
+        a, b = self.sun_km, self.sun_step_km
+        if b is None or self.dtheta_rad is None:
+            return self.sun_coarse(t)
+        x = a[0][k] + u * b[0][k]
+        y = a[1][k] + u * b[1][k]
+        z = a[2][k] + u * b[2][k]
+        phi = u * self.dtheta_rad[k]
+        phi2 = phi * phi
+        cos_p = 1.0 - 0.5 * phi2
+        sin_p = phi * (1.0 - phi2 / 6.0)
+        return cos_p * x + sin_p * y, cos_p * y - sin_p * x, z
+
+    def sun_coarse(self, t: FloatArray) -> Vec:
+        """The Earth-fixed Sun interpolated linearly between nodes: its direction within 2e-4°
+        (the chord of its daily circle), enough for a phase angle, not for twilight."""
+        k, u = self._locate(t)
+        a = self.sun_km
+        return tuple(  # type: ignore[return-value]
+            a[c][k] + u * (a[c][k + 1] - a[c][k]) for c in range(3)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,8 +359,8 @@ class _ExactTrack(_Track):
             track.step_s,
             track.r_km,
             track.v_km_s,
-            track.sun_teme_km,
-            track.theta_rad,
+            track.sun_km,
+            track.sun_step_km,
             track.dtheta_rad,
             satrec,
             frames,
@@ -391,9 +441,10 @@ class _Sky:
         return _dot(delta, _take(self.up, place)) / _norm(delta)
 
     def phase_angle_deg(self, t: FloatArray, place: IntArray) -> tuple[FloatArray, FloatArray]:
-        """Range (km) and phase angle (deg) at the satellite between the Sun and the place."""
+        """Range (km) and phase angle (deg) at the satellite between the Sun and the place
+        (the Sun's direction within 2e-4°: 1e-5 mag)."""
         r = self.track.position(t)
-        to_sun = _sub(self.track.sun(t), r)
+        to_sun = _sub(self.track.sun_coarse(t), r)
         to_observer = _sub(_take(self.position_km, place), r)
         rng = _norm(to_observer)
         cos_phase = _dot(to_sun, to_observer) / (_norm(to_sun) * rng)
@@ -536,7 +587,7 @@ class _Found:
     reason: NDArray[np.int8]  # bit 1: too low, 2: daylight, 4: in Earth's shadow
 
 
-_TOO_LOW, _DAYLIGHT, _SHADOW = 1, 2, 4
+_TOO_LOW, _DAYLIGHT, _SHADOW = REASON_TOO_LOW, REASON_DAYLIGHT, REASON_SHADOW
 
 
 def find_passes(
@@ -562,9 +613,35 @@ def find_passes(
     ``MAX_WINDOW_DAYS``) and :class:`DataError` when SGP4 cannot propagate the set or the orbit
     is a deep-space one.
     """
-    t_start, t_end = _check_window(start, end)
     if not places:
+        _check_window(start, end)
         return ()
+    return _by_place(
+        places,
+        _find_columns(
+            element_set,
+            places,
+            start,
+            end,
+            settings,
+            include_invisible=include_invisible,
+            chunk_days=chunk_days,
+        ),
+    )
+
+
+def _find_columns(
+    element_set: ElementSet,
+    places: Sequence[Place],
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    *,
+    include_invisible: bool,
+    chunk_days: float | None = None,
+) -> PassColumns:
+    """:func:`find_passes` as columns sorted by place, then culmination."""
+    t_start, t_end = _check_window(start, end)
     step = COARSE_STEP_S
     period_s = _orbit_period_s(element_set)
     observers = orbit.Observers.from_geodetic(
@@ -582,15 +659,17 @@ def find_passes(
     # The grid is anchored to absolute time (whole multiples of the step since 1970), not to
     # ``start``: the same instants are sampled whatever the window, so a pass is found (or
     # not) and timed identically from any ``--start`` and in any piece of a longer window.
-    anchor = math.floor(t_start / step) * step
-    total_steps = math.ceil((t_end - anchor) / step)
+    anchor = GRID_ANCHOR_UNIX
+    k_start = math.floor((t_start - anchor) / step)
+    total_steps = math.ceil((t_end - anchor) / step) - k_start
 
     found: list[_Found] = []
-    for first in range(0, total_steps, chunk_steps):
+    for offset in range(0, total_steps, chunk_steps):
+        first = k_start + offset
         c0 = max(t_start, anchor + first * step)
         c1 = min(anchor + (first + chunk_steps) * step, t_end)
         k_lo = first - pad_steps
-        k_hi = min(first + chunk_steps, total_steps) + pad_steps
+        k_hi = k_start + min(offset + chunk_steps, total_steps) + pad_steps
         nodes = anchor + step * np.arange(k_lo, k_hi + 1).astype(float)
         theta = frames.gmst_rad(nodes)
         r_km, v_km_s = orbit.satellite_itrs(element_set.satrec, nodes, theta)
@@ -876,9 +955,9 @@ def _refine(
         # The interpolant sits a few metres off the true track (1e-4° at the horizon): a pass
         # whose top is that near a threshold is decided on the true track.
         top_deg = np.degrees(np.arcsin(np.clip(sin_max, -1.0, 1.0)))
-        grazing = (np.abs(top_deg - settings.horizon_deg) < GRAZING_BAND_DEG) | (
-            np.abs(top_deg - settings.min_visible_elevation_deg) < GRAZING_BAND_DEG
-        )
+        grazing = np.abs(top_deg - settings.min_visible_elevation_deg) < GRAZING_BAND_DEG
+        if prefilter_half_s is None:  # every pass wanted: whether it exists at all, too
+            grazing |= np.abs(top_deg - settings.horizon_deg) < GRAZING_BAND_DEG
         if grazing.any():
             grazing_found = _refine(
                 exact_sky,
@@ -1202,110 +1281,84 @@ def _longest_run(
 # From arrays to the model
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _datetimes(t_unix: FloatArray) -> list[datetime | None]:
-    micro = np.round(np.nan_to_num(t_unix) * 1e6).astype(np.int64).tolist()
-    finite = np.isfinite(t_unix).tolist()
-    return [
-        _EPOCH + timedelta(microseconds=us) if ok else None
-        for us, ok in zip(micro, finite, strict=True)
-    ]
-
-
-def _reason_text(code: int) -> str | None:
-    words = []
-    if code & _TOO_LOW:
-        words.append("too low")
-    if code & _DAYLIGHT:
-        words.append("daylight")
-    if code & _SHADOW:
-        words.append("in Earth's shadow")
-    return ", ".join(words) or None
-
-
 def _assemble(
     element_set: ElementSet,
     places: Sequence[Place],
     found: list[_Found],
-) -> tuple[PlacePasses, ...]:
-    per_place: list[list[Pass]] = [[] for _ in places]
-    if found:
-        place = np.concatenate([f.place for f in found])
-        times = np.concatenate([f.times for f in found])
-        entry = np.concatenate([f.shadow_entry for f in found])
-        exit_ = np.concatenate([f.shadow_exit for f in found])
-        mags = np.concatenate([f.magnitude for f in found])
-        reason = np.concatenate([f.reason for f in found])
-        order = np.lexsort((times[:, 1], place))
-        place, times, entry, exit_, mags, reason = (
-            place[order],
-            times[order],
-            entry[order],
-            exit_[order],
-            mags[order],
-            reason[order],
-        )
-        epoch = element_set.epoch.timestamp()
-        ages = np.abs(times[:, 1] - epoch) / 86400.0
-        columns = times.shape[1]
-        for first in range(0, len(place), ASSEMBLY_BATCH):
-            batch = slice(first, first + ASSEMBLY_BATCH)
-            points = _points(element_set, places, place[batch], times[batch])
-            entry_dt = _datetimes(entry[batch])
-            exit_dt = _datetimes(exit_[batch])
-            rows = zip(
-                place[batch].tolist(),
-                ages[batch].tolist(),
-                mags[batch].tolist(),
-                reason[batch].tolist(),
-                strict=True,
-            )
-            for i, (p, age, mag, code) in enumerate(rows):
-                rise, culmination, set_, v_start, v_peak, v_end = points[
-                    i * columns : (i + 1) * columns
-                ]
-                visible = v_start is not None
-                per_place[p].append(
-                    Pass(
-                        rise=rise,  # type: ignore[arg-type]
-                        culmination=culmination,  # type: ignore[arg-type]
-                        set=set_,  # type: ignore[arg-type]
-                        visible_start=v_start,
-                        visible_peak=v_peak,
-                        visible_end=v_end,
-                        magnitude=mag if visible and math.isfinite(mag) else None,
-                        tle_age_days=age,
-                        uncertainty_s=uncertainty_s(age),
-                        reason=None if visible else _reason_text(code),
-                        shadow_entry=entry_dt[i],
-                        shadow_exit=exit_dt[i],
-                    )
-                )
+) -> PassColumns:
+    """Every pass found, as columns sorted by place, then culmination; the points' positions
+    from SGP4 at each event time (not the interpolant)."""
+    if not found:
+        return _no_passes()
+    place = np.concatenate([f.place for f in found])
+    times = np.concatenate([f.times for f in found])
+    order = np.lexsort((times[:, 1], place))
+    place, times = place[order], times[order]
+    entry = np.concatenate([f.shadow_entry for f in found])[order]
+    exit_ = np.concatenate([f.shadow_exit for f in found])[order]
+    mags = np.concatenate([f.magnitude for f in found])[order]
+    reason = np.concatenate([f.reason for f in found])[order]
+    epoch = element_set.epoch.timestamp()
+    ages = np.abs(times[:, 1] - epoch) / 86400.0
+    sigma = np.array([uncertainty_s(age) for age in ages.tolist()], dtype=float)
+    angles = np.full((4, *times.shape), np.nan)  # azimuth, elevation, range, altitude
+    observers = orbit.Observers.from_geodetic(
+        [p.latitude_deg for p in places],
+        [p.longitude_deg for p in places],
+        [p.elevation_m for p in places],
+    )
+    for first in range(0, len(place), ASSEMBLY_BATCH):
+        batch = slice(first, first + ASSEMBLY_BATCH)
+        angles[:, batch] = _points(element_set, observers, place[batch], times[batch])
+    visible = np.isfinite(times[:, 3])
+    return PassColumns(
+        place=place,
+        time_unix=times,
+        azimuth_deg=angles[0],
+        elevation_deg=angles[1],
+        range_km=angles[2],
+        altitude_km=angles[3],
+        shadow_entry_unix=entry,
+        shadow_exit_unix=exit_,
+        magnitude=np.where(visible & np.isfinite(mags), mags, np.nan),
+        tle_age_days=ages,
+        uncertainty_s=sigma,
+        reason_code=np.where(visible, 0, reason).astype(np.int8),
+        norad_id=np.full(len(place), NO_NORAD_ID, dtype=np.int64),
+    )
+
+
+def _no_passes() -> PassColumns:
+    empty = np.zeros(0)
+    grid = np.zeros((0, 6))
+    return PassColumns(
+        np.zeros(0, dtype=np.intp),
+        *(grid for _ in range(5)),
+        *(empty for _ in range(5)),
+        np.zeros(0, dtype=np.int8),
+        np.zeros(0, dtype=np.int64),
+    )
+
+
+def _by_place(places: Sequence[Place], columns: PassColumns) -> tuple[PlacePasses, ...]:
+    """One :class:`PlacePasses` per place from columns sorted by place (then time)."""
+    bounds = np.searchsorted(columns.place, np.arange(len(places) + 1))
     return tuple(
-        PlacePasses(place=p, passes=tuple(passes))
-        for p, passes in zip(places, per_place, strict=True)
+        PlacePasses(place, PassList(columns.take(slice(int(lo), int(hi)))))
+        for place, lo, hi in zip(places, bounds[:-1], bounds[1:], strict=True)
     )
 
 
 def _points(
-    element_set: ElementSet, places: Sequence[Place], place: IntArray, times: FloatArray
-) -> list[Point | None]:
-    """The points at ``times`` (M, K) of passes over ``place`` (M,), flattened row by row:
-    SGP4 at each time (not the interpolant), ``None`` where a time is NaN."""
+    element_set: ElementSet, observers: orbit.Observers, place: IntArray, times: FloatArray
+) -> FloatArray:
+    """Azimuth, elevation (deg), range and geodetic altitude (km) at ``times`` (M, K) of passes
+    over ``place`` (M,), as a (4, M, K) array: SGP4 at each time (not the interpolant), NaN
+    where a time is NaN."""
     flat = times.ravel()
     which = np.flatnonzero(np.isfinite(flat))
-    elevation = np.full(flat.shape, np.nan)
-    azimuth = np.full(flat.shape, np.nan)
-    rng = np.full(flat.shape, np.nan)
-    height = np.full(flat.shape, np.nan)
+    out = np.full((4, flat.size), np.nan)
     if which.size:
-        observers = orbit.Observers.from_geodetic(
-            [p.latitude_deg for p in places],
-            [p.longitude_deg for p in places],
-            [p.elevation_m for p in places],
-        )
         r, _ = orbit.satellite_itrs(element_set.satrec, flat[which])
         pl = np.repeat(place, times.shape[1])[which]
         delta = _sub(tuple(r.T), _take(observers.position_km.T, pl))  # type: ignore[arg-type]
@@ -1313,21 +1366,11 @@ def _points(
         n = _dot(delta, _take(observers.north.T, pl))
         u = _dot(delta, _take(observers.up.T, pl))
         horizontal = np.hypot(e, n)
-        elevation[which] = np.degrees(np.arctan2(u, horizontal))
-        azimuth[which] = np.degrees(np.arctan2(e, n)) % 360.0
-        rng[which] = np.hypot(horizontal, u)
-        height[which] = orbit.geodetic(r)[2]
-    return [
-        None if when is None else Point(when, a, e, d, h)
-        for when, a, e, d, h in zip(
-            _datetimes(flat),
-            azimuth.tolist(),
-            elevation.tolist(),
-            rng.tolist(),
-            height.tolist(),
-            strict=True,
-        )
-    ]
+        out[1, which] = np.degrees(np.arctan2(u, horizontal))
+        out[0, which] = np.degrees(np.arctan2(e, n)) % 360.0
+        out[2, which] = np.hypot(horizontal, u)
+        out[3, which] = orbit.geodetic(r)[2]
+    return out.reshape(4, *times.shape)
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from tiangong_orbit.errors import DataError, UnknownPlaceError, UsageError
@@ -101,21 +101,79 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 def _key(text: str) -> str:
     """The matching key of a name: letters and digits only, accents dropped, case folded."""
+    if text.isascii():  # the same result, without the Unicode work (start-up: every alias)
+        return "".join(filter(str.isalnum, text.lower()))
     decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in bare.casefold().translate(_ARABIC_FOLDS) if ch.isalnum())
 
 
-@dataclass(frozen=True, slots=True)
 class _Index:
-    """Lookup tables of the gazetteer, keyed by :func:`_key`."""
+    """Lookup tables of the gazetteer, keyed by :func:`_key`: ``by_name`` at once, the others
+    (thousands of alternate names) on first use, since most runs look up a plain name."""
 
-    places: tuple[Place, ...]
-    by_name: dict[str, Place]
-    by_alias: dict[str, tuple[Place, ...]]  # curated short forms, plain names of homonyms
-    by_urdu: dict[str, tuple[Place, ...]]
-    by_alternate: dict[str, tuple[Place, ...]]  # GeoNames alternate names
-    search_text: dict[Place, tuple[str, ...]]  # every key a search may match, per place
+    def __init__(
+        self,
+        places: tuple[Place, ...],
+        by_name: dict[str, Place],
+        names: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...],
+    ) -> None:
+        self.places = places
+        self.by_name = by_name
+        self._names = names  # per place: (aliases, alternate names)
+
+    @cached_property
+    def _tables(
+        self,
+    ) -> tuple[
+        dict[str, tuple[Place, ...]],
+        dict[str, tuple[Place, ...]],
+        dict[str, tuple[Place, ...]],
+        dict[Place, tuple[str, ...]],
+    ]:
+        by_alias: dict[str, list[Place]] = {}
+        by_urdu: dict[str, list[Place]] = {}
+        by_alternate: dict[str, list[Place]] = {}
+        search_text: dict[Place, tuple[str, ...]] = {}
+        for place, (aliases, alternates) in zip(self.places, self._names, strict=True):
+            alias_keys = [_key(alias) for alias in aliases]
+            alternate_keys = [_key(alternate) for alternate in alternates]
+            for alias_key in alias_keys:
+                _append(by_alias, alias_key, place)
+            if place.name_ur:
+                _append(by_urdu, _key(place.name_ur), place)
+            for alternate_key in alternate_keys:
+                _append(by_alternate, alternate_key, place)
+            keys = [_key(place.name), *alias_keys, *alternate_keys]
+            if place.name_ur:
+                keys.append(_key(place.name_ur))
+            if place.province:
+                keys.append(_key(place.province))
+            search_text[place] = tuple(dict.fromkeys(k for k in keys if k))
+
+        def freeze(table: dict[str, list[Place]]) -> dict[str, tuple[Place, ...]]:
+            return {key: tuple(value) for key, value in table.items()}
+
+        return freeze(by_alias), freeze(by_urdu), freeze(by_alternate), search_text
+
+    @property
+    def by_alias(self) -> dict[str, tuple[Place, ...]]:
+        """Curated short forms, and plain names of homonyms."""
+        return self._tables[0]
+
+    @property
+    def by_urdu(self) -> dict[str, tuple[Place, ...]]:
+        return self._tables[1]
+
+    @property
+    def by_alternate(self) -> dict[str, tuple[Place, ...]]:
+        """GeoNames alternate names."""
+        return self._tables[2]
+
+    @property
+    def search_text(self) -> dict[Place, tuple[str, ...]]:
+        """Every key a search may match, per place."""
+        return self._tables[3]
 
 
 def _split_list(cell: str | None) -> tuple[str, ...]:
@@ -143,10 +201,7 @@ def _index() -> _Index:
     reader = csv.DictReader(io.StringIO(text))
     places: list[Place] = []
     by_name: dict[str, Place] = {}
-    by_alias: dict[str, list[Place]] = {}
-    by_urdu: dict[str, list[Place]] = {}
-    by_alternate: dict[str, list[Place]] = {}
-    search_text: dict[Place, tuple[str, ...]] = {}
+    names: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for row in reader:
         try:
             aliases = _split_list(row.get("aliases"))
@@ -177,32 +232,11 @@ def _index() -> _Index:
             raise DataError(f"the gazetteer {path} names '{place.name}' twice; rebuild it")
         places.append(place)
         by_name[key] = place
-        for alias in aliases:
-            _append(by_alias, _key(alias), place)
-        if place.name_ur:
-            _append(by_urdu, _key(place.name_ur), place)
-        for alternate in alternates:
-            _append(by_alternate, _key(alternate), place)
-        keys = [key, *(_key(a) for a in aliases), *(_key(a) for a in alternates)]
-        if place.name_ur:
-            keys.append(_key(place.name_ur))
-        if place.province:
-            keys.append(_key(place.province))
-        search_text[place] = tuple(dict.fromkeys(k for k in keys if k))
+        names.append((aliases, alternates))
     if not places:
         raise DataError(f"the gazetteer {path} holds no places; rebuild it")
 
-    def freeze(table: dict[str, list[Place]]) -> dict[str, tuple[Place, ...]]:
-        return {key: tuple(value) for key, value in table.items()}
-
-    return _Index(
-        places=tuple(places),
-        by_name=by_name,
-        by_alias=freeze(by_alias),
-        by_urdu=freeze(by_urdu),
-        by_alternate=freeze(by_alternate),
-        search_text=search_text,
-    )
+    return _Index(tuple(places), by_name, tuple(names))
 
 
 @cache

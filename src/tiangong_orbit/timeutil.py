@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 from tiangong_orbit.errors import UsageError
 
@@ -87,27 +90,49 @@ def from_unix(seconds: float) -> datetime:
 
 
 def iso_z(moment: datetime, digits: int = 3) -> str:
-    """ISO 8601 UTC, a ``Z`` and ``digits`` decimals of seconds: ``2026-09-18T07:08:45.000Z``."""
+    """ISO 8601 UTC, a ``Z`` and ``digits`` decimals of seconds: ``2026-09-18T07:08:45.000Z``.
+
+    Rounds half to even in exact integer microseconds (as :func:`iso_z_ms_array` does).
+    """
     moment = moment.astimezone(UTC)
     if digits <= 0:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    # Round to the requested decimals without losing the carry into the next second.
-    step = timedelta(microseconds=10 ** (6 - digits))
-    rounded = (
-        datetime.min.replace(tzinfo=UTC)
-        + round((moment - datetime.min.replace(tzinfo=UTC)) / step) * step
-    )
+    step_us = 10 ** (6 - max(0, min(6, digits)))
+    whole, rest = divmod((moment - _MIN_UTC) // timedelta(microseconds=1), step_us)
+    if 2 * rest > step_us or (2 * rest == step_us and whole % 2):
+        whole += 1
+    rounded = _MIN_UTC + timedelta(microseconds=whole * step_us)
     return rounded.strftime("%Y-%m-%dT%H:%M:%S.%f")[: 20 + digits] + "Z"
+
+
+_MIN_UTC = datetime.min.replace(tzinfo=UTC)
+
+
+def iso_z_ms_array(microseconds: Any) -> list[str]:
+    """``iso_z(t, 3)`` for many times at once: ``microseconds`` (int64 array) of the POSIX epoch
+    to strings such as ``2026-09-18T07:08:45.000Z``, rounded half to even to the millisecond
+    exactly as :func:`iso_z` rounds."""
+    import numpy as np
+
+    us = np.asarray(microseconds, dtype=np.int64)
+    whole, rest = np.divmod(us, 1000)
+    # datetime.min is a whole number of even milliseconds before the POSIX epoch, so the
+    # parity of ``whole`` is the parity iso_z sees.
+    whole += (2 * rest > 1000) | ((2 * rest == 1000) & (whole % 2 == 1))
+    text = np.datetime_as_string(whole.astype("datetime64[ms]"), unit="ms")
+    return [value + "Z" for value in text.tolist()]
 
 
 def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name`` (Asia/Karachi for Pakistani places)."""
+    from zoneinfo import ZoneInfo  # here: its import looks up the system's paths (sysconfig)
+
     return ZoneInfo(name)
 
 
 def zone_abbreviation(moment: datetime, zone_name: str) -> str:
     """The zone's short name at ``moment`` (``PKT`` for Asia/Karachi), or its UTC offset."""
-    local = moment.astimezone(ZoneInfo(zone_name))
+    local = moment.astimezone(zone(zone_name))
     abbreviation = local.tzname() or ""
     if not abbreviation or abbreviation[0] in "+-":
         offset = local.utcoffset() or timedelta(0)

@@ -69,6 +69,9 @@ def _top_level(
     ),
 ) -> None:
     """When China's Tiangong space station passes over Pakistan (see the commands below)."""
+    from tiangong_orbit.cli.common import CATALOG_NOTES_SHOWN
+
+    CATALOG_NOTES_SHOWN.clear()  # each command says each thing about its data once
 
 
 #: ``tiangong-orbit tle show|check|update``
@@ -279,8 +282,8 @@ def main(argv: list[str] | None = None) -> None:
     # Importing the package registers every command on ``app``.
     import tiangong_orbit.cli  # noqa: F401
 
-    command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
+    command = _command_for(args)
     _guard_standard_streams()
     _GuardedOutput.broken = False
     original_stdout = sys.stdout
@@ -289,6 +292,47 @@ def main(argv: list[str] | None = None) -> None:
         _run(command, args)
     finally:
         sys.stdout = original_stdout
+
+
+def _command_for(args: list[str]) -> object:
+    """The click command that runs ``args``: for a top-level command (``passes ...``) that
+    command alone, run as ``tiangong-orbit passes``; else the whole application.
+
+    typer builds every command's options when it builds the application, evaluating all their
+    annotations (a quarter of the start-up of ``passes`` for one city and one day); a run
+    needs one command's. Usage, help and error texts are the same either way.
+    """
+    import copy
+
+    first = args[0] if args else ""
+    chosen = [
+        info
+        for info in app.registered_commands
+        if (info.name or getattr(info.callback, "__name__", "")) == first
+    ]
+    if len(chosen) != 1:
+        return typer.main.get_command(app)
+    alone = copy.copy(app)
+    alone.registered_commands = chosen
+    alone.registered_groups = []
+    alone.registered_callback = None
+    command = typer.main.get_command(alone)
+    return _Named(command, f"tiangong-orbit {first}")
+
+
+class _Named:
+    """A click command run under a given program name, with the command's name dropped from
+    the arguments (``tiangong-orbit passes --city X`` runs ``passes`` with ``--city X``)."""
+
+    def __init__(self, command: object, prog_name: str) -> None:
+        self._command = command
+        self._prog_name = prog_name
+
+    def main(self, *, args: list[str], prog_name: str, **extra: object) -> object:
+        del prog_name
+        return self._command.main(  # type: ignore[attr-defined]
+            args=args[1:], prog_name=self._prog_name, **extra
+        )
 
 
 def _run(command: object, args: list[str]) -> NoReturn:

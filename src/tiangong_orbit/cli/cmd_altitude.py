@@ -71,7 +71,7 @@ def altitude_command(
     if fmt is not None:
         _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output, offline)
         return
-    if start or stop:
+    if start is not None or stop is not None:
         raise UsageError("--from/--to go with --format csv|markdown")
     moment = time_option(at, "--at", now_utc())
     chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
@@ -92,6 +92,8 @@ def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     import dataclasses
 
     from tiangong_orbit import orbit, tle
+    from tiangong_orbit.cli.common import warn
+    from tiangong_orbit.errors import PropagationError
 
     es = chosen.element_set
     report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
@@ -106,7 +108,18 @@ def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     if other is None:
         return report
     at = [orbit.to_unix(moment)]
-    other_altitude = float(orbit.altitude_series(other.satrec, at)["altitude_km"][0])
+    try:
+        other_altitude = float(orbit.altitude_series(other.satrec, at)["altitude_km"][0])
+    except PropagationError as error:
+        # The comparison, not the user's set, failed: leave it out (exit 0), as when stale.
+        name = label.split(" (")[0]
+        warn(
+            f"{'the ISS' if name == 'ISS' else name} is left out of the comparison: its "
+            f"element set of "
+            f"{other.epoch:%Y-%m-%d} ({other.source}) "
+            f"{str(error).removeprefix('this element set ')}"
+        )
+        return report
     reference = orbit.Reference(
         label,
         other_altitude,

@@ -82,7 +82,7 @@ def outlook_command(
     norad_id = tle.satellite_ids(satellite, catalog.sets)
     # Fresh sets first, as every computing command (a fresh set makes the first weeks exact).
     catalog = refresh_if_needed(catalog, norad_id, last, offline=offline)
-    for message in catalog.warnings:
+    for message in [*catalog.warnings, *catalog.check_satellite(norad_id)]:
         warn(message)
     settings = Settings(
         horizon_deg=horizon_deg,

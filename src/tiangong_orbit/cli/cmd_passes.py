@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,7 +40,7 @@ from tiangong_orbit.errors import UsageError
 from tiangong_orbit.tle import ElementSet
 
 if TYPE_CHECKING:
-    from tiangong_orbit.model import Pass, PlacePasses, Prediction, Settings
+    from tiangong_orbit.model import Pass, PassColumns, PassList, PlacePasses, Prediction, Settings
     from tiangong_orbit.places import Place
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "ics")
@@ -140,6 +142,7 @@ def passes_command(
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
     keep = None if show_all else (max_magnitude, min_duration_s)
+    terminal = fmt == "table"
     runs = [
         _one_satellite(
             query,
@@ -149,19 +152,20 @@ def passes_command(
             last,
             allow_stale=allow_stale,
             offline=offline,
+            terminal=terminal,
             show_all=show_all,
             keep=keep,
             thresholds=(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg),
             standard_magnitude=standard_magnitude,
-            terminal=fmt == "table",
         )
         for query in dict.fromkeys(satellites or ["tiangong"])
     ]
-    if fmt == "table" and not any(run.good_span for run in runs):
+    if terminal and not any(run.good_span for run in runs):
         # Every night is past the staleness limit: the outlook alone, under its banner.
-        console = stdout_console()
-        for run in runs:
-            show_outlook(console, run.chosen, places, run.stale, run.settings, header=True)
+        with _reader_may_leave():
+            console = stdout_console()
+            for run in runs:
+                show_outlook(console, run.chosen, places, run.stale, run.settings, header=True)
         return
     if any(run.stale for run in runs):
         spans = [run.good_span for run in runs if run.good_span]
@@ -171,30 +175,62 @@ def passes_command(
         max_magnitude=None if keep is None else max_magnitude,
         min_duration_s=None if keep is None else min_duration_s,
     )
-    if fmt == "table":
+    if terminal:
         from tiangong_orbit.render.terminal import print_prediction
 
-        console = stdout_console()
-        print_prediction(console, prediction, show_all=show_all)
-        for run in runs:
-            if run.stale:
-                show_outlook(console, run.chosen, places, run.stale, run.settings, header=False)
+        with _reader_may_leave():
+            console = stdout_console()
+            print_prediction(console, prediction, show_all=show_all)
+            for run in runs:
+                if run.stale:
+                    show_outlook(console, run.chosen, places, run.stale, run.settings, header=False)
         return
     if fmt == "json":
-        from tiangong_orbit.render.passes_json import passes_json
+        # Written one observer at a time: a year of every pass over every city is 1 GB of text.
+        from tiangong_orbit.render.passes_json import write_passes_json
 
-        text = json.dumps(passes_json(prediction), indent=2, ensure_ascii=False) + "\n"
-    else:
-        from tiangong_orbit.render import render_passes
+        if output is None:
+            with _reader_may_leave():
+                write_passes_json(prediction, _stdout_bytes())
+                sys.stdout.flush()
+        else:
+            from tiangong_orbit.fileio import atomic_writer
 
-        text = render_passes(
-            prediction,
-            fmt,
-            lang=lang,
-            element_set=runs[0].element_set if len(runs) == 1 else None,
-            remind_minutes=remind_minutes,
-        )
+            with atomic_writer(output) as write:
+                write_passes_json(prediction, write)
+        return
+    from tiangong_orbit.render import render_passes
+
+    text = render_passes(
+        prediction,
+        fmt,
+        lang=lang,
+        element_set=runs[0].element_set if len(runs) == 1 else None,
+        remind_minutes=remind_minutes,
+    )
     write_output(text, output)
+
+
+@contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """A reader that stops early (``| head``) is no error: stop writing and exit 0 quietly
+    (click, under typer, would turn the broken pipe into exit 1)."""
+    try:
+        yield
+    except BrokenPipeError:
+        from tiangong_orbit.cli.app import discard_stdout
+
+        discard_stdout()  # later flushes (at exit) go nowhere instead of failing again
+
+
+def _stdout_bytes() -> Callable[[bytes], object]:
+    """A ``write(bytes)`` to stdout: its binary buffer, or (a stand-in for a closed stdout, which
+    has none) its text ``write``, which fails as the closed stream would."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        return lambda data: sys.stdout.write(data.decode("utf-8"))
+    sys.stdout.flush()  # whatever was printed before goes first
+    return buffer.write
 
 
 def _check_format(
@@ -291,7 +327,10 @@ def _one_satellite(
     groups = tuple(
         _tidy(group, es.norad_id, keep, has_magnitude=magnitude is not None) for group in found
     )
-    empty = [i for i, group in enumerate(groups) if not any(p.visible for p in group.passes)]
+    from tiangong_orbit.sky import add_near  # bright stars and planets near each visible pass
+
+    groups = add_near(groups, stretches)
+    empty = [i for i, group in enumerate(groups) if not _has_visible(group.passes)]
     if empty and not stale:
         # Where the window holds nothing visible: when is the next one (up to 30 days on)?
         ahead = nearest_segments(
@@ -325,6 +364,11 @@ def _tidy(
     """``group`` with each pass tagged with its satellite, magnitudes dropped when the satellite
     has no standard magnitude, and (``keep`` = max magnitude, min visible seconds) the visible
     passes that are too faint or too short left out."""
+    from tiangong_orbit.model import PassList
+
+    if isinstance(group.passes, PassList):  # the predictor's arrays: no object per pass
+        columns = _tidy_columns(group.passes.columns, norad_id, keep, has_magnitude=has_magnitude)
+        return replace(group, passes=PassList(columns))
     kept: list[Pass] = []
     for item in group.passes:
         item = replace(item, norad_id=norad_id)
@@ -346,17 +390,16 @@ def _merge(runs: list[_Run], first: datetime, last: datetime) -> Prediction:
 
     places = []
     for index, group in enumerate(runs[0].groups):
-        merged = [p for run in runs for p in run.groups[index].passes]
-        merged.sort(key=lambda p: p.culmination.time)
+        merged = _merged([run.groups[index].passes for run in runs])
         upcoming = [
             run.groups[index].next_visible
             for run in runs
             if run.groups[index].next_visible is not None
         ]
         following = None
-        if not any(p.visible for p in merged) and len(upcoming) == len(runs):
+        if not _has_visible(merged) and len(upcoming) == len(runs):
             following = min(upcoming, key=lambda p: p.culmination.time)  # type: ignore[union-attr]
-        places.append(replace(group, passes=tuple(merged), next_visible=following))
+        places.append(replace(group, passes=merged, next_visible=following))
     return Prediction(
         satellite=runs[0].info,
         start=first,
@@ -366,6 +409,60 @@ def _merge(runs: list[_Run], first: datetime, last: datetime) -> Prediction:
         warnings=tuple(dict.fromkeys(w for run in runs for w in run.warnings)),
         satellites=tuple(run.info for run in runs),
     )
+
+
+def _tidy_columns(
+    columns: PassColumns, norad_id: int, keep: tuple[float, float] | None, *, has_magnitude: bool
+) -> PassColumns:
+    """:func:`_tidy` on the predictor's arrays, with the same rules pass for pass."""
+    import numpy as np
+
+    from tiangong_orbit.model import microseconds
+
+    m = len(columns)
+    columns = replace(columns, norad_id=np.full(m, norad_id, dtype=np.int64))
+    if not has_magnitude:
+        columns = replace(columns, magnitude=np.full(m, np.nan))
+    if keep is None:
+        return columns
+    max_magnitude, min_duration_s = keep
+    t = columns.time_unix
+    visible = np.isfinite(t[:, 3])
+    # As Pass.visible_duration_s: between the times rounded to the microsecond.
+    seen_s = (microseconds(t[:, 5]) - microseconds(t[:, 3])) / 1e6
+    with np.errstate(invalid="ignore"):
+        faint = np.isfinite(columns.magnitude) & (columns.magnitude > max_magnitude)
+    short = seen_s < min_duration_s
+    return columns.take(~(visible & (faint | short)))
+
+
+def _merged(groups: list[tuple[Pass, ...] | PassList]) -> tuple[Pass, ...] | PassList:
+    """The passes of several satellites over one place, in time order (stable: at the same
+    culmination, in the order the satellites were asked)."""
+    from tiangong_orbit.model import PassColumns, PassList, microseconds
+
+    if len(groups) == 1:
+        return groups[0]
+    if all(isinstance(group, PassList) for group in groups):
+        import numpy as np
+
+        columns = PassColumns.concatenate([group.columns for group in groups])  # type: ignore[union-attr]
+        order = np.argsort(microseconds(columns.time_unix[:, 1]), kind="stable")
+        return PassList(columns.take(order))
+    merged = [p for group in groups for p in group]
+    merged.sort(key=lambda p: p.culmination.time)
+    return tuple(merged)
+
+
+def _has_visible(passes: tuple[Pass, ...] | PassList) -> bool:
+    """Whether any of ``passes`` is visible (from the arrays, when they are the predictor's)."""
+    from tiangong_orbit.model import PassList
+
+    if isinstance(passes, PassList):
+        import numpy as np
+
+        return bool(np.isfinite(passes.columns.time_unix[:, 3]).any())
+    return any(p.visible for p in passes)
 
 
 def split_at_limit(

@@ -1,57 +1,258 @@
-"""The ``tiangong-orbit/passes/1`` JSON document (DESIGN.md): keep every field; add freely."""
+"""The ``tiangong-orbit/passes/1`` JSON document (DESIGN.md): keep every field; add freely.
+
+The document is built in one place: :func:`passes_json` for the header and every observer,
+:func:`pass_dicts` for the passes (from the predictor's arrays, :class:`~tiangong_orbit.model.
+PassColumns`, without making a :class:`~tiangong_orbit.model.Pass` object per pass).
+:func:`write_passes_json` writes the same document piece by piece (one observer at a time), so
+a year of every pass over every city needs memory for one observer's text, not 1 GB of it.
+Numbers are rounded as Python's ``round`` rounds them and times as
+:func:`~tiangong_orbit.timeutil.iso_z` writes them, whichever path made them.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from tiangong_orbit.model import Pass, Point, Prediction, SatelliteInfo
+import numpy as np
+
+from tiangong_orbit.model import (
+    NO_NORAD_ID,
+    POINT_NAMES,
+    Pass,
+    PassColumns,
+    PassList,
+    PlacePasses,
+    Prediction,
+    SatelliteInfo,
+    microseconds,
+    reason_text,
+)
 from tiangong_orbit.names import display_name
-from tiangong_orbit.timeutil import iso_z
+from tiangong_orbit.timeutil import iso_z, iso_z_ms_array
+
+if TYPE_CHECKING:
+    from tiangong_orbit.sky import Near
 
 SCHEMA = "tiangong-orbit/passes/1"
 
+#: Decimals of each field (DESIGN.md's sample: 0.01° for angles, 0.1 km, 0.1 s, 0.1 mag).
+ANGLE_DIGITS, KM_DIGITS, SECONDS_DIGITS, MAGNITUDE_DIGITS, AGE_DIGITS = 2, 1, 1, 1, 2
+#: Passes turned into dicts at a time (bounds the temporary lists).
+BATCH = 4096
 
-def _point(point: Point | None, *, full: bool = False) -> dict[str, Any] | None:
-    if point is None:
+
+def round_array(values: Any, digits: int) -> list[float | None]:
+    """``[round(v, digits) for v in values]`` at numpy speed, ``None`` for NaN.
+
+    ``np.round`` scales, rounds and scales back, which differs from Python's correctly
+    rounded ``round`` only when the scaled value lies within rounding error of a half: those
+    few values are rounded by Python itself, so the result is identical.
+    """
+    x = np.asarray(values, dtype=float)
+    scale = 10.0**digits
+    out = np.round(x, digits)
+    scaled = x * scale
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    items: list[float | None] = out.tolist()
+    for i in np.flatnonzero(near_half).tolist():
+        items[i] = round(float(x[i]), digits)
+    for i in np.flatnonzero(np.isnan(x)).tolist():
+        items[i] = None
+    return items
+
+
+def _times(t_unix: Any) -> list[str | None]:
+    t = np.asarray(t_unix, dtype=float)
+    text: list[str | None] = iso_z_ms_array(microseconds(t))  # type: ignore[assignment]
+    for i in np.flatnonzero(~np.isfinite(t)).tolist():
+        text[i] = None
+    return text
+
+
+def _seconds_between(t0: Any, t1: Any) -> list[float | None]:
+    # As ``Pass.duration_s``: between the microsecond-rounded times, then to 0.1 s.
+    gap = (microseconds(t1) - microseconds(t0)) / 1e6
+    gap = np.where(np.isfinite(t0) & np.isfinite(t1), gap, np.nan)
+    return round_array(gap, SECONDS_DIGITS)
+
+
+def _columns(passes: Sequence[Pass] | PassList) -> PassColumns:
+    if isinstance(passes, PassList):
+        return passes.columns
+    return PassColumns.from_passes(list(passes))
+
+
+def pass_dicts(passes: Sequence[Pass] | PassList) -> list[dict[str, Any]]:
+    """The passes as DESIGN.md's schema lays them out (plus ``reason``, the visible duration
+    and the shadow times): one dict per pass, in order."""
+    columns = _columns(passes)
+    out: list[dict[str, Any]] = []
+    for first in range(0, len(columns), BATCH):
+        out.extend(_batch_dicts(columns.take(slice(first, first + BATCH))))
+    return out
+
+
+def _batch_dicts(c: PassColumns) -> list[dict[str, Any]]:
+    m = len(c)
+    if m == 0:
+        return []
+    t = c.time_unix
+    time = _times(t.ravel())
+    azimuth = round_array(c.azimuth_deg.ravel(), ANGLE_DIGITS)
+    elevation = round_array(c.elevation_deg.ravel(), ANGLE_DIGITS)
+    rng = round_array(c.range_km.ravel(), KM_DIGITS)
+    altitude = round_array(c.altitude_km.ravel(), KM_DIGITS)
+    present = np.isfinite(t.ravel())
+    complete = present & np.isfinite(c.range_km.ravel()) & np.isfinite(c.altitude_km.ravel())
+    if (complete == present).all():
+        # Every point that exists knows its range and height (the predictor's output).
+        points: list[dict[str, Any] | None] = [
+            {"time": w, "azimuth_deg": a, "elevation_deg": e, "range_km": r, "altitude_km": h}
+            for w, a, e, r, h in zip(time, azimuth, elevation, rng, altitude, strict=True)
+        ]
+        for k in np.flatnonzero(~present).tolist():
+            points[k] = None
+    else:
+        points = [_point(k, time, azimuth, elevation, rng, altitude) for k in range(6 * m)]
+    duration = _seconds_between(t[:, 0], t[:, 2])
+    visible_duration = _seconds_between(t[:, 3], t[:, 5])
+    visible = np.isfinite(t[:, 3]).tolist()
+    magnitude = round_array(c.magnitude, MAGNITUDE_DIGITS)
+    age = round_array(c.tle_age_days, AGE_DIGITS)
+    sigma = round_array(c.uncertainty_s, SECONDS_DIGITS)
+    entry = _times(c.shadow_entry_unix)
+    exit_ = _times(c.shadow_exit_unix)
+    codes = c.reason_code.tolist()
+    reasons = {code: reason_text(code) for code in set(codes)}
+    reason = [None if v else reasons[code] for v, code in zip(visible, codes, strict=True)]
+    rows = zip(
+        *(points[j::6] for j in range(6)),
+        duration,
+        visible,
+        magnitude,
+        age,
+        sigma,
+        visible_duration,
+        reason,
+        entry,
+        exit_,
+        strict=True,
+    )
+    dicts = [
+        {
+            "rise": rise,
+            "culmination": culmination,
+            "set": set_,
+            "duration_s": dur,
+            "visible": vis,
+            "visible_start": v_start,
+            "visible_peak": v_peak,
+            "visible_end": v_end,
+            "magnitude": mag,
+            "tle_age_days": age_days,
+            "uncertainty_s": sig,
+            "visible_duration_s": v_dur,
+            "reason": why,
+            "shadow_entry": enter,
+            "shadow_exit": leave,
+        }
+        for (
+            rise,
+            culmination,
+            set_,
+            v_start,
+            v_peak,
+            v_end,
+            dur,
+            vis,
+            mag,
+            age_days,
+            sig,
+            v_dur,
+            why,
+            enter,
+            leave,
+        ) in rows
+    ]
+    # The closest bright star or planet (README, "Stars and planets"), after the shadow times.
+    for item, near in zip(dicts, c.near_column().tolist(), strict=True):
+        item["near"] = _near(near)
+    # In a list of several satellites each pass names its own (last, as it always was).
+    for item, norad_id in zip(dicts, c.norad_id.tolist(), strict=True):
+        if norad_id != NO_NORAD_ID:
+            item["norad_id"] = norad_id
+    return dicts
+
+
+def _point(
+    k: int,
+    time: list[str | None],
+    azimuth: list[float | None],
+    elevation: list[float | None],
+    rng: list[float | None],
+    altitude: list[float | None],
+) -> dict[str, Any] | None:
+    """Point ``k`` (pass ``k // 6``, point ``k % 6`` of :data:`POINT_NAMES`) of hand-made
+    passes, whose points may lack a range or height: those keys are left out, except on the
+    culmination, which says ``null``."""
+    if time[k] is None:
         return None
-    data: dict[str, Any] = {
-        "time": iso_z(point.time),
-        "azimuth_deg": round(point.azimuth_deg, 2),
-        "elevation_deg": round(point.elevation_deg, 2),
-    }
-    if full or point.range_km is not None:
-        data["range_km"] = None if point.range_km is None else round(point.range_km, 1)
-    if full or point.altitude_km is not None:
-        data["altitude_km"] = None if point.altitude_km is None else round(point.altitude_km, 1)
-    return data
+    point: dict[str, Any] = {"time": time[k], "azimuth_deg": azimuth[k]}
+    point["elevation_deg"] = elevation[k]
+    culmination = POINT_NAMES[k % 6] == "culmination"
+    if rng[k] is not None or culmination:
+        point["range_km"] = rng[k]
+    if altitude[k] is not None or culmination:
+        point["altitude_km"] = altitude[k]
+    return point
 
 
 def pass_json(item: Pass) -> dict[str, Any]:
-    """One pass as DESIGN.md's schema lays it out (plus ``reason``, shadow times and, in a list
-    of several satellites, ``norad_id``)."""
-    data = {
-        "rise": _point(item.rise),
-        "culmination": _point(item.culmination, full=True),
-        "set": _point(item.set),
-        "duration_s": round(item.duration_s, 1),
-        "visible": item.visible,
-        "visible_start": _point(item.visible_start),
-        "visible_peak": _point(item.visible_peak),
-        "visible_end": _point(item.visible_end),
-        "magnitude": None if item.magnitude is None else round(item.magnitude, 1),
-        "tle_age_days": round(item.tle_age_days, 2),
-        "uncertainty_s": round(item.uncertainty_s, 1),
-        "visible_duration_s": (
-            None if item.visible_duration_s is None else round(item.visible_duration_s, 1)
-        ),
-        "reason": item.reason,
-        "shadow_entry": None if item.shadow_entry is None else iso_z(item.shadow_entry),
-        "shadow_exit": None if item.shadow_exit is None else iso_z(item.shadow_exit),
+    """One pass as DESIGN.md's schema lays it out (see :func:`pass_dicts`)."""
+    return pass_dicts((item,))[0]
+
+
+def _observer(group: PlacePasses, passes: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """One observer: the place, its passes and, when none of them is visible, the next
+    visible pass (``next_visible_pass``: a pass, or ``null``)."""
+    place = group.place
+    data: dict[str, Any] = {
+        "name": place.name,
+        "latitude_deg": round(place.latitude_deg, 6),
+        "longitude_deg": round(place.longitude_deg, 6),
+        "elevation_m": place.elevation_m,
+        "elevation_known": place.elevation_known,
+        "timezone": place.timezone,
+        "passes": passes,
     }
-    if item.norad_id is not None:
-        data["norad_id"] = item.norad_id
+    if not _any_visible(group.passes):
+        following = group.next_visible
+        data["next_visible_pass"] = None if following is None else pass_json(following)
     return data
+
+
+def _any_visible(passes: Sequence[Pass] | PassList) -> bool:
+    if isinstance(passes, PassList):
+        return bool(np.isfinite(passes.columns.time_unix[:, 3]).any())
+    return any(p.visible for p in passes)
+
+
+def _near(near: Near | None) -> dict[str, Any] | None:
+    """The closest approach to a bright star, planet or the Moon (README, "Stars and
+    planets"), or ``None``."""
+    if near is None:
+        return None
+    return {
+        "name": near.name,
+        "kind": near.kind,
+        "time": iso_z(near.time),
+        "separation_deg": round(near.separation_deg, 2),
+        "relation": near.relation,
+        "magnitude": None if near.magnitude is None else round(near.magnitude, 1),
+        "words": near.words(),
+    }
 
 
 def _satellite(info: SatelliteInfo) -> dict[str, Any]:
@@ -68,8 +269,14 @@ def _satellite(info: SatelliteInfo) -> dict[str, Any]:
     return data
 
 
-def passes_json(prediction: Prediction) -> dict[str, Any]:
-    """The whole document for a prediction.
+def passes_json(
+    prediction: Prediction,
+    *,
+    observers: Callable[[PlacePasses], Any] | None = None,
+) -> dict[str, Any]:
+    """The whole document for a prediction. ``observers`` (used by :func:`write_passes_json`)
+    replaces the list of observers by what it returns for the first place; by default every
+    observer is built in full.
 
     Extensions of DESIGN.md's schema: ``satellite.display_name`` (the name people use,
     "Tiangong"); ``satellites``, one entry per satellite of a merged list (``-s tiangong -s
@@ -95,26 +302,40 @@ def passes_json(prediction: Prediction) -> dict[str, Any]:
             "max_magnitude": prediction.max_magnitude,
             "min_duration_s": prediction.min_duration_s,
         },
-        "observers": [
-            {
-                "name": group.place.name,
-                "latitude_deg": round(group.place.latitude_deg, 6),
-                "longitude_deg": round(group.place.longitude_deg, 6),
-                "elevation_m": group.place.elevation_m,
-                "elevation_known": group.place.elevation_known,
-                "timezone": group.place.timezone,
-                "passes": [pass_json(item) for item in group.passes],
-                **(
-                    {}
-                    if any(p.visible for p in group.passes)
-                    else {
-                        "next_visible_pass": (
-                            None if group.next_visible is None else pass_json(group.next_visible)
-                        )
-                    }
-                ),
-            }
-            for group in prediction.places
-        ],
+        "observers": (
+            [_observer(group, pass_dicts(group.passes)) for group in prediction.places]
+            if observers is None
+            else observers(prediction.places[0])
+            if prediction.places
+            else []
+        ),
         "warnings": list(prediction.warnings),
     }
+
+
+_HOLE = "\x00observers\x00"
+
+
+def _dumps(value: Any) -> bytes:
+    """UTF-8 JSON indented by two spaces, as ``json.dumps(value, indent=2,
+    ensure_ascii=False)`` lays it out (orjson: C speed for the millions of passes)."""
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2)
+
+
+def write_passes_json(prediction: Prediction, write: Callable[[bytes], Any]) -> None:
+    """Write :func:`passes_json`'s document, then a newline, through ``write`` in pieces: the
+    header, then one observer at a time (the same JSON, value for value, as the whole
+    document; memory bounded by the largest observer)."""
+    if not prediction.places:
+        write(_dumps(passes_json(prediction)) + b"\n")
+        return
+    header = _dumps(passes_json(prediction, observers=lambda _: _HOLE))
+    hole = f'"{_HOLE}"'.replace("\x00", "\\u0000").encode()
+    before, after = header.split(hole)
+    write(before + b"[")
+    for index, group in enumerate(prediction.places):
+        text = _dumps(_observer(group, pass_dicts(group.passes)))
+        write((b"," if index else b"") + b"\n    " + text.replace(b"\n", b"\n    "))
+    write(b"\n  ]" + after + b"\n")

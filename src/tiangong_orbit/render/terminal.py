@@ -193,7 +193,10 @@ def _fits(console: Any, table: Any) -> bool:
     from rich.measure import Measurement
 
     # Measured without the console's limit: rich would otherwise shrink the table to fit and cut.
-    measured = Measurement.get(console, console.options.update_width(10_000), table)
+    from tiangong_orbit.render.fasttable import layout_twin
+
+    twin = layout_twin(table)  # a long table measured by its widest cells, not cell by cell
+    measured = Measurement.get(console, console.options.update_width(10_000), twin)
     return measured.maximum <= console.width
 
 
@@ -211,6 +214,21 @@ def _next_pass_line(group: PlacePasses, prediction: Prediction) -> str | None:
         f"{local:%H:%M} {zone_abbreviation(start, tz_name)}, appears "
         f"{_where(upcoming.visible_start)}{magnitude}."
     )
+
+
+def near_lines(group: PlacePasses) -> list[str]:
+    """'  Thu 8 Oct: passes 2° below Jupiter at 04:09 PKT' for each visible pass that comes
+    within a few degrees of a bright star, planet or the Moon (local time), under a heading;
+    no lines when none does."""
+    lines = []
+    tz_name = group.place.timezone
+    for item in group.passes:
+        if item.near is None or item.visible_start is None:
+            continue
+        local = item.near.time.astimezone(zone(tz_name))
+        clock = f"{local:%H:%M} {zone_abbreviation(item.near.time, tz_name)}"
+        lines.append(f"  {local:%a} {local.day} {local:%b}: {item.near.phrase(clock)}")
+    return ["Near bright stars and planets:", *lines] if lines else []
 
 
 def empty_place_lines(group: PlacePasses, prediction: Prediction, *, show_all: bool) -> list[str]:
@@ -283,7 +301,12 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
         table = place_table(group, prediction, show_all=show_all)
         if not _fits(console, table):
             table = place_table(group, prediction, show_all=show_all, stacked=True)
-        console.print(table)
+        # Long tables (a year of every pass) are composed fast; the output is rich's.
+        from tiangong_orbit.render.fasttable import print_table
+
+        print_table(console, table)
+        for line in near_lines(group):
+            console.print(line)
     console.print()
     console.print(
         "Appears/Disappears: where it starts/stops being visible (sunlit, in a dark sky, at "
