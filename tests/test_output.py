@@ -293,13 +293,20 @@ def _rich_text(table: Any, width: int) -> str:
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def _synthetic_table(rows: int):
+def _synthetic_table(rows: int, *, simple: bool = False):
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="Synthetic: " + "long title words " * 9, title_justify="left")
+    if simple:  # no edges, a gap of two, a last column that may wrap
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 2))
+    else:
+        table = Table(title="Synthetic: " + "long title words " * 9, title_justify="left")
     table.add_column("When", no_wrap=True)
     table.add_column("Where [deg]", justify="right", no_wrap=True)
-    table.add_column("Why", no_wrap=True)
+    if simple:
+        table.add_column("Why", min_width=8, ratio=1)
+    else:
+        table.add_column("Why", no_wrap=True)
     rng = random.Random(3)
     for i in range(rows):
         if i and i % 9 == 0:
@@ -309,11 +316,12 @@ def _synthetic_table(rows: int):
     return table
 
 
+@pytest.mark.parametrize("simple", [False, True])
 @pytest.mark.parametrize("width", [40, 60, 80, 120, 200])
-def test_fast_table_is_what_rich_prints(width: int) -> None:
+def test_fast_table_is_what_rich_prints(width: int, simple: bool) -> None:
     from tiangong_orbit.render.fasttable import table_lines
 
-    table = _synthetic_table(300)
+    table = _synthetic_table(300, simple=simple)
     lines = table_lines(_console(width), table)
     if width >= 80:  # wide enough that rich needs no wrapping: the fast path is taken
         assert lines is not None
