@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from tiangong_orbit.model import Pass, PlacePasses, Point
+    from tiangong_orbit.model import Pass, PlacePasses
     from tiangong_orbit.places import Place
 
 #: Alert for visible passes whose visible part starts within this many minutes of ``now``.
@@ -94,24 +94,18 @@ def display_name(norad_id: int, set_name: str) -> str:
 
 
 def satellite_names(norad_id: int, set_name: str) -> tuple[str, str]:
-    """(name for a title, name inside a sentence): "ISS" and "the ISS", from
-    :mod:`tiangong_orbit.names`."""
-    from tiangong_orbit.names import sentence_name
-
-    return display_name(norad_id, set_name), sentence_name(norad_id, set_name)
-
-
-def _minute(moment: datetime) -> datetime:
-    # Truncate, not round: "at 18:55" for a pass appearing at 18:55:40 sends people out early.
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+    """(name for a title, name for the message): both :func:`display_name` now; kept for
+    callers of the two-name form."""
+    name = display_name(norad_id, set_name)
+    return name, name
 
 
 def local_time_words(moment: datetime, zone_name: str) -> str:
-    """``18:55 PKT (13:55 UTC)``: the local time, cut to the minute, with its zone named
-    (:func:`tiangong_orbit.wording.zone_label`), then UTC."""
+    """``18:56 PKT (13:56 UTC)``: the local time with its zone named, then UTC, to the
+    minute as the alert's sentence gives it (:func:`tiangong_orbit.wording.pass_sentence`)."""
     from tiangong_orbit.wording import zone_label
 
-    shown = _minute(moment)
+    shown = (moment.astimezone(UTC) + timedelta(seconds=30)).replace(second=0, microsecond=0)
     local = shown.astimezone(ZoneInfo(zone_name))
     return f"{local:%H:%M} {zone_label(shown, zone_name)} ({shown:%H:%M} UTC)"
 
@@ -124,50 +118,17 @@ SMS_LENGTH = 160
 def alert_text(
     norad_id: int, set_name: str, place: Place, visible_pass: Pass, *, now: datetime
 ) -> tuple[str, str]:
-    """The title and the message of an alert: one sentence form, in the tables' words.
+    """The title and the message of an alert: the one sentence every human-facing text uses
+    for a pass (:func:`tiangong_orbit.wording.pass_sentence`), with the local date.
 
-    "Tiangong visible from Karachi on Wed 7 Oct at 18:55 PKT (13:55 UTC): appears 10° above
-    WSW, highest 30° above S, disappears 12° above ESE, 4 min, magnitude -0.9". The satellite
-    is named as every human-facing text names it (:mod:`tiangong_orbit.names`), the date and
-    zone as the tables give them (:mod:`tiangong_orbit.wording`), heights and directions in
-    the tables' words ("10° above WSW", "4 min"). The local date is always given (a morning
-    pass is never read as the evening before); the time, cut to the minute, is when the
-    satellite appears. The title is "Tiangong over Karachi". ``now`` is not used by the text
-    any more; it stays in the signature for callers.
+    "Tiangong visible from Karachi on Wed 7 Oct at 18:56 PKT (13:56 UTC): appears 10° above
+    WSW, highest 30° S, disappears 12° above ESE, about 4 min, magnitude -0.9"; the title is
+    "Tiangong over Karachi". ``now`` is not used by the text any more (the date is always
+    given); it stays in the signature for callers.
     """
-    from tiangong_orbit.render import i18n
-    from tiangong_orbit.wording import local_day
+    from tiangong_orbit.wording import pass_sentence
 
     del now
-    title_name, sentence_name = satellite_names(norad_id, set_name)
-    start = visible_pass.visible_start or visible_pass.rise
-    peak = visible_pass.visible_peak or visible_pass.culmination
-    end = visible_pass.visible_end or visible_pass.set
     zone_name = getattr(place, "timezone", None) or "Asia/Karachi"
-    day = local_day(_minute(start.time), zone_name)
-    seconds = (end.time - start.time).total_seconds()
-    duration = (
-        i18n.text("seconds", "en", n=max(1, round(seconds)))
-        if seconds < 60
-        else i18n.text("minutes", "en", n=round(seconds / 60.0))
-    )
-    text = (
-        f"{sentence_name} visible from {place.name} on {day} at "
-        f"{local_time_words(start.time, zone_name)}: appears {_point_words(start)}, "
-        f"highest {_point_words(peak)}, disappears {_point_words(end)}, {duration}"
-    )
-    if visible_pass.magnitude is not None:
-        text += f", magnitude {round(visible_pass.magnitude, 1) + 0.0:.1f}"  # + 0.0: no "-0.0"
-    return f"{title_name} over {place.name}", text[:1].upper() + text[1:]
-
-
-def _point_words(point: Point) -> str:
-    """'10° above WSW', as the tables write a height and a direction."""
-    from tiangong_orbit.render import i18n
-
-    return i18n.text(
-        "above",
-        "en",
-        elevation=f"{round(point.elevation_deg) + 0}°",
-        direction=i18n.compass_point(point.azimuth_deg, "en"),
-    )
+    body = pass_sentence(norad_id, set_name, place.name, visible_pass, zone_name)
+    return f"{display_name(norad_id, set_name)} over {place.name}", body
