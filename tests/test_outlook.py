@@ -255,6 +255,18 @@ def test_outlook_json_follows_its_schema(tmp_path: Path) -> None:
     assert all(p["kind"] == "window" for p in periods)
 
 
+def test_outlook_json_with_another_format_is_bad_usage(tmp_path: Path) -> None:
+    result = run("outlook", "--city", "Lahore", "--json", "--format", "csv", "--offline",
+                 tmp_path=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith("error: --json contradicts --format csv")
+    assert result.stdout == ""
+    same = run("outlook", "--city", "Lahore", "--days", "2", "--json", "--format", "json",
+               "--offline", tmp_path=tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["schema"] == "tiangong-orbit/outlook/1"
+
+
 def test_outlook_csv_and_markdown(tmp_path: Path) -> None:
     start = newest_epoch() + timedelta(days=50)
     common = (

@@ -49,8 +49,8 @@ def outlook_command(
     offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
-    ] = "table",
+        str | None, typer.Option("--format", "-f", help="table, json, csv or markdown.")
+    ] = None,
     output: OutputFileOption = None,
     horizon_deg: HorizonOption = 0.0,
     min_visible_elevation_deg: MinVisibleOption = 10.0,
@@ -68,9 +68,12 @@ def outlook_command(
     from tiangong_orbit.model import Settings
     from tiangong_orbit.timeutil import check_range
 
-    fmt = "json" if as_json else fmt.lower()
-    if fmt not in FORMATS:
-        raise UsageError(f"--format '{fmt}' is not one of {', '.join(FORMATS)}")
+    chosen = (fmt or "table").lower()
+    if chosen not in FORMATS:
+        raise UsageError(f"--format '{chosen}' is not one of {', '.join(FORMATS)}")
+    if as_json and fmt is not None and chosen != "json":
+        raise UsageError(f"--json contradicts --format {chosen}; give one of them")
+    fmt = "json" if as_json else chosen
     if not (math.isfinite(days) and 0 < days <= outlook.MAX_DAYS):
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
     check_thresholds(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, None)
