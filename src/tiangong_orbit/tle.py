@@ -1270,8 +1270,11 @@ def check_staleness(
     age = element_set.age_days(at)
     sigma = uncertainty_s(age)
     direction = "before" if element_set.epoch <= at else "after"
+    from tiangong_orbit.names import sentence_name
+
     what = (
-        f"the element set for {element_set.name} is {_age_words(age)} old (epoch "
+        f"the element set for {sentence_name(element_set.norad_id, element_set.name)} is "
+        f"{_age_words(age)} old (epoch "
         f"{element_set.epoch:%Y-%m-%d %H:%M} UTC, {age:.1f} days {direction} the time asked)"
     )
     hint = "give a newer one with --tle FILE" if file_given else "run 'tiangong-orbit tle update'"

@@ -275,7 +275,7 @@ def alert_command(
     )
     if age_days > alerts.ALERT_MAX_AGE_DAYS and not allow_stale:
         warn(
-            f"the element set for {element_set.name} is {age_days:.1f} days from the time "
+            f"the element set for {short} is {age_days:.1f} days from the time "
             f"asked, too old to alert on (alerts need one at most "
             f"{alerts.ALERT_MAX_AGE_DAYS:g} days old): nothing was posted; "
             + (

@@ -327,6 +327,9 @@ def _one_satellite(
     groups = tuple(
         _tidy(group, es.norad_id, keep, has_magnitude=magnitude is not None) for group in found
     )
+    from tiangong_orbit.sky import add_near  # bright stars and planets near each visible pass
+
+    groups = add_near(groups, stretches)
     empty = [i for i, group in enumerate(groups) if not _has_visible(group.passes)]
     if empty and not stale:
         # Where the window holds nothing visible: when is the next one (up to 30 days on)?

@@ -9,6 +9,7 @@ import io
 from datetime import datetime, timedelta
 from typing import Any
 
+from tiangong_orbit.names import display_name
 from tiangong_orbit.outlook import Outlook, Period, PlaceOutlook
 from tiangong_orbit.timeutil import iso_z, zone, zone_abbreviation
 
@@ -292,15 +293,16 @@ def stale_banner(outlook: Outlook, since: datetime, *, file_given: bool) -> str:
     when = f"{local:%a} {local.day} {local:%b %Y %H:%M} {zone_abbreviation(since, tz_name)}"
     ages = [p.tle_age_days for g in outlook.places for p in g.periods]
     how = "give a newer element set with --tle FILE" if file_given else "tiangong-orbit tle update"
+    shown = display_name(outlook.norad_id, outlook.name)
     if ages and all(p.kind == "unknown" for g in outlook.places for p in g.periods):
         return (
-            f"From {when} the {outlook.name} element set of {newest} is {min(ages):.0f} days "
+            f"From {when} the {shown} element set of {newest} is {min(ages):.0f} days "
             "away or more: "
             f"too old even for the outlook (it stops at {HORIZON_DAYS:.0f} days), so nothing "
             f"honest can be shown. For predictions: {how}"
         )
     return (
-        f"From {when} the {outlook.name} element set of {newest} is too old for exact times "
+        f"From {when} the {shown} element set of {newest} is too old for exact times "
         "(error over "
         f"±{LIMIT_SIGMA_S / 60:.0f} min); below, when a visible pass is possible. For exact "
         f"times: {how}"
