@@ -283,10 +283,15 @@ def test_outlook_csv_and_markdown(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) in (20, 21, 22)
+    # one name, as in the passes CSV: the display name, and the set's own as catalog_name
+    assert {(row["satellite"], row["catalog_name"]) for row in rows} == {
+        ("Tiangong", "CSS (TIANHE)")
+    }
     for row in rows:
         if row["possible"] == "true":
             assert row["earliest_utc"].endswith("Z") and row["latest_utc"].endswith("Z")
-            local = datetime.strptime(row["earliest_local"], "%Y-%m-%dT%H:%M:%S%z")
+            assert row["earliest_local"][-6:] == "+05:00"  # ISO 8601 offset, as everywhere
+            local = datetime.fromisoformat(row["earliest_local"])
             utc = datetime.fromisoformat(row["earliest_utc"].replace("Z", "+00:00"))
             assert local.utcoffset() == timedelta(hours=5)
             assert abs(local - utc) < timedelta(seconds=1)
