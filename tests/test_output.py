@@ -128,6 +128,17 @@ def _reference_pass(item: Pass) -> dict[str, Any]:
         "reason": item.reason,
         "shadow_entry": None if item.shadow_entry is None else iso_z(item.shadow_entry),
         "shadow_exit": None if item.shadow_exit is None else iso_z(item.shadow_exit),
+        "near": None
+        if item.near is None
+        else {
+            "name": item.near.name,
+            "kind": item.near.kind,
+            "time": iso_z(item.near.time),
+            "separation_deg": round(item.near.separation_deg, 2),
+            "relation": item.near.relation,
+            "magnitude": None if item.near.magnitude is None else round(item.near.magnitude, 1),
+            "words": item.near.words(),
+        },
     }
 
 
@@ -194,6 +205,10 @@ def test_streamed_json_is_the_document(tmp_path: Path, every_pass: Prediction) -
     for observer in streamed["observers"]:
         for item in observer["passes"]:  # the command names each pass's satellite
             assert item.pop("norad_id") == 48274
+            # ... and the bright object each visible pass comes near (the core leaves it out).
+            near = item.pop("near")
+            assert near is None or (item["visible"] and near["separation_deg"] <= 5.0)
+            item["near"] = None
     expected = json.loads(json.dumps(passes_json(every_pass)))
     for key in ("window", "settings", "observers"):
         assert streamed[key] == expected[key]
@@ -278,13 +293,20 @@ def _rich_text(table: Any, width: int) -> str:
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def _synthetic_table(rows: int):
+def _synthetic_table(rows: int, *, simple: bool = False):
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="Synthetic: " + "long title words " * 9, title_justify="left")
+    if simple:  # no edges, a gap of two, a last column that may wrap
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 2))
+    else:
+        table = Table(title="Synthetic: " + "long title words " * 9, title_justify="left")
     table.add_column("When", no_wrap=True)
     table.add_column("Where [deg]", justify="right", no_wrap=True)
-    table.add_column("Why", no_wrap=True)
+    if simple:
+        table.add_column("Why", min_width=8, ratio=1)
+    else:
+        table.add_column("Why", no_wrap=True)
     rng = random.Random(3)
     for i in range(rows):
         if i and i % 9 == 0:
@@ -294,11 +316,12 @@ def _synthetic_table(rows: int):
     return table
 
 
+@pytest.mark.parametrize("simple", [False, True])
 @pytest.mark.parametrize("width", [40, 60, 80, 120, 200])
-def test_fast_table_is_what_rich_prints(width: int) -> None:
+def test_fast_table_is_what_rich_prints(width: int, simple: bool) -> None:
     from tiangong_orbit.render.fasttable import table_lines
 
-    table = _synthetic_table(300)
+    table = _synthetic_table(300, simple=simple)
     lines = table_lines(_console(width), table)
     if width >= 80:  # wide enough that rich needs no wrapping: the fast path is taken
         assert lines is not None

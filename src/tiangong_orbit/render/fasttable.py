@@ -59,16 +59,11 @@ def _skeleton(table: Any) -> tuple[Any, list[list[str]], list[list[str]]] | None
         or table.show_footer
         or table.show_lines
         or table.caption is not None
-        or table.padding != (0, 1, 0, 1)
-        or any(
-            not column.no_wrap
-            or column.justify not in ("left", "right")
-            or column.width is not None
-            or column.min_width is not None
-            or column.max_width is not None
-            or column.ratio is not None
-            for column in table.columns
-        )
+        or table.padding[0] != 0
+        or table.padding[2] != 0
+        # Widths, ratios and wrapping are rich's to settle on the skeleton; the rows are then
+        # checked, so a column whose widest cell would wrap sends the table back to rich.
+        or any(column.justify not in ("left", "right") for column in table.columns)
     ):
         return None
     columns: list[list[str]] = []
@@ -121,25 +116,26 @@ def table_lines(console: Any, table: Any) -> list[str] | None:
     drawn = capture.get().split("\n")
     if drawn and drawn[-1] == "":
         drawn.pop()
-    if len(drawn) < 9 or not table.show_edge:
+    try:  # rich's own layout of the skeleton: the widths of its columns, padding included
+        widths = skeleton._calculate_column_widths(console, console.options)
+    except Exception:  # a rich without it: let rich print
         return None
-    head, section, bottom = drawn[:-5], drawn[-4], drawn[-1]
     box = table.box
-    spans = bottom[1:-1].split(box.bottom_divider)
-    if len(spans) != len(table.columns):
+    count = len(widths)
+    if count != len(table.columns):
         return None
-    last = len(spans) - 1
+    left_pad, right_pad = table.padding[3], table.padding[1]
     pads = [
         (
-            0 if index == 0 and not table.pad_edge else 1,
-            0 if index == last and not table.pad_edge else 1,
+            0 if index == 0 and not table.pad_edge else left_pad,
+            0 if index == count - 1 and not table.pad_edge else right_pad,
         )
-        for index in range(len(spans))
+        for index in range(count)
     ]
-    content = [len(span) - lead - tail for span, (lead, tail) in zip(spans, pads, strict=True)]
-    left, right, vertical = drawn[-5][0], drawn[-5][-1], box.mid_vertical
+    content = [width - lead - tail for width, (lead, tail) in zip(widths, pads, strict=True)]
+    edge = table.show_edge
 
-    def compose(cells: Sequence[str]) -> str:
+    def compose(cells: Sequence[str], *, last: bool) -> str:
         parts = []
         for cell, width, column, (lead, tail) in zip(
             cells, content, table.columns, pads, strict=True
@@ -151,15 +147,32 @@ def table_lines(console: Any, table: Any) -> list[str] | None:
             gap = " " * (width - size)
             text = cell + gap if column.justify == "left" else gap + cell
             parts.append(" " * lead + text + " " * tail)
+        if last:  # rich draws the last row with the box's foot characters
+            left, vertical, right = box.foot_left, box.foot_vertical, box.foot_right
+        else:
+            left, vertical, right = box.mid_left, box.mid_vertical, box.mid_right
+        if not edge:
+            left = right = ""
         return left + vertical.join(parts) + right
 
-    if [compose(sample) for sample in samples] != [drawn[-5], drawn[-3], drawn[-2]]:
+    first = compose(samples[0], last=False)
+    if first not in drawn:
         return None
+    at = drawn.index(first)
+    # The skeleton's rows: first, the section line after it, then the other two (the last
+    # drawn as a last row); what follows them is the table's bottom.
+    if drawn[at + 2 : at + 4] != [
+        compose(samples[1], last=False),
+        compose(samples[2], last=True),
+    ]:
+        return None
+    head, section, bottom = drawn[:at], drawn[at + 1], drawn[at + 4 :]
     lines = list(head)
     rows = table.rows
+    last_index = len(rows) - 1
     for index, cells in enumerate(zip(*columns, strict=True)):
-        lines.append(compose(cells))
-        if rows[index].end_section and index < len(rows) - 1:
+        lines.append(compose(cells, last=index == last_index))
+        if rows[index].end_section and index < last_index:
             lines.append(section)
-    lines.append(bottom)
+    lines.extend(bottom)
     return lines

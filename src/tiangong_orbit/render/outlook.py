@@ -208,18 +208,14 @@ def header_line(outlook: Outlook) -> str:
         if epochs
         else "no element set"
     )
-    from tiangong_orbit.tle import TIANGONG_NORAD_ID
-
-    who = (
-        f"Tiangong outlook ({outlook.name}, NORAD {outlook.norad_id})"
-        if outlook.norad_id == TIANGONG_NORAD_ID
-        else f"Outlook for {outlook.name} (NORAD {outlook.norad_id})"
-    )
+    shown = display_name(outlook.norad_id, outlook.name)
+    who = f'{shown} outlook (NORAD {outlook.norad_id} "{outlook.name}")'
     return f"{who}: {sets}{age_text}"
 
 
 def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> None:
     """Print the header line, one table per place (the possible periods) and the legend."""
+    from rich import box
     from rich.table import Table
 
     if header:
@@ -235,14 +231,15 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
         if not rows:
             console.print(_summary(group))
             continue
+        console.print(f"{group.place.name}{where}: when a visible pass is possible")
+        console.print(f"{start_local:%d %b} to {end_local:%d %b %Y}; local time ({tz_name})")
+        # The pass table's look: a rule under the heading, no frame.
         table = Table(
-            title=(
-                f"{group.place.name}{where}: when a visible pass is possible, "
-                f"{start_local:%d %b} to {end_local:%d %b %Y}; local time ({tz_name})"
-            ),
-            title_justify="left",
+            box=box.SIMPLE_HEAD,
             expand=False,
             pad_edge=False,
+            padding=(0, 1),
+            show_edge=False,
         )
         for column, justify in (
             ("Date", "left"),
@@ -256,6 +253,7 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
         for row in rows:
             table.add_row(*row)
         console.print(table)
+        console.print()
         console.print(_summary(group))
         tables += 1
     if tables:
