@@ -1,8 +1,8 @@
-"""The words human-facing texts use for a time: its local calendar date and zone label.
+"""The words every human-facing text uses for a pass: its local date and one sentence.
 
-"Thu 8 Oct" for a pass at 04:08 on Thursday, never the evening before; "AEST" or "AEDT" as in
-force at that moment; and the one sentence for a pass that alerts send
-(:func:`pass_sentence`, used by ``alerts/message.py``). English, locale-independent.
+Tables, pages and alerts share them so that a pass reads the same everywhere: "Tiangong visible
+from Lahore on Thu 8 Oct at 04:08 PKT (23:08 UTC): appears 12° above NNE, highest 12° NNE,
+disappears 10° above NNE, 37 s, magnitude 1.2". English, locale-independent.
 
 Pure: no printing, no clock, no network.
 """
