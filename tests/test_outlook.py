@@ -267,6 +267,17 @@ def test_outlook_json_with_another_format_is_bad_usage(tmp_path: Path) -> None:
     assert json.loads(same.stdout)["schema"] == "tiangong-orbit/outlook/1"
 
 
+def test_outlook_takes_tz_like_every_command_with_places(tmp_path: Path) -> None:
+    start = newest_epoch() + timedelta(days=50)
+    result = run("outlook", "--city", "Lahore", "--tz", "Europe/London", "--start",
+                 f"{start:%Y-%m-%d}", "--days", "5", "--offline", "--json", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["observers"][0]["timezone"] == "Europe/London"
+    bad = run("outlook", "--city", "Lahore", "--tz", "Mars/Olympus", "--offline",
+              tmp_path=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown time zone")
+
+
 def test_outlook_csv_and_markdown(tmp_path: Path) -> None:
     start = newest_epoch() + timedelta(days=50)
     common = (

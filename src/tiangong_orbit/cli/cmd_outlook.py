@@ -26,6 +26,7 @@ from tiangong_orbit.cli.options import (
     StartOption,
     SunMaxOption,
     TleOption,
+    TzOption,
     check_thresholds,
     resolve_places,
 )
@@ -42,6 +43,7 @@ def outlook_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Days to look ahead (at most 366).")] = 60.0,
     tle_file: TleOption = None,
@@ -77,7 +79,7 @@ def outlook_command(
     if not (math.isfinite(days) and 0 < days <= outlook.MAX_DAYS):
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
     check_thresholds(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, None)
-    places = resolve_places(city, lat, lon, elevation_m, name, places_file)
+    places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
