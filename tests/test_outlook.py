@@ -256,25 +256,47 @@ def test_outlook_json_follows_its_schema(tmp_path: Path) -> None:
 
 
 def test_outlook_json_with_another_format_is_bad_usage(tmp_path: Path) -> None:
-    result = run("outlook", "--city", "Lahore", "--json", "--format", "csv", "--offline",
-                 tmp_path=tmp_path)
+    result = run(
+        "outlook", "--city", "Lahore", "--json", "--format", "csv", "--offline", tmp_path=tmp_path
+    )
     assert result.returncode == 2, result.stdout
     assert result.stderr.startswith("error: --json contradicts --format csv")
     assert result.stdout == ""
-    same = run("outlook", "--city", "Lahore", "--days", "2", "--json", "--format", "json",
-               "--offline", tmp_path=tmp_path)
+    same = run(
+        "outlook",
+        "--city",
+        "Lahore",
+        "--days",
+        "2",
+        "--json",
+        "--format",
+        "json",
+        "--offline",
+        tmp_path=tmp_path,
+    )
     assert same.returncode == 0, same.stderr
     assert json.loads(same.stdout)["schema"] == "tiangong-orbit/outlook/1"
 
 
 def test_outlook_takes_tz_like_every_command_with_places(tmp_path: Path) -> None:
     start = newest_epoch() + timedelta(days=50)
-    result = run("outlook", "--city", "Lahore", "--tz", "Europe/London", "--start",
-                 f"{start:%Y-%m-%d}", "--days", "5", "--offline", "--json", tmp_path=tmp_path)
+    result = run(
+        "outlook",
+        "--city",
+        "Lahore",
+        "--tz",
+        "Europe/London",
+        "--start",
+        f"{start:%Y-%m-%d}",
+        "--days",
+        "5",
+        "--offline",
+        "--json",
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["observers"][0]["timezone"] == "Europe/London"
-    bad = run("outlook", "--city", "Lahore", "--tz", "Mars/Olympus", "--offline",
-              tmp_path=tmp_path)
+    bad = run("outlook", "--city", "Lahore", "--tz", "Mars/Olympus", "--offline", tmp_path=tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown time zone")
 
 

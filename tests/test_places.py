@@ -470,7 +470,12 @@ def test_cities_table_cuts_no_cell(columns: str) -> None:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": columns}
     result = subprocess.run(
         [sys.executable, "-m", "tiangong_orbit", "cities"],
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "\u2026" not in result.stdout
