@@ -4,7 +4,7 @@ Every file is made by the real command line, exactly as a user would type it, wi
 bundled element sets (an empty temporary cache, so a ``tle update`` on this machine changes
 nothing). Place: Lahore; window: ten days from 2026-10-06T16:00Z, two minutes before the
 epoch of the bundled Tiangong set. The sky chart shows the highest visible pass of the window;
-the ground track covers the night before the first visible pass.
+the ground track shows the first visible pass after 2026-10-06T19:00Z (its default).
 
 Run from the repository root (deterministic apart from matplotlib's version in the PNGs)::
 
@@ -30,7 +30,6 @@ START = "2026-10-06T16:00:00Z"
 DAYS = "10"
 # The night of 6-7 October in Pakistan: four passes, the last one visible before dawn.
 TRACK_START = "2026-10-06T19:00:00Z"
-TRACK_HOURS = "6"
 
 
 def tiangong_orbit(*args: str, cache: Path, capture: bool = False) -> str:
@@ -87,11 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         tiangong_orbit(
             "chart", "track", "--city", PLACE, "--city", "Karachi", "--start", TRACK_START,
-            "--hours", TRACK_HOURS, "--output", str(out / "track.png"), cache=cache,
+            "--output", str(out / "track.png"), cache=cache,
         )  # fmt: skip
         tiangong_orbit(
             "chart", "altitude", "--at", START, "--output", str(out / "altitude.png"),
             cache=cache,
+        )  # fmt: skip
+        tiangong_orbit(
+            "chart", "transit", "--city", "Karachi", "--start", "2026-09-19T00:00Z", "--days",
+            "1", "--output", str(out / "transit.png"), cache=cache,
         )  # fmt: skip
         tiangong_orbit(
             "altitude", "--format", "csv", "--from", START, "--to", "2026-10-06T17:33:00Z",

@@ -381,3 +381,29 @@ def test_an_ntfy_url_without_a_topic_is_exit_2(tmp_path: Path) -> None:
     result = run(tmp_path, "--notify", "ntfy://ntfy.sh")
     check(result, 2)
     assert "no topic" in result.stderr
+
+
+def test_a_state_damaged_inside_a_page_gives_one_warning_line(tmp_path: Path) -> None:
+    """SQLite's integrity check answers in several lines ("*** in database main ***", one line
+    per bad cell): the warning that the state was moved aside stays one line."""
+    from test_alerts import make_alert, open_state
+
+    path = tmp_path / "alerts.sqlite3"
+    with open_state(path) as state, state.transaction() as connection:
+        alert = make_alert(PASS_NOW)
+        connection.executemany(
+            "INSERT INTO alerts (norad_id, place_key, target_key, pass_bucket, pass_time_unix, "
+            "visible_start_unix, state, owner, claimed_unix, updated_unix, target_label, title, "
+            "body) VALUES (48274, ?, 'stdout', 0, 0, 0, 'sent', 'x', 0, 0, 'stdout', ?, ?)",
+            [(f"place {i}", alert.title, alert.body) for i in range(300)],
+        )
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 6 * page
+    data[5 * page + 100 : 5 * page + 400] = b"A" * 300  # scribble over a table page
+    path.write_bytes(bytes(data))
+    result = run(tmp_path, "--quiet")
+    check(result)
+    (warning,) = result.stderr.splitlines()
+    assert "moved aside" in warning and "quick_check" in warning
+    assert result.stdout.startswith("Tiangong visible from Lahore")

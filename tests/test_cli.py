@@ -522,9 +522,17 @@ def test_several_satellites_merge_the_single_runs_in_time_order(
 def test_a_satellite_without_standard_magnitude_gets_none_unless_given(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The Shenzhou set of stations_latest.tle is 46 days old here: past the limit for files.
-    base = ("passes", "--tle", str(LATEST), "--start", "2026-10-07T12:00Z", "--days", "10")
-    base += ("--allow-stale",)
+    # The Shenzhou set is 46-56 days old here, past the staleness limit: --allow-stale.
+    base = (
+        "passes",
+        "--tle",
+        str(LATEST),
+        "--start",
+        "2026-10-07T12:00Z",
+        "--days",
+        "10",
+        "--allow-stale",
+    )
     code, out, err = cli(capsys, monkeypatch, *base, "-s", "shenzhou", "--json")
     assert code == 0, err
     document = json.loads(out)

@@ -340,7 +340,8 @@ def test_timeout(cache_dir: Path, server: LocalHTTPServer) -> None:
     with pytest.raises(DownloadError, match="timeout") as caught:
         fetch.update(now=NOW, url=url, timeout_s=0.3)
     assert time.monotonic() - started < 3.0
-    assert "answer within 0.3 s" in str(caught.value)  # before or during the body
+    # The whole download's deadline or the connection's own timeout, whichever speaks first.
+    assert "answer within 0.3 s" in str(caught.value)
     assert snapshot(cache_dir) == {}
     assert len(server.requests) == 1  # no retry
 
@@ -636,7 +637,10 @@ def test_no_other_module_uses_the_network() -> None:
     network = (
         "urllib.request",
         "http.client",
-        "import socket",
+        # socket.gethostname() (the alert state's owner) is no network use: connections are.
+        "socket.socket(",
+        "create_connection(",
+        "getaddrinfo(",
         "import requests",
         "import httpx",
         "import aiohttp",
@@ -649,4 +653,4 @@ def test_no_other_module_uses_the_network() -> None:
         for word in network
         if word in path.read_text(encoding="utf-8")
     ]
-    assert offenders == [], "only fetch.py may use the network (tle update)"
+    assert offenders == [], "only fetch.py may use the network (tle update, the refresh)"

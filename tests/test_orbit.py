@@ -6,6 +6,7 @@ The reference builds its own skyfield objects from the TLE lines and its own tim
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
@@ -282,3 +283,180 @@ def test_overhead_satellite_is_at_zenith(css_tle):
     np.testing.assert_allclose(np.diag(elevation), 90.0, atol=1e-6)
     np.testing.assert_allclose(np.diag(range_km), series["altitude_km"], atol=1e-6)
     assert math.isfinite(float(elevation.sum()))
+
+
+def test_ut1_steps_at_the_2016_leap_second(ts):
+    """UT1 - UTC jumps by one second at the midnight after 2016-12-31T23:59:60: through that
+    day (and the hour after) it agrees with skyfield's, read from each datetime; interpolated
+    across the jump it was 0.98 s off at 23:59."""
+    moments = [
+        datetime(2016, 12, 31, tzinfo=UTC) + timedelta(seconds=s)
+        for s in [*np.arange(0.0, 90000.0, 97.3), 86399.0, 86399.999, 86400.0, 86400.5]
+    ]
+    ours = orbit.dut1_seconds(_unix(moments))
+    theirs = np.asarray(ts.from_datetimes(moments).dut1, dtype=float)
+    assert np.abs(ours - theirs).max() < 1e-6
+    before, after = (
+        orbit.dut1_seconds(_unix(moments[-4:-2])),
+        orbit.dut1_seconds(_unix(moments[-2:])),
+    )
+    assert after[0] - before[-1] == pytest.approx(1.0, abs=1e-4)
+    # And so the Earth's rotation: GMST as skyfield computes it from its own UT1.
+    from skyfield.sgp4lib import theta_GMST1982
+
+    t = ts.from_datetimes(moments)
+    reference, _ = theta_GMST1982(t.ut1)
+    difference = np.angle(np.exp(1j * (orbit.gmst_rad(_unix(moments)) - reference)))
+    assert np.abs(difference).max() < 1e-8  # float64 Julian dates: 1e-9 rad; a second: 7e-5
+
+
+# --------------------------------------------------------------------------------------------
+# Impossible positions: SGP4 error code 0 with a state that is no orbit is refused (exit 3)
+
+#: The issue's two sets, derived from the real Tiangong set of 2026-10-06 (tests/data):
+#: line 1 with its drag terms replaced by absurd ones (ndot/2 -0.137 rev/day², BSTAR -2.7963),
+#: and line 1 with its two-digit year 26 edited to 56 (read as 2056). Checksums recomputed.
+ABSURD_DRAG_LINE1 = "1 48274U 21035A   26279.66863779 -.13702181  00000+0 -27963+1 0  9995"
+MU_KM3_S2 = 398600.8  # WGS72, as SGP4
+
+
+def _derived(css_tle, line1=None, year=None):
+    name, real1, line2 = css_tle
+    if year is not None:
+        line1 = real1[:18] + year + real1[20:]
+    return f"{name}\n{_fix_checksum(line1)}\n{line2}\n"
+
+
+def _plausible(r_km, v_km_s, lowest_km, highest_km):
+    """Independent of the product: radius between 80 km above the polar radius and the set's
+    apogee plus a margin, and a bound orbit (v² < 2 mu / r)."""
+    radius = np.linalg.norm(r_km, axis=1)
+    speed2 = np.einsum("ij,ij->i", v_km_s, v_km_s)
+    return (
+        (radius > 6356.75 + lowest_km)
+        & (radius < 6378.14 + highest_km)
+        & (speed2 < 2 * MU_KM3_S2 / radius)
+    )
+
+
+def test_absurd_drag_terms_never_give_a_state_that_is_no_orbit(css_tle):
+    (element_set,) = tle.parse_text(_derived(css_tle, ABSURD_DRAG_LINE1))
+    epoch = element_set.epoch.timestamp()
+    satrec = element_set.satrec
+    refused = accepted = 0
+    for t in epoch + np.arange(-86400.0, 2 * 86400.0, 421.0):
+        try:
+            r, v = orbit.propagate_teme(satrec, np.array([t]))
+        except PropagationError as error:
+            assert "this element set cannot describe the orbit at" in str(error)
+            refused += 1
+            continue
+        accepted += 1
+        assert _plausible(r, v, 80.0, 390.0 + 300.0).all(), (t, r, v)
+    # SGP4 itself (error code 0) gives states from below the ground to 1e9 km for this set.
+    raw = [satrec.sgp4(2440587.5, t / 86400.0) for t in epoch + np.arange(0.0, 86400.0, 421.0)]
+    radii = [np.linalg.norm(r) for code, r, _ in raw if code == 0]
+    assert max(radii) > 1e6 or min(radii) < 6378.0 + 80.0
+    assert refused > accepted
+    # Over a window (as passes and charts ask), it is refused outright.
+    with pytest.raises(PropagationError, match="cannot describe the orbit") as caught:
+        orbit.propagate_teme(satrec, epoch + np.arange(0.0, 86400.0, 60.0))
+    assert caught.value.exit_code == 3
+    # A single moment between impossible ones is refused too: its revolution is checked.
+    with pytest.raises(PropagationError, match="cannot describe the orbit"):
+        orbit.altitude_report(
+            element_set.name, element_set.norad_id, satrec, element_set.epoch + timedelta(hours=2)
+        )
+
+
+def test_a_year_read_as_2056_is_refused_30_million_km_away(css_tle):
+    (element_set,) = tle.parse_text(_derived(css_tle, year="56"))
+    assert element_set.epoch.year == 2056
+    moment = datetime(2026, 10, 7, tzinfo=UTC).timestamp()
+    code, r, _ = element_set.satrec.sgp4(2440587.5, moment / 86400.0)
+    assert code == 0 and np.linalg.norm(r) > 1e7  # SGP4 alone: 30 million km, no error
+    with pytest.raises(PropagationError, match=r"cannot describe the orbit .* km above the ground"):
+        orbit.propagate_teme(element_set.satrec, np.array([moment]))
+
+
+def test_real_sets_pass_the_physics_check_over_weeks(history_sets):
+    """The check refuses nothing real: every 50th set of the history, a week either side of
+    its epoch (and the drag-term check of ``tle check`` on every set)."""
+    for element_set in history_sets[::50]:
+        epoch = element_set.epoch.timestamp()
+        orbit.propagate_teme(element_set.satrec, epoch + np.arange(-7 * 86400.0, 7 * 86400.0, 97.0))
+    for element_set in history_sets:
+        assert orbit.drag_terms_problem(element_set.satrec) == (None, None)
+
+
+def _cli(*args, cwd):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
+    return subprocess.run(
+        [sys.executable, "-m", "tiangong_orbit", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def _one_error(result, *words):
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    for word in words:
+        assert word in errors[0], errors[0]
+
+
+@pytest.mark.parametrize("which", ["drag", "year"])
+def test_cli_refuses_impossible_positions_even_with_allow_stale(css_tle, tmp_path, which):
+    path = tmp_path / f"{which}.tle"
+    path.write_text(
+        _derived(css_tle, ABSURD_DRAG_LINE1) if which == "drag" else _derived(css_tle, year="56")
+    )
+    for args in (
+        ("passes", "--city", "Karachi", "--start", "2026-10-07", "--days", "2"),
+        ("passes", "--city", "Karachi", "--start", "2026-10-07", "--days", "2", "--json"),
+        ("altitude", "--at", "2026-10-06T18:00Z", "--json"),
+    ):
+        result = _cli(*args, "--tle", str(path), "--allow-stale", cwd=tmp_path)
+        _one_error(result, "this element set cannot describe the orbit at")
+        assert result.stdout == ""
+
+
+def test_tle_check_flags_implausible_drag_terms(css_tle, tmp_path):
+    path = tmp_path / "drag.tle"
+    path.write_text(_derived(css_tle, ABSURD_DRAG_LINE1))
+    _one_error(_cli("tle", "check", str(path), cwd=tmp_path), "drag terms are implausible", "BSTAR")
+    result = _cli("tle", "check", str(TLE_DIR / "tiangong_history.tle"), cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_altitude_drops_an_iss_comparison_it_cannot_propagate(css_tle, tmp_path):
+    """The ISS set in the file is the real one of stations_latest.tle with the same absurd drag
+    terms (derived, checksum recomputed): the comparison is dropped with a warning, exit 0, with
+    and without --allow-stale."""
+    iss = tle.parse_file(TLE_DIR / "stations_latest.tle")
+    iss = next(s for s in iss if s.norad_id == tle.ISS_NORAD_ID)
+    iss_line1 = _fix_checksum(iss.line1[:33] + "-.13702181  00000+0 -27963+1" + iss.line1[61:])
+    path = tmp_path / "both.tle"
+    path.write_text(_derived(css_tle, year="26") + f"ISS (ZARYA)\n{iss_line1}\n{iss.line2}\n")
+    for extra in ((), ("--allow-stale",)):
+        result = _cli(
+            "altitude", "--tle", str(path), "--satellite", "48274", "--at",
+            "2026-10-07T06:00Z", "--json", *extra, cwd=tmp_path,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        warnings = [line for line in result.stderr.splitlines() if "ISS" in line]
+        assert len(warnings) == 1 and warnings[0].startswith("warning: the ISS is left out")
+        assert "cannot describe the orbit" in warnings[0]
+        document = json.loads(result.stdout)
+        assert document["satellite"]["norad_id"] == 48274
+        assert all("ISS" not in ref["name"] for ref in document["references"])
+        assert 300 < document["altitude_km"] < 450

@@ -257,7 +257,16 @@ def test_outlook_json_follows_its_schema(tmp_path: Path) -> None:
 
 def test_outlook_csv_and_markdown(tmp_path: Path) -> None:
     start = newest_epoch() + timedelta(days=50)
-    common = ("outlook", "--city", "Multan", "--start", f"{start:%Y-%m-%d}", "--days", "10")
+    common = (
+        "outlook",
+        "--city",
+        "Multan",
+        "--start",
+        f"{start:%Y-%m-%d}",
+        "--days",
+        "10",
+        "--offline",
+    )
     result = run(*common, "--format", "csv", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

@@ -128,6 +128,17 @@ def _reference_pass(item: Pass) -> dict[str, Any]:
         "reason": item.reason,
         "shadow_entry": None if item.shadow_entry is None else iso_z(item.shadow_entry),
         "shadow_exit": None if item.shadow_exit is None else iso_z(item.shadow_exit),
+        "near": None
+        if item.near is None
+        else {
+            "name": item.near.name,
+            "kind": item.near.kind,
+            "time": iso_z(item.near.time),
+            "separation_deg": round(item.near.separation_deg, 2),
+            "relation": item.near.relation,
+            "magnitude": None if item.near.magnitude is None else round(item.near.magnitude, 1),
+            "words": item.near.words(),
+        },
     }
 
 
@@ -194,6 +205,10 @@ def test_streamed_json_is_the_document(tmp_path: Path, every_pass: Prediction) -
     for observer in streamed["observers"]:
         for item in observer["passes"]:  # the command names each pass's satellite
             assert item.pop("norad_id") == 48274
+            # ... and the bright object each visible pass comes near (the core leaves it out).
+            near = item.pop("near")
+            assert near is None or (item["visible"] and near["separation_deg"] <= 5.0)
+            item["near"] = None
     expected = json.loads(json.dumps(passes_json(every_pass)))
     for key in ("window", "settings", "observers"):
         assert streamed[key] == expected[key]

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from sgp4.api import WGS72, Satrec
+from skyfield.api import EarthSatellite, wgs84
 
 from conftest import TLE_DIR
 from reference import open_de421, reference_passes
@@ -705,3 +706,134 @@ def test_hand_overs_give_every_pass_exactly_once_from_the_nearest_set(first, day
     assert checked > 100 * days  # about 7 passes a day at each place
     found = passes.find_passes_over_sets(stretches, place_list)
     assert _check_handovers(stretches, place_list, found, visible_only=True) > 5 * days
+
+
+# --------------------------------------------------------------------------------------------
+# Precision at the edges: twilight limits, grazing passes, whatever the start
+
+
+@pytest.mark.parametrize(
+    ("latitude_deg", "longitude_deg", "day", "min_visible_deg"),
+    [
+        # The issue's case: Denmark, June: the Sun skims -6° all night; the bundled set of
+        # 2026-06-30 put the visible end at 01:34:35.860, 0.125 s before the truth.
+        (55.458, 12.1821, datetime(2026, 6, 30, tzinfo=UTC), 5.0),
+        (-33.92, 18.42, datetime(2025, 12, 1, tzinfo=UTC), 10.0),  # Cape Town, December
+        (-0.18, -78.47, datetime(2026, 3, 25, tzinfo=UTC), 10.0),  # Quito, equinox
+    ],
+)
+def test_every_event_within_10_ms_at_any_latitude_and_season(
+    latitude_deg, longitude_deg, day, min_visible_deg
+):
+    element_set = tle.nearest_set(tle.load_catalog(None).sets, 48274, day + timedelta(days=1))
+    place = places.Place("here", latitude_deg, longitude_deg, 0.0, "UTC")
+    settings = Settings(min_visible_elevation_deg=min_visible_deg)
+    days = 2
+    ephemeris = open_de421()
+    try:
+        ref = reference_passes(
+            element_set.line1,
+            element_set.line2,
+            latitude_deg,
+            longitude_deg,
+            0.0,
+            day,
+            days,
+            ephemeris,
+            min_visible_elevation_deg=min_visible_deg,
+        )
+    finally:
+        ephemeris.close()
+    (ours,) = passes.find_passes(
+        element_set, [place], day, day + timedelta(days=days), settings, include_invisible=True
+    )
+    assert len(ours.passes) == len(ref) >= 5
+    limited = 0
+    for r, o in zip(ref, ours.passes, strict=True):
+        pairs = [(o.rise.time, r.rise), (o.set.time, r.set)]
+        # The top of a pass is flat: its time is ill-conditioned (15 ms change the elevation
+        # of a 1° pass by 3e-8°), so it is held to its elevation.
+        assert abs(o.culmination.time.timestamp() - r.culmination) < 0.05
+        assert o.culmination.elevation_deg == pytest.approx(r.max_elevation_deg, abs=1e-6)
+        assert o.visible == r.visible
+        if r.visible:
+            pairs += [(o.visible_start.time, r.visible_start), (o.visible_end.time, r.visible_end)]
+            # A start or end set by the Sun or the shadow, not by the elevation threshold.
+            limited += any(
+                abs(point.elevation_deg - min_visible_deg) > 0.01
+                for point in (o.visible_start, o.visible_end)
+            )
+        for mine, theirs in pairs:
+            assert abs(mine.timestamp() - theirs) < 0.010, (mine, theirs)
+    assert limited >= 1
+
+
+def _grazing_observer(element_set, near: datetime, top_deg: float):
+    """A place, found with skyfield alone, under a pass that tops out at ``top_deg``: the
+    latitude of the place Tiangong passes over near ``near`` (Pakistan's, 30°N), moved along
+    that parallel until the highest elevation of the pass (sampled each second, the vertex of
+    the parabola through the best three) is ``top_deg``. Returns the place and the
+    reference culmination (POSIX s)."""
+    ts = load_timescale()
+    satellite = EarthSatellite(element_set.line1, element_set.line2, ts=ts)
+    span = np.arange(0.0, 6000.0, 1.0)  # longer than an orbit
+    times = ts.utc(near.year, near.month, near.day, near.hour, near.minute, near.second + span)
+    subpoint = wgs84.subpoint_of(satellite.at(times))
+    # The moment the track crosses 30°N going north, and the track's longitude then.
+    lat = subpoint.latitude.degrees
+    i = int(np.flatnonzero((lat[:-1] < 30.0) & (lat[1:] >= 30.0))[0])
+    crossing_lon = float(subpoint.longitude.degrees[i])
+    seconds = span[i] + np.arange(-1500.0, 1500.0, 1.0)
+    times = ts.utc(near.year, near.month, near.day, near.hour, near.minute, near.second + seconds)
+    satellite_km = satellite.at(times).xyz.km  # one Time: skyfield caches its nutation
+
+    def top(longitude_deg):
+        topos = wgs84.latlon(30.0, longitude_deg)
+        local = np.einsum(
+            "ij...,j...->i...", topos.rotation_at(times), satellite_km - topos.at(times).xyz.km
+        )
+        elevation = np.degrees(np.arctan2(local[2], np.hypot(local[0], local[1])))
+        # The parabola through the best second and its neighbours (the top is that smooth:
+        # its cubic term is below 1e-9° over a second).
+        k = int(np.argmax(elevation))
+        before, here, after = elevation[k - 1 : k + 2]
+        curvature = before - 2.0 * here + after
+        shift = 0.5 * (before - after) / curvature
+        return here - 0.25 * (before - after) * shift, float(seconds[k] + shift)
+
+    # West of the (north-east bound) track the pass is lower; bisect the longitude.
+    high, low = crossing_lon - 5.0, crossing_lon - 40.0
+    assert top(high)[0] > top_deg > top(low)[0]
+    for _ in range(36):
+        middle = 0.5 * (high + low)
+        high, low = (middle, low) if top(middle)[0] > top_deg else (high, middle)
+    lo = high
+    elevation, when = top(lo)
+    assert abs(elevation - top_deg) < 1e-6
+    place = places.Place("grazing", 30.0, lo, 0.0, "UTC")
+    return place, near.timestamp() + when
+
+
+def load_timescale():
+    from skyfield.api import load
+
+    return load.timescale(builtin=True)
+
+
+def test_a_grazing_pass_does_not_depend_on_the_start(css):
+    """A pass topping out at +0.0001°: found, and timed identically, from 40 different starts
+    (the interpolated track lies metres inside the true one, 1e-4° at the horizon)."""
+    near = css.epoch + timedelta(days=1)
+    place, culmination = _grazing_observer(css, near.replace(microsecond=0), 1e-4)
+    found = []
+    for k in range(40):
+        start = datetime.fromtimestamp(culmination - 7200.0 + 37.3 * k, UTC)
+        (group,) = passes.find_passes(
+            css, [place], start, start + timedelta(hours=4), include_invisible=True
+        )
+        match = [p for p in group.passes if abs(p.culmination.time.timestamp() - culmination) < 60]
+        assert len(match) == 1, start
+        found.append(match[0])
+    assert all(p == found[0] for p in found)
+    assert abs(found[0].culmination.time.timestamp() - culmination) < 0.1
+    assert found[0].culmination.elevation_deg == pytest.approx(1e-4, abs=2e-5)

@@ -138,7 +138,8 @@ def _rebuild(row: list[Any], source: tle.Source, path: str) -> tle.ElementSet:
         if len(values) != len(_OMM_VALUES):
             raise ValueError("short OMM row")
         satrec = Satrec()
-        satrec.sgp4init(WGS72, "i", int(norad_id), jd - _SGP4_EPOCH_JD + fraction, *values)
+        satnum = int(norad_id) if int(norad_id) <= 339_999 else 0  # as tle reads such OMM
+        satrec.sgp4init(WGS72, "i", satnum, jd - _SGP4_EPOCH_JD + fraction, *values)
         satrec.jdsatepoch, satrec.jdsatepochF = jd, fraction  # the exact epoch, as parsed
     else:
         raise ValueError(f"unknown kind {kind!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, overload
 
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from tiangong_orbit.places import Place
+
+if TYPE_CHECKING:
+    from tiangong_orbit.sky import Near
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,9 @@ class Pass:
     shadow_exit: datetime | None = None
     #: Which satellite, when a list merges several (``passes -s tiangong -s iss``).
     norad_id: int | None = None
+    #: The closest approach to a bright star, planet or the Moon during the visible interval,
+    #: when within a few degrees (``tiangong_orbit.sky.add_near`` fills it; else ``None``).
+    near: Near | None = None
 
     @property
     def visible(self) -> bool:
@@ -145,6 +151,9 @@ class PassColumns:
     uncertainty_s: NDArray[np.float64]
     reason_code: NDArray[np.int8]
     norad_id: NDArray[np.int64]
+    near: NDArray[np.object_] | None = None
+    """Per pass, the :class:`~tiangong_orbit.sky.Near` object it passes close to, or ``None``
+    (an object array filled by ``sky.add_near``); ``None`` for the whole column until then."""
 
     def __len__(self) -> int:
         return len(self.place)
@@ -152,20 +161,31 @@ class PassColumns:
     def take(self, index: Any) -> PassColumns:
         """The passes at ``index`` (a slice, integer array or boolean mask), as new columns."""
         return PassColumns(
-            *(getattr(self, name)[index] for name in PassColumns.__dataclass_fields__)
+            *(
+                None if getattr(self, name) is None else getattr(self, name)[index]
+                for name in PassColumns.__dataclass_fields__
+            )
         )
+
+    def near_column(self) -> NDArray[np.object_]:
+        """:attr:`near` as an object array of length M (all ``None`` when not filled)."""
+        import numpy as np
+
+        if self.near is not None:
+            return self.near
+        return np.full(len(self), None, dtype=object)
 
     @classmethod
     def concatenate(cls, parts: Sequence[PassColumns]) -> PassColumns:
         """The passes of ``parts``, one after the other (at least one part)."""
         import numpy as np
 
-        return cls(
-            *(
-                np.concatenate([getattr(part, name) for part in parts])
-                for name in cls.__dataclass_fields__
-            )
-        )
+        fields = [name for name in cls.__dataclass_fields__ if name != "near"]
+        columns = cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in fields))
+        if all(part.near is None for part in parts):
+            return columns
+        near = np.concatenate([part.near_column() for part in parts])
+        return replace(columns, near=near)
 
     @classmethod
     def from_passes(cls, passes: Sequence[Pass]) -> PassColumns:
@@ -222,6 +242,7 @@ class PassColumns:
             np.array([p.uncertainty_s for p in passes], dtype=float),
             codes,
             ids,
+            np.array([p.near for p in passes] + [None], dtype=object)[:m],
         )
 
 
@@ -314,10 +335,11 @@ def _build(columns: PassColumns) -> list[Pass]:
         columns.uncertainty_s.tolist(),
         columns.reason_code.tolist(),
         columns.norad_id.tolist(),
+        columns.near_column().tolist(),
         strict=True,
     )
     out = []
-    for i, (mag, age, sigma, code, norad_id) in enumerate(rows):
+    for i, (mag, age, sigma, code, norad_id, near) in enumerate(rows):
         rise, culmination, set_, v_start, v_peak, v_end = points[6 * i : 6 * i + 6]
         visible = v_start is not None
         out.append(
@@ -335,6 +357,7 @@ def _build(columns: PassColumns) -> list[Pass]:
                 shadow_entry=entry[i],
                 shadow_exit=exit_[i],
                 norad_id=None if norad_id == NO_NORAD_ID else norad_id,
+                near=near,
             )
         )
     return out

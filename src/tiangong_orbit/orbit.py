@@ -135,8 +135,23 @@ class FrameTable:
         return cls(grid, dut1, sun_grid, _sun_teme_km_at(skyfield_times(sun_grid)))
 
     def dut1_seconds(self, t_unix: FloatArray) -> FloatArray:
-        """UT1 - UTC (s) at POSIX seconds UTC, interpolated between the hourly nodes."""
-        return np.interp(np.asarray(t_unix, dtype=float), self.grid_unix, self.dut1_s)
+        """UT1 - UTC (s) at POSIX seconds UTC, interpolated between the hourly nodes.
+
+        A leap second makes UT1 - UTC jump by one second at the midnight that ends its day (a
+        node of the hourly grid): the jumps are taken out before interpolating and put back as
+        steps at their node, so the hour before a leap second is not a one-second ramp.
+        """
+        t_unix = np.asarray(t_unix, dtype=float)
+        grid, dut1 = self.grid_unix, self.dut1_s
+        jumps = np.zeros(len(dut1))
+        jumps[1:] = np.round(np.diff(dut1))  # whole seconds: leap seconds, nothing else
+        if not jumps.any():
+            return np.interp(t_unix, grid, dut1)
+        leaps = np.cumsum(jumps)
+        smooth = np.interp(t_unix, grid, dut1 - leaps)
+        # The step belongs to the node where it is first seen: a time at or after it has it.
+        index = np.clip(np.searchsorted(grid, t_unix, side="right") - 1, 0, len(grid) - 1)
+        return smooth + leaps[index]
 
     def gmst_rad(self, t_unix: FloatArray) -> FloatArray:
         """Greenwich mean sidereal time 1982 (radians) at POSIX seconds UTC, via UT1."""
@@ -212,10 +227,77 @@ def propagate_teme(satrec: Satrec, t_unix: FloatArray) -> tuple[FloatArray, Floa
         if code == 6:
             reason = "the satellite has decayed (its orbit reaches the Earth's surface)"
         raise PropagationError(
-            f"SGP4 cannot propagate this element set to {when} (error {code}: {reason}); "
-            "use an element set nearer that time"
+            f"this element set cannot describe the orbit at {when}: SGP4 cannot propagate it "
+            f"there (error {code}: {reason}); use an element set nearer that time"
         )
+    check_physical(satrec, t_unix, r, v)
     return r, v
+
+
+# --------------------------------------------------------------------------------------------
+# The physics check: SGP4 can return error code 0 with a state that is no orbit at all (absurd
+# drag terms, an epoch read in the wrong century); such a state is refused, never printed.
+
+#: Lowest geodetic height (km) a propagated state may have: below about 80 km (the US space
+#: boundary) nothing stays in orbit for even one revolution.
+LOWEST_ORBIT_KM = US_SPACE_BOUNDARY_KM
+#: How far (km) the distance from the Earth's centre, and the semi-major axis the state
+#: implies (vis-viva), may stray outside the set's own perigee and apogee distances: SGP4's
+#: short-period terms move a state by about 10 km, and weeks of real drag lower a low orbit by
+#: tens; anything beyond this is not the orbit the set describes.
+ORBIT_MARGIN_KM = 250.0
+
+
+def check_physical(
+    satrec: Satrec, t_unix: FloatArray, r_teme_km: FloatArray, v_teme_km_s: FloatArray
+) -> None:
+    """Refuse SGP4 states (TEME, (N, 3) km and km/s, at POSIX seconds ``t_unix``) that no orbit
+    of this element set can have: geodetic height below :data:`LOWEST_ORBIT_KM`, distance from
+    the Earth's centre more than :data:`ORBIT_MARGIN_KM` outside the set's own perigee and
+    apogee distances (mean elements), or a speed that is not of a bound orbit with such a
+    semi-major axis (vis-viva: ``v**2 = mu (2/r - 1/a)``; Vallado, *Fundamentals of
+    Astrodynamics*, eq. 1-31). Raises :class:`PropagationError` (exit 3) naming the first bad
+    time; ``--allow-stale`` does not lift it.
+    """
+    radius_km = np.sqrt(np.einsum("ij,ij->i", r_teme_km, r_teme_km))
+    speed2 = np.einsum("ij,ij->i", v_teme_km_s, v_teme_km_s)
+    mu = float(satrec.mu)
+    a_km = float(satrec.a) * float(satrec.radiusearthkm)
+    lowest_km = a_km * (1.0 - float(satrec.ecco)) - ORBIT_MARGIN_KM
+    highest_km = a_km * (1.0 + float(satrec.ecco)) + ORBIT_MARGIN_KM
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse_a = 2.0 / radius_km - speed2 / mu  # 1/a from vis-viva; <= 0: not bound
+    bad = (radius_km < lowest_km) | (radius_km > highest_km)
+    bad |= ~(inverse_a * highest_km >= 1.0) | ~(inverse_a * lowest_km <= 1.0)
+    near_ground = radius_km < WGS84_A_KM + LOWEST_ORBIT_KM
+    if near_ground.any():
+        index = np.flatnonzero(near_ground)
+        bad[index] |= geodetic(r_teme_km[index])[2] < LOWEST_ORBIT_KM
+    if not bad.any():
+        return
+    i = int(np.argmax(bad))
+    from tiangong_orbit.timeutil import from_unix, iso_z
+
+    when = iso_z(from_unix(float(t_unix[i])), 0)
+    height = float(geodetic(r_teme_km[i : i + 1])[2][0])
+    perigee_km, apogee_km = mean_perigee_apogee_km(satrec)
+    if height < LOWEST_ORBIT_KM:
+        what = f"{height:,.0f} km above the ground, below where anything can orbit"
+    elif not radius_km[i] <= highest_km or not radius_km[i] >= lowest_km:
+        what = f"{height:,.0f} km above the ground"
+    elif not inverse_a[i] > 0:
+        what = f"moving at {math.sqrt(speed2[i]):,.2f} km/s, faster than escape speed there"
+    else:
+        what = (
+            f"at {height:,.0f} km moving at {math.sqrt(speed2[i]):,.2f} km/s, the speed of an "
+            f"orbit {1.0 / inverse_a[i] - float(satrec.radiusearthkm):,.0f} km up"
+        )
+    raise PropagationError(
+        f"this element set cannot describe the orbit at {when}: SGP4 puts the satellite "
+        f"{what}, while the set's own orbit lies {perigee_km:,.0f}-{apogee_km:,.0f} km up "
+        "(its drag terms or epoch are implausible); check the file with 'tle check', or use "
+        "an element set nearer that time"
+    )
 
 
 def satellite_itrs(
@@ -231,6 +313,48 @@ def satellite_itrs(
     v = teme_to_itrs(v_teme, theta)
     v = v + omega_rad_s * np.stack((r[:, 1], -r[:, 0], np.zeros(len(r))), axis=-1)
     return r, v
+
+
+#: Drag terms past these are unusual even for an object in its last days (the ISS and
+#: Tiangong: BSTAR 1e-4 to 1e-3 per Earth radius, ndot/2 below 1e-3 rev/day²); ``tle check``
+#: warns about them.
+UNUSUAL_BSTAR = 0.05
+UNUSUAL_NDOT_REV_DAY2 = 0.01
+#: ``tle check`` propagates every set this long (days) either side of its epoch, every
+#: ``DRAG_CHECK_STEP_S`` seconds: a set with implausible drag terms leaves any orbit there.
+DRAG_CHECK_DAYS = 1.0
+DRAG_CHECK_STEP_S = 300.0
+
+
+def drag_terms_problem(satrec: Satrec) -> tuple[str | None, str | None]:
+    """Whether a set's drag terms (BSTAR, and ndot, which SGP4 ignores) are plausible.
+
+    Returns ``(error, warning)``: ``error`` when SGP4 fails or :func:`check_physical` refuses a
+    state within :data:`DRAG_CHECK_DAYS` of the epoch (the set cannot describe an orbit even
+    near its own epoch); ``warning`` when the values are past :data:`UNUSUAL_BSTAR` or
+    :data:`UNUSUAL_NDOT_REV_DAY2` but the orbit holds. Each a sentence, ``None`` if fine.
+    """
+    bstar = float(satrec.bstar)
+    # sgp4 keeps ndot in rad/min²; the TLE field is ndot/2 in rev/day².
+    ndot_half = float(satrec.ndot) * (1440.0**2) / (2.0 * math.pi)
+    terms = f"BSTAR {bstar:.4g} per Earth radius, ndot/2 {ndot_half:.4g} rev/day²"
+    epoch_unix = (float(satrec.jdsatepoch) - UNIX_EPOCH_JD + float(satrec.jdsatepochF)) * 86400.0
+    half = DRAG_CHECK_DAYS * SECONDS_PER_DAY
+    t_unix = epoch_unix + np.arange(-half, half + DRAG_CHECK_STEP_S, DRAG_CHECK_STEP_S)
+    try:
+        propagate_teme(satrec, t_unix)
+    except PropagationError as error:
+        return (
+            f"its drag terms are implausible ({terms}): within {DRAG_CHECK_DAYS:g} day of its "
+            f"own epoch {str(error).split('; ')[0]}",
+            None,
+        )
+    if abs(bstar) > UNUSUAL_BSTAR or abs(ndot_half) > UNUSUAL_NDOT_REV_DAY2:
+        return None, (
+            f"its drag terms are unusual ({terms}; a space station's are about 1e-4 and "
+            "1e-4): predictions from it may be poor"
+        )
+    return None, None
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,7 +617,15 @@ def compare(altitude_km: float) -> tuple[Reference, ...]:
 
 
 def altitude_report(name: str, norad_id: int, satrec: Satrec, at: datetime) -> AltitudeReport:
-    """Altitude, sub-satellite point, speed, perigee/apogee and the comparisons at ``at``."""
+    """Altitude, sub-satellite point, speed, perigee/apogee and the comparisons at ``at``.
+
+    The whole revolution around ``at`` is propagated too (every minute) and checked with
+    :func:`check_physical`: a set whose drag terms are absurd can give a plausible state at one
+    moment between impossible ones. Raises :class:`PropagationError` (exit 3).
+    """
+    period_s = 2.0 * math.pi / float(satrec.no_kozai) * 60.0
+    around = to_unix(at) + np.arange(-0.5 * period_s, 0.5 * period_s + 60.0, 60.0)
+    propagate_teme(satrec, around)
     series = altitude_series(satrec, np.array([to_unix(at)]))
     mean_perigee, mean_apogee = mean_perigee_apogee_km(satrec)
     perigee, apogee = revolution_height_range_km(satrec, at)

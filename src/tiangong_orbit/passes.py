@@ -20,13 +20,20 @@ grid maximum can fall below the true one. Near the horizon the geocentric angle 
 satellite and the observer behaves as ``sqrt(gamma_min**2 + (omega*dt)**2)``, so a grid within
 ``dt <= step/2`` of the culmination sees at most the drop :func:`_grid_margin_deg` computes
 (0.44° at 120 s for Tiangong and a 0° horizon; measured: 0.42°); every grid maximum within twice
-that, plus 0.5°, of the horizon is refined, so grazing passes are not missed. 120 s halves the
+that, plus 0.5°, of the horizon is refined, so grazing passes are not missed; a pass whose top
+lies within ``GRAZING_BAND_DEG`` of the horizon (or of the visibility threshold) is refined on
+SGP4 itself rather than the interpolant, whose metres would decide it. 120 s halves the
 SGP4 calls and the (N, P) work of 60 s while keeping the interpolation error near 1 ms of time
 at worst; 180 s would cost 26 m of interpolation error.
 
 Memory is bounded by working in chunks of time (``chunk_days``) whose grids overlap by half an
 orbit; a pass belongs to the chunk that holds its culmination, so it is found exactly once, and
-since grid nodes are fixed multiples of the step from ``start``, chunking does not change results.
+since grid nodes are fixed multiples of the step in absolute time (not counted from ``start``),
+neither chunking nor the window's start changes a result.
+
+Windows over several element sets (:func:`find_passes_over_sets`) take each pass from the set
+nearest it; near a hand-over both sets' predictions of a pass are paired and the mean of their
+times decides, so a pass the two sets place minutes apart is neither doubled nor lost.
 
 Magnitude: Matson's diffuse-sphere formula (see :func:`magnitude`), with the standard magnitude
 of :data:`STANDARD_MAGNITUDES` (Tiangong: :data:`TIANGONG_STANDARD_MAGNITUDE`).
@@ -87,6 +94,9 @@ __all__ = [
 
 #: Step (s) of the coarse grid on which the satellite is propagated; see the module docstring.
 COARSE_STEP_S = 120.0
+#: The grid's nodes are whole multiples of the step from this instant (POSIX seconds): the
+#: same instants for every window, whatever its start.
+GRID_ANCHOR_UNIX = 0.0
 #: Every event time is refined until its bracket is this narrow (s): 1 ms, ten times better
 #: than the 10 ms asked for, at the cost of about one more iteration.
 TOLERANCE_S = 1e-3
@@ -112,8 +122,9 @@ SUN_STEP_S = 21600.0
 SUN_ALTITUDE_RATE_DEG_S = 0.0042
 #: Passes whose highest elevation on the interpolated track lies within this of the horizon or
 #: of the minimum visible elevation (deg) are refined with SGP4 itself: the interpolant's
-#: error is below 1.5e-4° in elevation, and a pass is found or visible from its top.
-GRAZING_BAND_DEG = 0.01
+#: error is below 1.5e-4° in elevation (13 times less), and a pass is found or visible from
+#: its top.
+GRAZING_BAND_DEG = 0.002
 #: Passes assembled into objects at a time (bounds the temporary Python lists).
 ASSEMBLY_BATCH = 20_000
 #: Earth's rotation rate (rad/s), for the bound on how fast a sub-satellite point moves.
@@ -196,17 +207,18 @@ def _take(components: FloatArray, index: IntArray) -> Vec:
 class _Track:
     """Satellite and Sun at nodes ``anchor + (first + k) * step``, k = 0..N-1.
 
-    ``r_km``, ``v_km_s``: the satellite, Earth-fixed, (3, N) km and km/s. The Sun is kept in
-    the TEME frame (``sun_teme_km``, (3, N), km) with the Greenwich sidereal angle at the nodes
-    (``theta_rad``, (N,)) and its increments (``dtheta_rad``, (N-1,)): between nodes both are
+    ``r_km``, ``v_km_s``: the satellite, Earth-fixed, (3, N) km and km/s. The Sun: its
+    Earth-fixed vector at the nodes (``sun_km``, (3, N), km), its TEME increment to the next
+    node turned by the node's sidereal angle (``sun_step_km``) and the sidereal angle's
+    increment (``dtheta_rad``, (N,), rad): between nodes the TEME vector and the angle are
     interpolated linearly and the Sun is turned into the Earth-fixed frame at the time itself.
     (Interpolating the Earth-fixed Sun linearly would cut the chord of its daily circle, which
     lifts its declination by up to 2e-4° at the solstices: 0.1-0.2 s on a twilight limit.)
 
-    The anchor is a whole multiple of the step (POSIX time), so the grid is the same absolute
-    grid for every window and chunk; interpolation fractions are reckoned from the node itself
-    (an exact integer time), so a time gets the same values in whichever window or chunk it is
-    evaluated, and neither ``--start`` nor chunking changes a result.
+    The anchor is the POSIX epoch itself (``GRID_ANCHOR_UNIX``) for every window and chunk, so
+    nodes sit on one absolute grid and a time gets bit-identical values in whichever window or
+    chunk it is evaluated: neither ``--start`` nor chunking changes a result. (Fractions
+    reckoned from 1970 carry 3e-9 of a step, 0.4 us, of rounding: nothing at 1 ms.)
     """
 
     anchor_unix: float
@@ -214,9 +226,11 @@ class _Track:
     step_s: float
     r_km: FloatArray
     v_km_s: FloatArray
-    sun_teme_km: FloatArray
-    theta_rad: FloatArray
-    dtheta_rad: FloatArray
+    sun_km: FloatArray
+    # Without these two (a track built from Earth-fixed Sun nodes only), the Sun is
+    # interpolated linearly: 2e-4° off in altitude at most; :meth:`build` gives both.
+    sun_step_km: FloatArray | None = None
+    dtheta_rad: FloatArray | None = None
 
     @classmethod
     def build(
@@ -229,17 +243,23 @@ class _Track:
         sun_teme_km: FloatArray,
         theta_rad: FloatArray,
     ) -> _Track:
-        """A track from (N, 3) node arrays (as SGP4 and the frame table give them)."""
+        """A track from (N, 3) node arrays (as SGP4 and the frame table give them) and the
+        sidereal angle at the nodes, (N,) rad."""
         theta = np.asarray(theta_rad, dtype=float)
+        sun_itrs = orbit.teme_to_itrs(sun_teme_km, theta)
+        step_teme = np.zeros_like(sun_teme_km)
+        step_teme[:-1] = np.diff(sun_teme_km, axis=0)
+        dtheta = np.zeros_like(theta)
+        dtheta[:-1] = np.mod(np.diff(theta), 2.0 * math.pi)
         return cls(
             anchor_unix,
             first,
             step_s,
             np.ascontiguousarray(r_km.T),
             np.ascontiguousarray(v_km_s.T),
-            np.ascontiguousarray(sun_teme_km.T),
-            theta,
-            np.mod(np.diff(theta), 2.0 * math.pi),
+            np.ascontiguousarray(sun_itrs.T),
+            np.ascontiguousarray(orbit.teme_to_itrs(step_teme, theta).T),
+            dtheta,
         )
 
     def node_time(self, k: IntArray | int) -> FloatArray:
@@ -247,9 +267,10 @@ class _Track:
         return self.anchor_unix + self.step_s * (np.asarray(k) + self.first).astype(float)
 
     def _locate(self, t: FloatArray) -> tuple[IntArray, FloatArray]:
-        whole = np.floor((t - self.anchor_unix) / self.step_s)
+        x = (t - self.anchor_unix) / self.step_s
+        whole = np.floor(x)
         k = np.clip(whole - self.first, 0, self.r_km.shape[1] - 2).astype(np.intp)
-        return k, (t - self.node_time(k)) / self.step_s
+        return k, x - (k + self.first)
 
     def position(self, t: FloatArray) -> Vec:
         """Position by cubic Hermite interpolation of the nodes' positions and velocities."""
@@ -292,14 +313,33 @@ class _Track:
 
     def sun(self, t: FloatArray) -> Vec:
         """Earth-to-Sun vector (km), Earth-fixed: the TEME vector (it turns 0.0014° in 120 s
-        there, so linear interpolation errs by under 1e-9 rad in direction) rotated by the
-        sidereal angle at ``t`` (linear between nodes: exact to 1e-12 rad)."""
+        there, so linear interpolation errs by under 1e-9 rad in direction) turned by the
+        sidereal angle at ``t`` (linear between nodes: exact to 1e-12 rad).
+
+        Written as the node's Earth-fixed vector and its TEME increment, both turned by the
+        node's angle, then turned by the small angle ``phi`` gone since the node (under 0.6°:
+        the cosine and sine series below err by under 3e-10 rad)."""
         k, u = self._locate(t)
-        s = self.sun_teme_km
-        x, y, z = (s[c][k] + u * (s[c][k + 1] - s[c][k]) for c in range(3))
-        theta = self.theta_rad[k] + u * self.dtheta_rad[k]
-        cos_t, sin_t = np.cos(theta), np.sin(theta)
-        return cos_t * x + sin_t * y, cos_t * y - sin_t * x, z
+        a, b = self.sun_km, self.sun_step_km
+        if b is None or self.dtheta_rad is None:
+            return self.sun_coarse(t)
+        x = a[0][k] + u * b[0][k]
+        y = a[1][k] + u * b[1][k]
+        z = a[2][k] + u * b[2][k]
+        phi = u * self.dtheta_rad[k]
+        phi2 = phi * phi
+        cos_p = 1.0 - 0.5 * phi2
+        sin_p = phi * (1.0 - phi2 / 6.0)
+        return cos_p * x + sin_p * y, cos_p * y - sin_p * x, z
+
+    def sun_coarse(self, t: FloatArray) -> Vec:
+        """The Earth-fixed Sun interpolated linearly between nodes: its direction within 2e-4°
+        (the chord of its daily circle), enough for a phase angle, not for twilight."""
+        k, u = self._locate(t)
+        a = self.sun_km
+        return tuple(  # type: ignore[return-value]
+            a[c][k] + u * (a[c][k + 1] - a[c][k]) for c in range(3)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,8 +359,8 @@ class _ExactTrack(_Track):
             track.step_s,
             track.r_km,
             track.v_km_s,
-            track.sun_teme_km,
-            track.theta_rad,
+            track.sun_km,
+            track.sun_step_km,
             track.dtheta_rad,
             satrec,
             frames,
@@ -401,9 +441,10 @@ class _Sky:
         return _dot(delta, _take(self.up, place)) / _norm(delta)
 
     def phase_angle_deg(self, t: FloatArray, place: IntArray) -> tuple[FloatArray, FloatArray]:
-        """Range (km) and phase angle (deg) at the satellite between the Sun and the place."""
+        """Range (km) and phase angle (deg) at the satellite between the Sun and the place
+        (the Sun's direction within 2e-4°: 1e-5 mag)."""
         r = self.track.position(t)
-        to_sun = _sub(self.track.sun(t), r)
+        to_sun = _sub(self.track.sun_coarse(t), r)
         to_observer = _sub(_take(self.position_km, place), r)
         rng = _norm(to_observer)
         cos_phase = _dot(to_sun, to_observer) / (_norm(to_sun) * rng)
@@ -618,15 +659,17 @@ def _find_columns(
     # The grid is anchored to absolute time (whole multiples of the step since 1970), not to
     # ``start``: the same instants are sampled whatever the window, so a pass is found (or
     # not) and timed identically from any ``--start`` and in any piece of a longer window.
-    anchor = math.floor(t_start / step) * step
-    total_steps = math.ceil((t_end - anchor) / step)
+    anchor = GRID_ANCHOR_UNIX
+    k_start = math.floor((t_start - anchor) / step)
+    total_steps = math.ceil((t_end - anchor) / step) - k_start
 
     found: list[_Found] = []
-    for first in range(0, total_steps, chunk_steps):
+    for offset in range(0, total_steps, chunk_steps):
+        first = k_start + offset
         c0 = max(t_start, anchor + first * step)
         c1 = min(anchor + (first + chunk_steps) * step, t_end)
         k_lo = first - pad_steps
-        k_hi = min(first + chunk_steps, total_steps) + pad_steps
+        k_hi = k_start + min(offset + chunk_steps, total_steps) + pad_steps
         nodes = anchor + step * np.arange(k_lo, k_hi + 1).astype(float)
         theta = frames.gmst_rad(nodes)
         r_km, v_km_s = orbit.satellite_itrs(element_set.satrec, nodes, theta)
@@ -912,9 +955,9 @@ def _refine(
         # The interpolant sits a few metres off the true track (1e-4° at the horizon): a pass
         # whose top is that near a threshold is decided on the true track.
         top_deg = np.degrees(np.arcsin(np.clip(sin_max, -1.0, 1.0)))
-        grazing = (np.abs(top_deg - settings.horizon_deg) < GRAZING_BAND_DEG) | (
-            np.abs(top_deg - settings.min_visible_elevation_deg) < GRAZING_BAND_DEG
-        )
+        grazing = np.abs(top_deg - settings.min_visible_elevation_deg) < GRAZING_BAND_DEG
+        if prefilter_half_s is None:  # every pass wanted: whether it exists at all, too
+            grazing |= np.abs(top_deg - settings.horizon_deg) < GRAZING_BAND_DEG
         if grazing.any():
             grazing_found = _refine(
                 exact_sky,

@@ -196,9 +196,10 @@ class ElementSet:
 # --------------------------------------------------------------------------------------------
 # Parsing
 
-#: The most bytes read from one element-set file. CelesTrak's whole active catalogue is about
-#: 10 MB as OMM JSON and a 2,000-set history about 0.4 MB as 3LE, so a bigger file is not one
-#: (``/dev/zero``, a disk image, a log): refuse it rather than read until memory runs out.
+#: The most bytes read from one element-set file. An OMM JSON record is under 1 KB and a 3LE
+#: set under 200 bytes, so this holds some 65,000 sets, more than the whole public catalogue; a
+#: bigger file is not one (``/dev/zero``, a disk image, a log): refuse it rather than read on
+#: until memory runs out.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 #: How many skipped records of other satellites are named one by one, before a count.
@@ -385,6 +386,16 @@ def _strict(parsed: ParsedText) -> list[ElementSet]:
     return parsed.sets
 
 
+# Files people save by mistake instead of the element sets inside them (first bytes).
+_BINARY_KINDS = (
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"%PDF-", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+
 def read_file(path: str | Path, *, source: Source = "file") -> ParsedText:
     """Read one element-set file (UTF-8, at most :data:`MAX_FILE_BYTES`); see :func:`read_text`.
 
@@ -393,6 +404,12 @@ def read_file(path: str | Path, *, source: Source = "file") -> ParsedText:
     """
     file_path = Path(path)
     data = read_bytes_limited(file_path, what="a TLE or OMM file")
+    for magic, kind in _BINARY_KINDS:
+        if data.startswith(magic):
+            raise TLEFormatError(
+                f"{file_path}: this is {kind}, not element sets; expected TLE lines or OMM text "
+                "(extract or export the element sets first)"
+            )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -1035,19 +1052,41 @@ def satellite_ids(query: str, sets: Iterable[ElementSet]) -> int:
 def sets_for(sets: Iterable[ElementSet], norad_id: int) -> list[ElementSet]:
     """The sets of one satellite, oldest epoch first, one per distinct epoch.
 
-    Two *different* sets with the same epoch (a corrected set re-issued under the old epoch):
-    the one read last wins, that is the later in a file, and the user cache over the bundled
-    data (README, "Element-set files"); :func:`same_epoch_conflicts` finds them for a warning.
-    The same set read twice keeps its first reading.
+    Epochs within :data:`SAME_EPOCH` of each other are one epoch. When the sets of one epoch
+    differ (a corrected set re-issued under the old epoch), the one read last wins: the later
+    in a file (README, "Element-set files"; :func:`same_epoch_conflicts` words the warning).
+    The same set read more than once keeps its first reading.
     """
-    chosen: dict[datetime, ElementSet] = {}
-    for element_set in sets:
-        if element_set.norad_id != norad_id:
-            continue
-        earlier = chosen.get(element_set.epoch)
-        if earlier is None or not same_elements(earlier, element_set):
-            chosen[element_set.epoch] = element_set
-    return [chosen[epoch] for epoch in sorted(chosen)]
+    chosen: list[ElementSet] = []
+    for group in _same_epoch_groups(sets, norad_id):
+        first = min(group)[1]
+        if all(same_elements(first, element_set) for _, element_set in group):
+            chosen.append(first)
+        else:
+            chosen.append(max(group)[1])
+    return chosen
+
+
+def _same_epoch_groups(
+    sets: Iterable[ElementSet], norad_id: int | None = None
+) -> list[list[tuple[int, ElementSet]]]:
+    """``(reading order, set)`` grouped by satellite and epoch (within :data:`SAME_EPOCH` of
+    the group's earliest), groups in (NORAD number, epoch) order."""
+    indexed = [
+        (element_set.norad_id, element_set.epoch, index, element_set)
+        for index, element_set in enumerate(sets)
+        if norad_id is None or element_set.norad_id == norad_id
+    ]
+    indexed.sort(key=lambda item: item[:3])
+    groups: list[list[tuple[int, ElementSet]]] = []
+    start: ElementSet | None = None
+    for satellite, epoch, index, element_set in indexed:
+        if start is not None and start.norad_id == satellite and epoch - start.epoch <= SAME_EPOCH:
+            groups[-1].append((index, element_set))
+        else:
+            groups.append([(index, element_set)])
+            start = element_set
+    return groups
 
 
 # The resolution of the TLE's columns, one and a half times (an OMM record and the TLE of the
@@ -1079,24 +1118,20 @@ def same_elements(first: ElementSet, second: ElementSet) -> bool:
 
 
 def same_epoch_conflicts(sets: Iterable[ElementSet]) -> list[str]:
-    """One warning per satellite and epoch held by two different sets, naming the one used."""
-    seen: dict[tuple[int, datetime], ElementSet] = {}
-    conflicts: dict[tuple[int, datetime], tuple[ElementSet, ElementSet]] = {}
-    for element_set in sets:
-        key = (element_set.norad_id, element_set.epoch)
-        earlier = seen.get(key)
-        if earlier is None:
-            seen[key] = element_set
-        elif not same_elements(earlier, element_set):
-            first = conflicts.get(key, (earlier, earlier))[0]
-            conflicts[key] = (first, element_set)
-            seen[key] = element_set
-    return [
-        f"two different element sets of {used.name} (NORAD {norad_id}) have the epoch "
-        f"{epoch:%Y-%m-%d %H:%M:%S} UTC ({_where(first)}, {_where(used)}): using the one read "
-        f"last ({_where(used)})"
-        for (norad_id, epoch), (first, used) in conflicts.items()
-    ]
+    """One warning per satellite and epoch held by different sets, naming the one used (the
+    one read last, as :func:`sets_for` chooses)."""
+    warnings: list[str] = []
+    for group in _same_epoch_groups(sets):
+        first, used = min(group)[1], max(group)[1]
+        if all(same_elements(first, element_set) for _, element_set in group):
+            continue
+        warnings.append(
+            f"different element sets of {used.name} (NORAD {used.norad_id}) share the epoch "
+            f"{first.epoch:%Y-%m-%d %H:%M:%S} UTC ("
+            + ", ".join(_where(element_set) for _, element_set in sorted(group, key=lambda g: g[0]))
+            + f"): using the one read last ({_where(used)})"
+        )
+    return warnings
 
 
 def _where(element_set: ElementSet) -> str:
@@ -1235,8 +1270,11 @@ def check_staleness(
     age = element_set.age_days(at)
     sigma = uncertainty_s(age)
     direction = "before" if element_set.epoch <= at else "after"
+    from tiangong_orbit.names import sentence_name
+
     what = (
-        f"the element set for {element_set.name} is {_age_words(age)} old (epoch "
+        f"the element set for {sentence_name(element_set.norad_id, element_set.name)} is "
+        f"{_age_words(age)} old (epoch "
         f"{element_set.epoch:%Y-%m-%d %H:%M} UTC, {age:.1f} days {direction} the time asked)"
     )
     hint = "give a newer one with --tle FILE" if file_given else "run 'tiangong-orbit tle update'"
@@ -1302,14 +1340,18 @@ class Catalog:
         own = [bad for bad in self.bad if bad.norad_id == norad_id]
         if own:
             raise own[0].error
+        return self.skipped_warnings()
+
+    def skipped_warnings(self) -> tuple[str, ...]:
+        """One warning per record that could not be read (the first few, then a count)."""
         skipped = [
             f"skipped {bad.describe()}, not a valid element set: " + str(bad.error).split("\n")[0]
             for bad in self.bad[:_BAD_RECORDS_NAMED]
         ]
         if len(self.bad) > _BAD_RECORDS_NAMED:
             skipped.append(
-                f"skipped {len(self.bad) - _BAD_RECORDS_NAMED} more records of other satellites "
-                "that are not valid element sets ('tiangong-orbit tle check FILE' lists them)"
+                f"skipped {len(self.bad) - _BAD_RECORDS_NAMED} more records that are not valid "
+                "element sets ('tiangong-orbit tle check FILE' lists them all)"
             )
         return tuple(skipped)
 

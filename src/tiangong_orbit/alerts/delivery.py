@@ -175,11 +175,9 @@ class AppriseTarget:
         for record in records:
             with contextlib.suppress(Exception):
                 messages.append(record.getMessage())
-        socket_errors = [m for m in messages if m.lower().startswith("socket exception")]
         timed_out = status is not None and int(status) == 5
-        dropped = any(
-            _SENT_MAYBE.search(m) and not _NOT_SENT.search(m) for m in socket_errors + messages
-        )
+        # Apprise logs the transport's exception ("Socket Exception: ... RemoteDisconnected").
+        dropped = any(_SENT_MAYBE.search(m) and not _NOT_SENT.search(m) for m in messages)
         problems = _problem_lines(records)
         detail = mask_text(problems[-1]) if problems else "the service did not accept it"
         if timed_out or any("read timed out" in m.lower() for m in messages):
@@ -258,9 +256,10 @@ def deliver(
        or ``failed`` row becomes ``sending`` with this run's token and process, committed
        before the post. A concurrent run waits for this transaction, then finds the row
        ``sending`` by a live process and leaves it alone: it cannot post it too.
-    2. The alert is posted, then its row becomes ``sent``, ``failed`` (the next run tries
-       again) or ``unknown`` (the request may have arrived: not posted again unless
-       ``retry_unknown``).
+    2. The alert is posted; its row becomes ``sent``, ``failed`` (the next run tries again)
+       or ``unknown`` (the request may have arrived: not posted again unless
+       ``retry_unknown``), in the same transaction as the next claim (one commit, one disk
+       sync, per alert), or in one of its own after the last post.
 
     Targets are deduplicated by :attr:`Target.key`. When ``should_stop()`` turns true (the
     command's SIGINT/SIGTERM handler) or a target reports its channel broken, the remaining
@@ -270,11 +269,11 @@ def deliver(
     process is gone and report it once as ``interrupted`` (it may have been delivered).
     """
     unique = list({target.key: target for target in targets}.values())
-    with state.transaction():
-        pruned = state.prune(now)
     outcomes: list[Outcome] = []
     broken: set[str] = set()
     stopped = busy = False
+    pruned: int | None = None
+    pending: _Posted | None = None  # posted, its result not yet written
     for alert in alerts:
         for target in unique:
             if busy or stopped or should_stop() or target.key in broken:
@@ -283,52 +282,85 @@ def deliver(
                 continue
             try:
                 with state.transaction():
+                    if pruned is None:
+                        pruned = state.prune(now)
+                    if pending is not None:
+                        pending.record(state, now)
                     claim = state.claim(
                         alert, target.key, target.label, now=now, retry_unknown=retry_unknown
                     )
             except BusyError:
+                if pending is not None:
+                    # Its row stays "sending" under this run's live process: runs meanwhile
+                    # leave it alone, later ones report it as interrupted, never re-post it.
+                    outcomes.append(pending.outcome(recorded=False))
+                    pending = None
                 if not outcomes:
                     raise  # nothing done yet: exit 5, "nothing was done"
                 busy = True
                 outcomes.append(Outcome(alert, target.label, "not_tried"))
                 continue
+            if pending is not None:
+                outcomes.append(pending.outcome(recorded=True))
+                pending = None
             if claim.decision != "post":
                 outcomes.append(Outcome(alert, target.label, claim.decision, since=claim.since))
                 continue
-            outcome, channel_broken = _post(alert, target, claim, state, now=now)
-            outcomes.append(outcome)
-            if channel_broken:
+            pending = _post(alert, target, claim, state, now=now)
+            if pending.result.channel_broken:
                 broken.add(target.key)
-    return RunReport(tuple(outcomes), pruned, stopped, busy)
+    if pending is not None or pruned is None:
+        recorded = True
+        try:
+            with state.transaction():
+                if pruned is None:
+                    pruned = state.prune(now)
+                if pending is not None:
+                    pending.record(state, now)
+        except BusyError:
+            if pending is None:
+                raise
+            recorded = False
+        if pending is not None:
+            outcomes.append(pending.outcome(recorded=recorded))
+    return RunReport(tuple(outcomes), pruned or 0, stopped, busy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    """An alert that was posted (or tried), and what its row becomes."""
+
+    alert: Alert
+    target: Target
+    claim: Claim
+    result: SendResult
+
+    @property
+    def row_state(self) -> RowState:
+        if self.result.ok:
+            return "sent"
+        return "unknown" if self.result.maybe_delivered else "failed"
+
+    def record(self, state: AlertState, now: datetime) -> None:
+        """Write the result, inside a transaction of ``state``."""
+        state.finish(self.claim, self.row_state, now=now, error=self.result.detail or None)
+
+    def outcome(self, *, recorded: bool) -> Outcome:
+        status: Status = {"sent": "posted", "unknown": "maybe_delivered", "failed": "failed"}[
+            self.row_state
+        ]
+        return Outcome(self.alert, self.target.label, status, self.result.detail, None, recorded)
 
 
 def _post(
     alert: Alert, target: Target, claim: Claim, state: AlertState, *, now: datetime
-) -> tuple[Outcome, bool]:
-    """Post one claimed alert and record how it went; also whether its channel broke."""
+) -> _Posted:
+    """Post one claimed alert; a post that raises (a second Ctrl-C, a bug in a plugin) is
+    recorded as ``unknown`` (whether it went out is not known) and the exception goes on."""
     try:
         result = target.send(alert.title, alert.body)
     except BaseException:
-        # Interrupted mid-post (a second Ctrl-C, a bug in a plugin): whether it went out is
-        # unknown.
         with contextlib.suppress(Exception), state.transaction():
             state.finish(claim, "unknown", now=now, error="interrupted while posting")
         raise
-    if result.ok:
-        row_state: RowState = "sent"
-        status: Status = "posted"
-    elif result.maybe_delivered:
-        row_state, status = "unknown", "maybe_delivered"
-    else:
-        row_state, status = "failed", "failed"
-    recorded = True
-    try:
-        with state.transaction():
-            state.finish(claim, row_state, now=now, error=result.detail or None)
-    except BusyError:
-        # The row stays "sending" under this run's live process: runs meanwhile leave it
-        # alone, later ones report it as interrupted and do not post it again.
-        recorded = False
-    return Outcome(
-        alert, target.label, status, result.detail, None, recorded
-    ), result.channel_broken
+    return _Posted(alert, target, claim, result)

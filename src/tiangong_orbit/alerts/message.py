@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from tiangong_orbit.model import Pass, PlacePasses, Point
+    from tiangong_orbit.model import Pass, PlacePasses
     from tiangong_orbit.places import Place
 
 #: Alert for visible passes whose visible part starts within this many minutes of ``now``.
@@ -85,10 +86,11 @@ def due_alerts(
 
 
 def display_name(norad_id: int, set_name: str) -> str:
-    """The satellite as the tables name it ("Tiangong", "the ISS", else the set's name)."""
-    from tiangong_orbit.render.i18n import satellite_name
+    """The satellite as the tables name it ("Tiangong", "ISS", else the set's name), from
+    :mod:`tiangong_orbit.names`, the one source of display names."""
+    from tiangong_orbit.names import display_name as shared_display_name
 
-    return satellite_name(norad_id, set_name, "en")
+    return shared_display_name(norad_id, set_name)
 
 
 def satellite_names(norad_id: int, set_name: str) -> tuple[str, str]:
@@ -98,18 +100,14 @@ def satellite_names(norad_id: int, set_name: str) -> tuple[str, str]:
     return name, name
 
 
-def _minute(moment: datetime) -> datetime:
-    # Truncate, not round: "at 18:55" for a pass appearing at 18:55:40 sends people out early.
-    return moment.replace(second=0, microsecond=0)
-
-
 def local_time_words(moment: datetime, zone_name: str) -> str:
-    """``18:55 PKT (13:55 UTC)``: the local time with its zone named, then UTC."""
-    from tiangong_orbit.timeutil import zone, zone_abbreviation
+    """``18:56 PKT (13:56 UTC)``: the local time with its zone named, then UTC, to the
+    minute as the alert's sentence gives it (:func:`tiangong_orbit.wording.pass_sentence`)."""
+    from tiangong_orbit.wording import zone_label
 
-    start = _minute(moment.astimezone(UTC))
-    local = start.astimezone(zone(zone_name))
-    return f"{local:%H:%M} {zone_abbreviation(start, zone_name)} ({start:%H:%M} UTC)"
+    shown = (moment.astimezone(UTC) + timedelta(seconds=30)).replace(second=0, microsecond=0)
+    local = shown.astimezone(ZoneInfo(zone_name))
+    return f"{local:%H:%M} {zone_label(shown, zone_name)} ({shown:%H:%M} UTC)"
 
 
 #: Messages aim at this length for SMS bridges (the title travels separately); the sentence
@@ -120,53 +118,17 @@ SMS_LENGTH = 160
 def alert_text(
     norad_id: int, set_name: str, place: Place, visible_pass: Pass, *, now: datetime
 ) -> tuple[str, str]:
-    """The title and the message of an alert: one sentence form, in the tables' words.
+    """The title and the message of an alert: the one sentence every human-facing text uses
+    for a pass (:func:`tiangong_orbit.wording.pass_sentence`), with the local date.
 
-    "Tiangong visible from Karachi on Wed 7 Oct at 18:55 PKT (13:55 UTC): appears 10° above
-    WSW, highest 30° above S, disappears 12° above ESE, 4 min, magnitude -0.9". The satellite
-    is named as the tables name it (:func:`display_name`); the local date is always given
-    (a morning pass is never read as the evening before); the time, truncated to the minute,
-    is when the satellite appears. The title is "Tiangong over Karachi". ``now`` is not used
-    by the text any more; it stays in the signature for callers.
+    "Tiangong visible from Karachi on Wed 7 Oct at 18:56 PKT (13:56 UTC): appears 10° above
+    WSW, highest 30° S, disappears 12° above ESE, about 4 min, magnitude -0.9"; the title is
+    "Tiangong over Karachi". ``now`` is not used by the text any more (the date is always
+    given); it stays in the signature for callers.
     """
-    from tiangong_orbit.render import i18n
-    from tiangong_orbit.timeutil import zone
+    from tiangong_orbit.wording import pass_sentence
 
     del now
-    name = display_name(norad_id, set_name)
-    start = visible_pass.visible_start or visible_pass.rise
-    peak = visible_pass.visible_peak or visible_pass.culmination
-    end = visible_pass.visible_end or visible_pass.set
     zone_name = getattr(place, "timezone", None) or "Asia/Karachi"
-    local = _minute(start.time).astimezone(zone(zone_name))
-    weekday = i18n.WEEKDAYS["en"][local.weekday()]
-    day = f"{weekday} {local.day} {i18n.MONTHS['en'][local.month - 1]}"
-    when = local_time_words(start.time, zone_name)
-    seconds = (end.time - start.time).total_seconds()
-    duration = (
-        i18n.text("seconds", "en", n=max(1, round(seconds)))
-        if seconds < 60
-        else i18n.text("minutes", "en", n=round(seconds / 60.0))
-    )
-    text = (
-        f"{name} visible from {place.name} on {day} at {when}: appears {_point_words(start)}, "
-        f"highest {_point_words(peak)}, disappears {_point_words(end)}, {duration}"
-    )
-    if visible_pass.magnitude is not None:
-        text += f", magnitude {round(visible_pass.magnitude, 1) + 0.0:.1f}"  # + 0.0: no "-0.0"
-    return _capitalized(f"{name} over {place.name}"), _capitalized(text)
-
-
-def _capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _point_words(point: Point) -> str:
-    from tiangong_orbit.render import i18n
-
-    return i18n.text(
-        "above",
-        "en",
-        elevation=f"{round(point.elevation_deg)}°",
-        direction=i18n.compass_point(point.azimuth_deg, "en"),
-    )
+    body = pass_sentence(norad_id, set_name, place.name, visible_pass, zone_name)
+    return f"{display_name(norad_id, set_name)} over {place.name}", body

@@ -126,6 +126,8 @@ def _process_started(pid: int) -> str | None:
     except OSError:
         return ""
     fields = stat.rsplit(")", 1)[-1].split()
+    if fields and fields[0] in ("Z", "X"):
+        return None  # a zombie (killed, not yet reaped by its parent) or dead: not running
     ticks = fields[19] if len(fields) > 19 else ""
     try:
         boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()

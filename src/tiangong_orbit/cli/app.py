@@ -69,6 +69,9 @@ def _top_level(
     ),
 ) -> None:
     """When China's Tiangong space station passes over Pakistan (see the commands below)."""
+    from tiangong_orbit.cli.common import CATALOG_NOTES_SHOWN
+
+    CATALOG_NOTES_SHOWN.clear()  # each command says each thing about its data once
 
 
 #: ``tiangong-orbit tle show|check|update``

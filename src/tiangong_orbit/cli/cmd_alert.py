@@ -188,9 +188,11 @@ def alert_command(
     timer). Alerts go to the --notify Apprise URLs, or to stdout. A pass is due when its
     visible part starts within --lead-minutes of now. The state file remembers what was
     posted; an element set more than 7 days old posts nothing (a warning says so) unless
-    --allow-stale. Exit codes: 0 posted or nothing to alert, 2 bad usage or config, 3 element
-    set too stale (over 14 days), 4 a post failed (the next run retries), 5 another run holds
-    the state."""
+    --allow-stale. Exit codes: 0 posted or nothing to alert, 2 bad usage or config, or a state
+    file that cannot be written (read-only, full disk), 3 element set too stale (over 14
+    days), 4 a post failed, got no answer, or stdout could not take the alert (the next run
+    retries what surely failed), 5 another run holds the state, 130/143 stopped by SIGINT or
+    SIGTERM after the post under way (the rest stay due)."""
     from tiangong_orbit import alerts, paths
     from tiangong_orbit.cli.common import now_utc
 
@@ -273,7 +275,7 @@ def alert_command(
     )
     if age_days > alerts.ALERT_MAX_AGE_DAYS and not allow_stale:
         warn(
-            f"the element set for {element_set.name} is {age_days:.1f} days from the time "
+            f"the element set for {short} is {age_days:.1f} days from the time "
             f"asked, too old to alert on (alerts need one at most "
             f"{alerts.ALERT_MAX_AGE_DAYS:g} days old): nothing was posted; "
             + (

@@ -71,10 +71,21 @@ def altitude_command(
     if fmt is not None:
         _series(fmt, start, stop, step_s, tle_file, satellite, allow_stale, output, offline)
         return
-    if start or stop:
+    if start is not None or stop is not None:
         raise UsageError("--from/--to go with --format csv|markdown")
     moment = time_option(at, "--at", now_utc())
-    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
+    # A person at a table is never refused (DESIGN.md, Staleness): past the limit the place
+    # along the orbit is unknown, but the height range of the orbit is still right.
+    chosen = choose_set(
+        tle_file,
+        satellite,
+        moment,
+        allow_stale=allow_stale,
+        offline=offline,
+        for_terminal=not as_json,
+    )
+    if chosen.past_limit:
+        _warn_place_unknown(chosen, moment)
     report = _report(chosen, moment, allow_stale)
     if as_json:
         write_output(
@@ -86,12 +97,31 @@ def altitude_command(
     _print_table(report, chosen)
 
 
+def _warn_place_unknown(chosen: Any, moment: datetime) -> None:
+    """One warning for a table past the staleness limit: which numbers still hold."""
+    from tiangong_orbit.cli.common import warn
+    from tiangong_orbit.names import sentence_name
+    from tiangong_orbit.uncertainty import uncertainty_s
+
+    es = chosen.element_set
+    sigma_min = uncertainty_s(chosen.age_days) / 60.0
+    warn(
+        f"the element set for {sentence_name(es.norad_id, es.name)} is "
+        f"{chosen.age_days:.0f} days from {moment:%Y-%m-%d %H:%M} UTC: where along its orbit "
+        f"it is then is unknown (timing error about ±{sigma_min:.0f} minutes), so the "
+        "altitude, place and speed below are those of some point of the orbit, and only the "
+        "perigee/apogee range is to be trusted; for exact figures run 'tiangong-orbit tle update'"
+    )
+
+
 def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     """The altitude report, with the other station at the same moment as one more reference:
     the ISS beside Tiangong (or any other satellite), Tiangong beside the ISS."""
     import dataclasses
 
     from tiangong_orbit import orbit, tle
+    from tiangong_orbit.cli.common import warn
+    from tiangong_orbit.errors import PropagationError
 
     es = chosen.element_set
     report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
@@ -106,7 +136,18 @@ def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
     if other is None:
         return report
     at = [orbit.to_unix(moment)]
-    other_altitude = float(orbit.altitude_series(other.satrec, at)["altitude_km"][0])
+    try:
+        other_altitude = float(orbit.altitude_series(other.satrec, at)["altitude_km"][0])
+    except PropagationError as error:
+        # The comparison, not the user's set, failed: leave it out (exit 0), as when stale.
+        name = label.split(" (")[0]
+        warn(
+            f"{'the ISS' if name == 'ISS' else name} is left out of the comparison: its "
+            f"element set of "
+            f"{other.epoch:%Y-%m-%d} ({other.source}) "
+            f"{str(error).removeprefix('this element set ')}"
+        )
+        return report
     reference = orbit.Reference(
         label,
         other_altitude,

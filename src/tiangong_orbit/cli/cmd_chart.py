@@ -132,7 +132,52 @@ def sky_command(
             )
         chosen_passes = [visible[number - 1]]
     items = [(p, passes.pass_track(es, place, p)) for p in chosen_passes]
-    charts.save_figure(charts.sky_figure(items, place, label, settings), output)
+    from tiangong_orbit import sky
+
+    skies = [
+        sky.sky_objects(place.latitude_deg, place.longitude_deg, place.elevation_m, _middle(p))
+        for p in chosen_passes
+    ]
+    figure = charts.sky_figure(
+        items,
+        place,
+        label,
+        settings,
+        sky=skies,
+        tle_note=tle_note(es.epoch, _middle(chosen_passes[0])),
+    )
+    charts.save_figure(figure, output)
+
+
+def _middle(pass_: Any) -> datetime:
+    """The middle of a pass's visible part (else of the whole pass)."""
+    start = (pass_.visible_start or pass_.rise).time
+    end = (pass_.visible_end or pass_.set).time
+    return start + (end - start) / 2
+
+
+def tle_note(epoch: datetime, moment: datetime) -> str:
+    """The chart subtitle's words on the element set: its epoch, its age at ``moment`` and the
+    expected timing error that age implies (the calibrated model of ``uncertainty``)."""
+    from tiangong_orbit.uncertainty import describe_error
+
+    age_days = (moment - epoch).total_seconds() / 86400.0
+    if abs(age_days) < 0.05:
+        when = "at its epoch"
+    elif age_days > 0:
+        when = f"{age_days:.1f} days old"
+    else:
+        when = f"{-age_days:.1f} days before its epoch"
+    return (
+        f"element set of {epoch:%d %b %Y %H:%M} UTC, {when}: "
+        f"times {describe_error(age_days, short=True)}"
+    )
+
+
+#: How far ahead the default ``chart track`` looks for the next pass (days).
+TRACK_LOOKAHEAD_DAYS = 10.0
+#: Minutes of track drawn before the rise and after the set of that pass.
+TRACK_MARGIN_MIN = 8.0
 
 
 @chart_app.command("track")
@@ -146,41 +191,73 @@ def track_command(
     places_file: PlacesFileOption = None,
     tz: TzOption = None,
     start: StartOption = None,
-    hours: Annotated[float, typer.Option("--hours", help="How many hours of track to draw.")] = 6.0,
+    hours: Annotated[
+        float | None,
+        typer.Option(
+            "--hours",
+            help="Draw this many hours of track from --start. Without it: the next visible "
+            "pass over the first place (else its next pass), from a few minutes before it "
+            "rises to a few minutes after it sets.",
+        ),
+    ] = None,
     tle_file: TleOption = None,
     satellite: SatelliteOption = "tiangong",
     allow_stale: AllowStaleOption = False,
     offline: OfflineOption = False,
 ) -> None:
-    """Ground track over Pakistan and its neighbours (55-85°E, 15-45°N), with the places
-    marked and, around each, the circle inside which the station stands at least 10° high.
-    Drawn on a plain latitude/longitude grid: no map is downloaded, no borders are drawn."""
+    """Ground track on a map with coastlines and borders (Natural Earth, bundled): Pakistan
+    and its neighbours (55-85°E, 15-45°N), or 30° around a place elsewhere. The places are
+    marked with, around each, the circle inside which the station stands at least 10° high."""
     from tiangong_orbit.render.charts import output_format
 
     output_format(output)
-    if not (math.isfinite(hours) and 0 < hours <= 48):
+    if hours is not None and not (math.isfinite(hours) and 0 < hours <= 48):
         raise UsageError(f"--hours {hours:g} must be more than 0 and at most 48")
     chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = _start(start)
     from tiangong_orbit.timeutil import check_range
 
-    check_range(first + timedelta(hours=hours), option="--start + --hours")
+    span_hours = hours if hours is not None else TRACK_LOOKAHEAD_DAYS * 24.0
+    check_range(first + timedelta(hours=span_hours), option="--start + --hours")
     chosen = choose_set(
         tle_file,
         satellite,
         first,
         allow_stale=allow_stale,
         offline=offline,
-        until=first + timedelta(hours=hours),
+        until=first + timedelta(hours=span_hours),
     )
     es = chosen.element_set
+    label = _satellite_label(es.norad_id, es.name)
 
-    from tiangong_orbit import orbit
+    from tiangong_orbit import orbit, passes
     from tiangong_orbit.model import Settings
     from tiangong_orbit.places import gazetteer
     from tiangong_orbit.render import charts
 
-    times = charts.track_times(first, hours)
+    settings = _settings(es.norad_id)
+    region = charts.region_for(chosen_places)
+    if hours is None:
+        place = chosen_places[0]
+        found = passes.find_passes(
+            es,
+            [place],
+            first,
+            first + timedelta(days=TRACK_LOOKAHEAD_DAYS),
+            settings,
+            include_invisible=True,
+        )[0].passes
+        if not found:
+            raise UsageError(
+                f"{label} does not rise over {place.name} in the {TRACK_LOOKAHEAD_DAYS:g} days "
+                "from --start; give --hours to draw the track anyway"
+            )
+        shown = next((p for p in found if p.visible), found[0])
+        first = shown.rise.time - timedelta(minutes=TRACK_MARGIN_MIN)
+        span_hours = (
+            shown.set.time - shown.rise.time
+        ).total_seconds() / 3600.0 + 2.0 * TRACK_MARGIN_MIN / 60.0
+    times = charts.track_times(first, span_hours)
     theta = orbit.gmst_rad(times)
     position, _ = orbit.satellite_itrs(es.satrec, times, theta)
     latitude, longitude, height = orbit.geodetic(position)
@@ -192,20 +269,24 @@ def track_command(
         "altitude_km": height,
         "sunlit": lit,
     }
-    if not charts.crosses_region(series):
+    if not charts.crosses_region(series, region):
         warn(
-            f"{_satellite_label(es.norad_id, es.name)} does not fly over the map (55-85°E, "
-            f"15-45°N) in these {hours:g} hours; try a longer --hours or another --start"
+            f"{label} does not fly over the map in these {span_hours:g} hours; leave out "
+            "--hours to draw the next pass, or try another --start"
         )
     towns = [(p.latitude_deg, p.longitude_deg) for p in gazetteer()]
+    end = charts.end_of(first, span_hours)
+    middle = first + (end - first) / 2
     figure = charts.track_figure(
         series,
         chosen_places,
-        _satellite_label(es.norad_id, es.name),
+        label,
         first,
-        charts.end_of(first, hours),
-        Settings(),
+        end,
+        Settings(min_visible_elevation_deg=settings.min_visible_elevation_deg),
         towns=towns,
+        tle_note=tle_note(es.epoch, middle),
+        region=region,
     )
     charts.save_figure(figure, output)
 
@@ -220,8 +301,8 @@ def altitude_command(
     offline: OfflineOption = False,
 ) -> None:
     """The altitude ladder, to scale: 80 km (US boundary), 87.4 km (Namira Salim, 2023),
-    100 km (Kármán line), the ISS and Tiangong at --at, and Tiangong's 340-450 km design
-    range."""
+    100 km (Kármán line), the satellite at --at, and for comparison the ISS (for Tiangong,
+    with Tiangong's 340-450 km design range) or Tiangong (for the ISS and others)."""
     from tiangong_orbit.cli.options import time_option
     from tiangong_orbit.render.charts import output_format
 
@@ -234,14 +315,131 @@ def altitude_command(
     from tiangong_orbit.render import charts
 
     report = orbit.altitude_report(es.name, es.norad_id, es.satrec, moment)
-    iss_altitude_km = None
+    label = _satellite_label(es.norad_id, es.name)
+    is_tiangong = es.norad_id == tle.TIANGONG_NORAD_ID
+    comparisons: list[tuple[str, str, float]] = []
     if es.norad_id != tle.ISS_NORAD_ID:
         iss = iss_reference(chosen.catalog, moment, allow_stale=allow_stale, what="the chart")
         if iss is not None:
-            iss_altitude_km = orbit.altitude_report(
-                iss.name, iss.norad_id, iss.satrec, moment
-            ).altitude_km
+            altitude_km = orbit.altitude_report(iss.name, iss.norad_id, iss.satrec, moment)
+            comparisons.append(("the ISS", "International Space Station", altitude_km.altitude_km))
+    if not is_tiangong:
+        reference = _tiangong_reference(chosen.catalog, moment, allow_stale=allow_stale)
+        if reference is not None:
+            altitude_km = orbit.altitude_report(
+                reference.name, reference.norad_id, reference.satrec, moment
+            )
+            comparisons.append(("Tiangong", "China's space station", altitude_km.altitude_km))
+    title_name = "the ISS" if es.norad_id == tle.ISS_NORAD_ID else label
     figure = charts.altitude_figure(
-        report, _satellite_label(es.norad_id, es.name), iss_altitude_km=iss_altitude_km
+        report,
+        title_name,
+        comparisons=comparisons,
+        design_band=is_tiangong,
+        news_note=is_tiangong,
+        title_name=title_name,
+        tle_note=tle_note(es.epoch, moment),
     )
+    charts.save_figure(figure, output)
+
+
+def _tiangong_reference(catalog: Any, moment: datetime, *, allow_stale: bool) -> Any:
+    """Tiangong's set nearest ``moment`` for the comparison rung, or ``None`` with a warning
+    when the data hold none or it is too stale."""
+    from tiangong_orbit import tle
+    from tiangong_orbit.errors import StaleDataError
+
+    if not tle.sets_for(catalog.sets, tle.TIANGONG_NORAD_ID) and catalog.file_given:
+        catalog = tle.load_catalog(None)
+    if not tle.sets_for(catalog.sets, tle.TIANGONG_NORAD_ID):
+        warn("no Tiangong element set in the data: Tiangong is left out of the chart")
+        return None
+    reference = tle.nearest_set(catalog.sets, tle.TIANGONG_NORAD_ID, moment)
+    try:
+        tle.check_staleness(
+            reference,
+            moment,
+            newest=catalog.newest_epoch(tle.TIANGONG_NORAD_ID),
+            allow_stale=allow_stale,
+            file_given=catalog.file_given,
+        )
+    except StaleDataError as error:
+        warn(f"Tiangong is left out of the chart: {error}")
+        return None
+    return reference
+
+
+@chart_app.command("transit")
+def transit_command(
+    output: PictureOption,
+    city: CityOption = None,
+    lat: LatOption = None,
+    lon: LonOption = None,
+    elevation_m: ElevationOption = None,
+    name: NameOption = None,
+    places_file: PlacesFileOption = None,
+    tz: TzOption = None,
+    start: StartOption = None,
+    days: Annotated[float, typer.Option("--days", help="Window length in days.")] = 30.0,
+    radius_km: Annotated[
+        float, typer.Option("--radius-km", help="How far you will drive (km).")
+    ] = 50.0,
+    body: Annotated[str, typer.Option("--body", help="sun, moon or both.")] = "both",
+    number: Annotated[
+        int, typer.Option("--transit", help="Which transit of the window: 1 = the first.")
+    ] = 1,
+    tle_file: TleOption = None,
+    satellite: SatelliteOption = "tiangong",
+    offline: OfflineOption = False,
+) -> None:
+    """Map of a transit across the Sun or the Moon (as `transits` finds them near the first
+    place): the centre line, the path's edges, the place and the way to the centre line, on
+    the bundled coastlines and borders. Never look at the Sun without a certified filter."""
+    from tiangong_orbit.render.charts import output_format
+
+    output_format(output)
+    choice = body.strip().lower()
+    bodies = {"sun": ("sun",), "moon": ("moon",), "both": ("sun", "moon")}.get(choice)
+    if bodies is None:
+        raise UsageError(f"--body '{body}' is not one of sun, moon, both")
+    if not (math.isfinite(days) and 0 < days <= 366):
+        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
+    if not (math.isfinite(radius_km) and 0 < radius_km <= 500):
+        raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
+    if number < 1:
+        raise UsageError(f"--transit {number} must be 1 or more")
+    place = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)[0]
+    first = _start(start)
+    last = first + timedelta(days=days)
+    from tiangong_orbit.timeutil import check_range
+
+    check_range(last, option="--start + --days")
+    chosen = choose_set(
+        tle_file,
+        satellite,
+        first,
+        allow_stale=True,
+        offline=offline,
+        until=last,
+        print_warnings=False,
+    )
+    from tiangong_orbit import transits
+    from tiangong_orbit.render import charts
+    from tiangong_orbit.tle import nearest_segments
+
+    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
+    found, cut = transits.find_transits(stretches, place, bodies=bodies, radius_km=radius_km)
+    label = _satellite_label(chosen.element_set.norad_id, chosen.element_set.name)
+    if cut is not None:
+        warn(
+            f"transits after {cut:%Y-%m-%d %H:%M} UTC are left out: the element set is too old "
+            "there for a path to mean anything; check again the day before with a fresh set"
+        )
+    if number > len(found):
+        raise UsageError(
+            f"--transit {number}, but {len(found)} transit(s) of {label} near {place.name} "
+            f"within {radius_km:g} km were found between {first:%Y-%m-%d %H:%M} and "
+            f"{last:%Y-%m-%d %H:%M} UTC; try a longer --days or a larger --radius-km"
+        )
+    figure = charts.transit_figure(found[number - 1], place, label, radius_km)
     charts.save_figure(figure, output)

@@ -82,7 +82,7 @@ def outlook_command(
     norad_id = tle.satellite_ids(satellite, catalog.sets)
     # Fresh sets first, as every computing command (a fresh set makes the first weeks exact).
     catalog = refresh_if_needed(catalog, norad_id, last, offline=offline)
-    for message in catalog.warnings:
+    for message in [*catalog.warnings, *catalog.check_satellite(norad_id)]:
         warn(message)
     settings = Settings(
         horizon_deg=horizon_deg,
@@ -92,7 +92,7 @@ def outlook_command(
     result = outlook.compute_outlook(catalog.sets, norad_id, places, first, last, settings)
     unknown = sum(p.kind == "unknown" for g in result.places for p in g.periods)
     if unknown:
-        warn(unknown_message(result, file_given=catalog.file_given))
+        warn(unknown_message(file_given=catalog.file_given))
     if fmt == "table":
         if output is not None:
             raise UsageError("--output needs --format json, csv or markdown")
@@ -111,7 +111,7 @@ def outlook_command(
     write_output(text, output)
 
 
-def unknown_message(result: object, *, file_given: bool) -> str:
+def unknown_message(*, file_given: bool) -> str:
     """The line for periods too far from any element set for an honest window."""
     from tiangong_orbit.outlook import HORIZON_DAYS
 

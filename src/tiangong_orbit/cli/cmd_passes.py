@@ -160,14 +160,18 @@ def passes_command(
         )
         for query in dict.fromkeys(satellites or ["tiangong"])
     ]
-    shown_first, shown_last = first, last
-    exact = [run.stretches for run in runs if run.stretches]
-    if exact and any(run.stale for run in runs):
-        # The table covers only the exact part; the outlook below covers the rest.
-        shown_first = max(first, min(stretches[0][1] for stretches in exact))
-        shown_last = min(last, max(stretches[-1][2] for stretches in exact))
+    if terminal and not any(run.good_span for run in runs):
+        # Every night is past the staleness limit: the outlook alone, under its banner.
+        with _reader_may_leave():
+            console = stdout_console()
+            for run in runs:
+                show_outlook(console, run.chosen, places, run.stale, run.settings, header=True)
+        return
+    if any(run.stale for run in runs):
+        spans = [run.good_span for run in runs if run.good_span]
+        first, last = min(s[0] for s in spans), max(s[1] for s in spans)
     prediction = replace(
-        _merge(runs, shown_first, shown_last),
+        _merge(runs, first, last),
         max_magnitude=None if keep is None else max_magnitude,
         min_duration_s=None if keep is None else min_duration_s,
     )
@@ -176,15 +180,10 @@ def passes_command(
 
         with _reader_may_leave():
             console = stdout_console()
-            if exact:
-                print_prediction(console, prediction, show_all=show_all)
-            header = not exact
+            print_prediction(console, prediction, show_all=show_all)
             for run in runs:
                 if run.stale:
-                    show_outlook(
-                        console, run.chosen, places, run.stale, run.settings, header=header
-                    )
-                    header = False  # one header is enough
+                    show_outlook(console, run.chosen, places, run.stale, run.settings, header=False)
         return
     if fmt == "json":
         # Written one observer at a time: a year of every pass over every city is 1 GB of text.
@@ -268,10 +267,11 @@ class _Run:
     settings: Settings
     groups: tuple[PlacePasses, ...]
     warnings: tuple[str, ...]
-    chosen: Chosen
-    stretches: tuple[tuple[ElementSet, datetime, datetime], ...]
+    chosen: Chosen | None = None
+    #: Spans past the staleness limit (a terminal table shows the outlook there).
     stale: tuple[tuple[datetime, datetime], ...] = ()
-    """Spans past the staleness limit, shown as the outlook (terminal tables only)."""
+    #: Where exact times were computed, or None when nowhere.
+    good_span: tuple[datetime, datetime] | None = None
 
 
 def _one_satellite(
@@ -283,11 +283,11 @@ def _one_satellite(
     *,
     allow_stale: bool,
     offline: bool,
-    terminal: bool,
     show_all: bool,
     keep: tuple[float, float] | None,
     thresholds: tuple[float, float, float],
     standard_magnitude: float | None,
+    terminal: bool = False,
 ) -> _Run:
     """The passes of the satellite ``query`` names over ``places`` in ``[first, last)``."""
     from tiangong_orbit import passes
@@ -327,14 +327,15 @@ def _one_satellite(
     groups = tuple(
         _tidy(group, es.norad_id, keep, has_magnitude=magnitude is not None) for group in found
     )
+    from tiangong_orbit.sky import add_near  # bright stars and planets near each visible pass
+
+    groups = add_near(groups, stretches)
     empty = [i for i, group in enumerate(groups) if not _has_visible(group.passes)]
-    if empty:
+    if empty and not stale:
         # Where the window holds nothing visible: when is the next one (up to 30 days on)?
         ahead = nearest_segments(
             chosen.catalog.sets, chosen.norad_id, last, last + NEXT_PASS_LOOKAHEAD
         )
-        if not allow_stale:
-            ahead, _ = split_at_limit(ahead)  # never a "next pass" time past the limit
         later = passes.find_passes_over_sets(ahead, [places[i] for i in empty], settings)
         groups = list(groups)  # type: ignore[assignment]
         for index, group in zip(empty, later, strict=True):
@@ -353,16 +354,8 @@ def _one_satellite(
         tle_epochs=tuple(stretch[0].epoch for stretch in stretches),
         standard_magnitude=magnitude,
     )
-    return _Run(
-        es,
-        info,
-        settings,
-        groups,
-        tuple(chosen.warnings),
-        chosen,
-        tuple(stretches),
-        tuple(stale),
-    )
+    good_span = (stretches[0][1], stretches[-1][2]) if stretches else None
+    return _Run(es, info, settings, groups, tuple(chosen.warnings), chosen, tuple(stale), good_span)
 
 
 def _tidy(

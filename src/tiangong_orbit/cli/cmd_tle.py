@@ -23,7 +23,7 @@ def show_command(tle_file: TleOption = None, as_json: JsonOption = False) -> Non
     from tiangong_orbit import tle
 
     catalog = tle.load_catalog(tle_file)
-    for message in catalog.warnings:
+    for message in [*catalog.warnings, *catalog.skipped_warnings()]:
         warn(message)
     _render(catalog.sets, now_utc(), as_json)
     if not as_json and not catalog.file_given:
@@ -52,8 +52,10 @@ def check_command(
     as_json: JsonOption = False,
 ) -> None:
     """Validate FILE strictly: exit 0 when every set is well formed, 3 with the first problem
-    (file, line, column and the expected template) and how many records are bad otherwise.
-    Lines of other text (a bulletin's header) are a warning."""
+    (file, line, column and the expected template) otherwise, every other bad record as a
+    warning. Lines of other text (a bulletin's header) are a warning. Each set is also
+    propagated a day either side of its epoch: drag terms that make it leave any orbit there
+    are an error (3), unusually large ones a warning."""
     from tiangong_orbit import tle
     from tiangong_orbit.errors import TLEFormatError
 
@@ -61,14 +63,32 @@ def check_command(
     for message in [*parsed.notes(), *tle.same_epoch_conflicts(parsed.sets)]:
         warn(message)
     if parsed.bad:
-        first = min(parsed.bad, key=lambda bad: bad.position)
+        first, *others = sorted(parsed.bad, key=lambda bad: bad.position)
+        for bad in others:
+            warn(f"also not a valid element set: {str(bad.error).split(chr(10))[0]}")
         message, *context = str(first.error).split("\n")
-        others = len(parsed.bad) - 1
-        more = f" (and {others} more bad record(s))" if others else ""
+        more = f" (and {len(others)} more bad record(s), above)" if others else ""
         raise TLEFormatError("\n".join([message + more, *context]))
+    _check_drag_terms(parsed.sets, file)
     _render(parsed.sets, now_utc(), as_json)
     if not as_json:
         stdout_console().print(f"ok: {len(parsed.sets)} valid element set(s) in {file}")
+
+
+def _check_drag_terms(sets: Any, file: Path) -> None:
+    """Warn about unusual drag terms; raise :class:`DataError` (exit 3) for implausible ones."""
+    from tiangong_orbit.errors import DataError
+    from tiangong_orbit.orbit import drag_terms_problem
+
+    for element_set in sets:
+        error, warning = drag_terms_problem(element_set.satrec)
+        where = f"{file}: {element_set.name} (NORAD {element_set.norad_id})"
+        if element_set.line_number is not None:
+            where += f" at line {element_set.line_number}"
+        if error is not None:
+            raise DataError(f"{where}: {error}")
+        if warning is not None:
+            warn(f"{where}: {warning}")
 
 
 def tle_json(sets: Any, now: datetime) -> dict[str, Any]:

@@ -23,6 +23,11 @@ class Chosen:
     past_limit: bool = False
 
 
+#: The catalog warnings this command has printed (see :func:`choose_set`; emptied by the
+#: top-level callback at the start of every command).
+CATALOG_NOTES_SHOWN: set[str] = set()
+
+
 def choose_set(
     tle_file: Path | None,
     satellite: str,
@@ -52,10 +57,11 @@ def choose_set(
     catalog = refresh_if_needed(
         catalog, norad_id, until if until is not None else at, offline=offline, quiet=quiet
     )
-    for message in catalog.warnings:
-        warn(message)
-    for message in catalog.check_satellite(norad_id):
-        warn(message)
+    for message in [*catalog.warnings, *catalog.check_satellite(norad_id)]:
+        # Several satellites in one command read the same file: say each thing about it once.
+        if message not in CATALOG_NOTES_SHOWN:
+            CATALOG_NOTES_SHOWN.add(message)
+            warn(message)
     element_set = tle.nearest_set(catalog.sets, norad_id, at)
     staleness = tle.check_staleness(
         element_set,

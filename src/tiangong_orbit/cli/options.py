@@ -77,7 +77,8 @@ SatelliteOption = Annotated[
     typer.Option(
         "--satellite",
         "-s",
-        help="tiangong (default), iss, a NORAD number or part of a name in the data.",
+        help="tiangong (default), iss, a NORAD number or part of a name in the data. Passes "
+        "are predicted for near-Earth orbits only (periods under 225 minutes).",
     ),
 ]
 _T = TypeVar("_T")
@@ -209,18 +210,21 @@ def resolve_places(
 
 # Thresholds (DESIGN.md, Conventions): shared by passes and alert.
 HorizonOption = Annotated[
-    float, typer.Option("--horizon-deg", help="Rise/set elevation in degrees (geometric).")
+    float,
+    typer.Option("--horizon-deg", help="Rise/set elevation in degrees (geometric), from -5 to 45."),
 ]
 MinVisibleOption = Annotated[
     float,
     typer.Option(
-        "--min-visible-elevation-deg", help="Lowest elevation counted as visible, degrees."
+        "--min-visible-elevation-deg",
+        help="Lowest elevation counted as visible, degrees (0 to 89).",
     ),
 ]
 SunMaxOption = Annotated[
     float,
     typer.Option(
-        "--sun-max-altitude-deg", help="Dark sky: the Sun's altitude at or below this, degrees."
+        "--sun-max-altitude-deg",
+        help="Dark sky: the Sun's altitude at or below this, degrees (-30 to 10).",
     ),
 ]
 StandardMagnitudeOption = Annotated[

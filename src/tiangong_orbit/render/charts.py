@@ -18,6 +18,7 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,10 +34,13 @@ from tiangong_orbit.timeutil import from_unix, iso_z, zone_abbreviation
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from tiangong_orbit.model import Pass, Settings
     from tiangong_orbit.orbit import AltitudeReport
     from tiangong_orbit.places import Place
+    from tiangong_orbit.sky import SkyObjects
+    from tiangong_orbit.transits import Transit
 
 CHART_FORMATS = ("png", "svg")
 
@@ -139,6 +143,104 @@ def _sky_xy(azimuth_deg: np.ndarray, elevation_deg: np.ndarray) -> tuple[np.ndar
     return -r * np.sin(az), r * np.cos(az)
 
 
+@dataclass
+class _Label:
+    """A text to place: its candidate offsets (points from its anchor), best first."""
+
+    text: Text
+    candidates: list[tuple[float, float]]
+    droppable: bool
+
+
+def _anchor_for(dx: float, dy: float) -> tuple[str, str]:
+    """Alignment that makes a label grow away from its anchor point."""
+    norm = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / norm, dy / norm
+    ha = "left" if ux > 0.35 else "right" if ux < -0.35 else "center"
+    va = "bottom" if uy > 0.35 else "top" if uy < -0.35 else "center"
+    return ha, va
+
+
+def text_box(text: Text, renderer: Any) -> Any:
+    """The window extent (display pixels) of a text and its box, without any arrow."""
+    from matplotlib.text import Text as PlainText
+    from matplotlib.transforms import Bbox
+
+    if hasattr(text, "update_positions"):  # an annotation: place it from its anchor first
+        text.update_positions(renderer)
+    box = PlainText.get_window_extent(text, renderer)
+    patch = text.get_bbox_patch()
+    if patch is not None:
+        text.update_bbox_position_size(renderer)
+        box = Bbox.union([box, patch.get_window_extent(renderer)])
+    return box
+
+
+def _renderer(figure: Figure) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
+    return canvas.get_renderer()
+
+
+def place_labels(
+    ax: Axes, labels: Sequence[_Label], points: Sequence[tuple[float, float]] = ()
+) -> None:
+    """Move each label to its first candidate offset where its box overlaps no text already on
+    ``ax`` (fixed texts first, then the labels in order) nor a marker at ``points`` (data
+    coordinates, kept clear by 7 pixels); a droppable label that fits nowhere
+    is hidden, another keeps the candidate with the least overlap. Boxes are measured by
+    rendering, so the result holds for the real fonts."""
+    from matplotlib.transforms import Bbox
+
+    figure = ax.get_figure()
+    assert figure is not None
+    renderer = _renderer(figure)  # type: ignore[arg-type]
+    ax.apply_aspect()  # as drawing will: an equal-aspect axes shrinks to fit its box
+    moving = {id(label.text) for label in labels}
+    taken = [
+        text_box(text, renderer).padded(4.0)
+        for text in ax.texts
+        if id(text) not in moving and text.get_visible() and text.get_text()
+    ]
+    for x, y in points:
+        px, py = ax.transData.transform((x, y))
+        taken.append(Bbox([[px - 7.0, py - 7.0], [px + 7.0, py + 7.0]]))
+
+    def overlap(box: Bbox) -> float:
+        total = 0.0
+        for other in taken:
+            width = min(box.x1, other.x1) - max(box.x0, other.x0)
+            height = min(box.y1, other.y1) - max(box.y0, other.y0)
+            if width > 0 and height > 0:
+                total += width * height
+        return total
+
+    for label in labels:
+        best: tuple[float, tuple[float, float]] | None = None
+        for offset in label.candidates:
+            label.text.xyann = offset  # type: ignore[attr-defined]
+            ha, va = _anchor_for(*offset)
+            label.text.set_horizontalalignment(ha)
+            label.text.set_verticalalignment(va)
+            box = text_box(label.text, renderer)
+            area = overlap(box)
+            if best is None or area < best[0]:
+                best = (area, offset)
+            if area == 0.0:
+                break
+        assert best is not None
+        if best[0] > 0.0 and label.droppable:
+            label.text.set_visible(False)
+            continue
+        label.text.xyann = best[1]  # type: ignore[attr-defined]
+        label.text.set_horizontalalignment(_anchor_for(*best[1])[0])
+        label.text.set_verticalalignment(_anchor_for(*best[1])[1])
+        taken.append(text_box(label.text, renderer).padded(4.0))
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(first, last) index pairs of the runs of True in ``mask``, each run widened by one
     sample at each end so that consecutive runs of different kinds join without a gap."""
@@ -157,6 +259,7 @@ def draw_sky(
     *,
     compact: bool = False,
     min_elevation_deg: float = 10.0,
+    sky_objects: SkyObjects | None = None,
 ) -> None:
     """Draw one pass on ``ax`` (a plain, square axes): the sky dome, the path and its marks.
 
@@ -230,6 +333,7 @@ def draw_sky(
 
     # Start and end of the visible part (labels on the left of travel, off the time labels).
     marks: list[tuple[float, float]] = []
+    labels: list[_Label] = []
     if pass_.visible_start is not None and pass_.visible_end is not None:
         for point, colour, marker, word in (
             (pass_.visible_start, START_COLOUR, "o", "appears"),
@@ -251,17 +355,22 @@ def draw_sky(
                 # Neither the shadow nor the height limit: the sky's darkness is.
                 dawn = marker == "s"
                 label += "\nthe sky gets too light" if dawn else "\nthe sky is dark enough"
-            ax.annotate(
+            # Candidate places: on the left of travel first (off the time labels), then all
+            # round at two distances; the first that overlaps nothing is kept.
+            side = (-nx, -ny)
+            directions = [side, (nx, ny)] + [
+                (math.cos(angle), math.sin(angle)) for angle in np.radians(np.arange(0, 360, 45))
+            ]
+            candidates = [(dx * r, dy * r) for r in (20.0, 38.0) for dx, dy in directions]
+            annotation = ax.annotate(
                 label, (px[0], py[0]),
-                xytext=(-nx * 20, -ny * 20), textcoords="offset points", fontsize=small,
+                xytext=candidates[0], textcoords="offset points", fontsize=small,
                 fontweight="bold", zorder=9,
-                # Anchored by the corner nearest the path, so the box grows away from it.
-                ha="left" if nx < -0.3 else "right" if nx > 0.3 else "center",
-                va="bottom" if ny < -0.3 else "top" if ny > 0.3 else "center",
                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "alpha": 0.92},
                 arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.0, "shrinkA": 0,
                             "shrinkB": 5},
             )  # fmt: skip
+            labels.append(_Label(annotation, candidates, droppable=False))
 
     # A dot each whole minute; a label where it does not crowd the previous one or a mark.
     minutes = np.arange(math.ceil(t[0] / 60.0) * 60.0, t[-1] + 1e-6, 60.0)
@@ -277,12 +386,11 @@ def draw_sky(
             continue
         last_label = here
         nx, ny = travel_normal(float(minute))
-        ax.annotate(
+        annotation = ax.annotate(
             _hm(from_unix(float(minute)), timezone), here, xytext=(nx * 9, ny * 9),
             textcoords="offset points", fontsize=small - 1, zorder=6,
-            ha="left" if nx > 0.35 else "right" if nx < -0.35 else "center",
-            va="bottom" if ny > 0.35 else "top" if ny < -0.35 else "center",
         )  # fmt: skip
+        labels.append(_Label(annotation, [(nx * 9, ny * 9), (-nx * 9, -ny * 9)], droppable=True))
 
     # Arrow of the direction of travel, in the middle of the visible part (else of the pass).
     where = np.flatnonzero(visible) if visible.any() else np.arange(len(t))
@@ -305,6 +413,99 @@ def draw_sky(
         sx, sy = xy_at(np.array([crossing.timestamp()]))
         ax.plot(sx, sy, marker="o", ms=9 if not compact else 7, markerfacecolor="#303030",
                 markeredgecolor="black", fillstyle="left", zorder=8)  # fmt: skip
+
+    sky_marks: list[tuple[float, float]] = []
+    if sky_objects is not None:
+        labels += draw_sky_objects(
+            ax, sky_objects, compact=compact, path_xy=(x, y), marks=sky_marks
+        )
+    place_labels(ax, labels, points=marks + (sky_marks if sky_objects is not None else []))
+
+
+STAR_COLOUR = "#2B2F3A"
+FIGURE_COLOUR = "#9DB0CF"
+PLANET_COLOUR = "#B8860B"  # dark goldenrod
+MOON_COLOUR = "#6E6E6E"
+#: Stars named on the chart: brighter than this and within NAMED_STAR_RANGE_DEG of the path.
+NAMED_STAR_MAG = 2.0
+NAMED_STAR_RANGE_DEG = 30.0
+
+
+def _star_size(vmag: np.ndarray, compact: bool) -> np.ndarray:
+    """Marker area (points²) by brightness: magnitude 4.5 a speck, Sirius a disc."""
+    scale = 0.6 if compact else 1.0
+    return scale * 2.2 * (5.0 - np.clip(vmag, -1.5, 4.5)) ** 1.9
+
+
+def draw_sky_objects(
+    ax: Axes,
+    objects: SkyObjects,
+    *,
+    compact: bool = False,
+    path_xy: tuple[np.ndarray, np.ndarray] | None = None,
+    marks: list[tuple[float, float]] | None = None,
+) -> list[_Label]:
+    """Draw the constellation figures, the bright stars (sized by magnitude), the planets and
+    the Moon above the horizon at ``objects``' moment; returns the labels still to place
+    (planets and the Moon, and the brightest named stars near ``path_xy``); the positions of
+    the planets and the Moon are appended to ``marks`` for the labels to keep clear of."""
+    if marks is None:
+        marks = []
+    small = 8 if compact else 10
+    labels: list[_Label] = []
+    offsets = [(6.0, 4.0), (-6.0, 4.0), (6.0, -4.0), (-6.0, -4.0), (0.0, 8.0), (0.0, -8.0)]
+    segments = objects.figure_segments
+    if len(segments):
+        az1, alt1 = objects.altaz(segments[:, 0], segments[:, 1])
+        az2, alt2 = objects.altaz(segments[:, 2], segments[:, 3])
+        up = (alt1 > 0) & (alt2 > 0)
+        x1, y1 = _sky_xy(az1[up], alt1[up])
+        x2, y2 = _sky_xy(az2[up], alt2[up])
+        xs = np.column_stack([x1, x2, np.full(len(x1), np.nan)]).ravel()
+        ys = np.column_stack([y1, y2, np.full(len(y1), np.nan)]).ravel()
+        ax.plot(xs, ys, color=FIGURE_COLOUR, lw=0.8, zorder=1.5)
+    az, alt = objects.altaz(objects.star_ra_deg, objects.star_dec_deg)
+    up = alt > 0
+    sx, sy = _sky_xy(az[up], alt[up])
+    ax.scatter(sx, sy, s=_star_size(objects.star_vmag[up], compact), color=STAR_COLOUR,
+               linewidths=0, zorder=2)  # fmt: skip
+    if path_xy is not None and not compact:
+        px, py = path_xy
+        for index in np.flatnonzero(up & (objects.star_vmag <= NAMED_STAR_MAG)):
+            name = objects.star_names[index]
+            if not name:
+                continue
+            x, y = _sky_xy(az[index : index + 1], alt[index : index + 1])
+            if np.min(np.hypot(px - x[0], py - y[0])) > NAMED_STAR_RANGE_DEG:
+                continue
+            text = ax.annotate(
+                name, (x[0], y[0]), xytext=offsets[0], textcoords="offset points",
+                fontsize=small - 1, color=STAR_COLOUR, style="italic", zorder=6,
+            )  # fmt: skip
+            labels.append(_Label(text, list(offsets), droppable=True))
+    for body in objects.bodies:
+        b_az, b_alt = objects.altaz(np.array([body.ra_deg]), np.array([body.dec_deg]))
+        if b_alt[0] <= 0:
+            continue
+        x, y = _sky_xy(b_az, b_alt)
+        marks.append((float(x[0]), float(y[0])))
+        if body.illuminated is not None:
+            ax.plot(x, y, marker="o", ms=13 if not compact else 9, color="white",
+                    markeredgecolor=MOON_COLOUR, zorder=2.5)  # fmt: skip
+            ax.plot(x, y, marker="o", ms=13 if not compact else 9, color=MOON_COLOUR,
+                    fillstyle="left" if body.illuminated < 0.5 else "full",
+                    alpha=0.55, markeredgewidth=0, zorder=2.6)  # fmt: skip
+            word = f"Moon ({body.illuminated * 100:.0f}% lit)" if not compact else "Moon"
+        else:
+            ax.plot(x, y, marker="o", ms=8 if not compact else 6, color=PLANET_COLOUR,
+                    markeredgecolor="black", markeredgewidth=0.6, zorder=2.6)  # fmt: skip
+            word = body.name
+        far = [(dx * 1.6, dy * 1.6) for dx, dy in offsets]
+        text = ax.annotate(word, (x[0], y[0]), xytext=offsets[0], textcoords="offset points",
+                           fontsize=small, color="#5A4200" if body.illuminated is None
+                           else "#404040", fontweight="bold", zorder=6)  # fmt: skip
+        labels.insert(0, _Label(text, list(offsets) + far, droppable=True))
+    return labels
 
 
 def _sky_legend(figure: Figure, settings: Settings, y: float, fontsize: float) -> None:
@@ -385,12 +586,18 @@ def _pass_title(pass_: Pass, place: Place, satellite: str) -> tuple[str, str]:
     return head, details
 
 
-def _convention_note(moment: datetime, timezone: str) -> str:
-    return (
+def _convention_note(moment: datetime, timezone: str, objects: SkyObjects | None = None) -> str:
+    note = (
         "Looking up: N at the top, E on the LEFT (hold the chart over your head, N to the north)."
         f"\nCentre = straight overhead, rim = horizon, rings at 30° and 60° high. "
         f"Times are local: {_zone_words(moment, timezone)}."
     )
+    if objects is not None:
+        note += (
+            "\nStars to magnitude 4.5 (bigger = brighter), constellation figures, planets and "
+            f"the Moon as at {_hm(from_unix(objects.t_unix), timezone)}."
+        )
+    return note
 
 
 def sky_figure(
@@ -398,26 +605,44 @@ def sky_figure(
     place: Place,
     satellite: str,
     settings: Settings,
+    *,
+    sky: Sequence[SkyObjects | None] | None = None,
+    tle_note: str | None = None,
 ) -> Figure:
-    """A sky chart of one pass, or a grid of panels for several, with title, legend and note."""
+    """A sky chart of one pass, or a grid of panels for several, with title, legend and note.
+
+    ``sky`` gives, per pass, the stars, planets and Moon to draw (from
+    :func:`tiangong_orbit.sky.sky_objects` at the middle of the pass), or ``None``;
+    ``tle_note`` (the set's age and expected error) goes under the title.
+    """
     from matplotlib import rc_context
 
     if not items:
         raise ValueError("sky_figure needs at least one pass")
+    skies = list(sky) if sky is not None else [None] * len(items)
     with rc_context(_FONT):
         if len(items) == 1:
             pass_, track = items[0]
             figure = _new_figure(SKY_SIZE_IN)
             ax = figure.add_axes((0.04, 0.165, 0.92, 0.72))
-            draw_sky(ax, track, pass_, place, min_elevation_deg=settings.min_visible_elevation_deg)
+            draw_sky(
+                ax,
+                track,
+                pass_,
+                place,
+                min_elevation_deg=settings.min_visible_elevation_deg,
+                sky_objects=skies[0],
+            )
             head, details = _pass_title(pass_, place, satellite)
+            if tle_note:
+                details += f"\n{tle_note}"
             figure.text(0.5, 0.975, head, ha="center", va="top", fontsize=19, fontweight="bold")
-            figure.text(0.5, 0.928, details, ha="center", va="top", fontsize=13)
+            figure.text(0.5, 0.935, details, ha="center", va="top", fontsize=12.5, linespacing=1.4)
             _sky_legend(figure, settings, 0.158, 10.5)
             figure.text(
                 0.5,
                 0.018,
-                _convention_note(pass_.rise.time, place.timezone),
+                _convention_note(pass_.rise.time, place.timezone, skies[0]),
                 ha="center",
                 va="bottom",
                 fontsize=10.5,
@@ -427,11 +652,11 @@ def sky_figure(
         columns = min(3, len(items))
         rows = math.ceil(len(items) / columns)
         width = SKY_PANEL_IN[0] * columns
-        height = SKY_PANEL_IN[1] * rows + 2.2
+        height = SKY_PANEL_IN[1] * rows + 2.5
         figure = _new_figure((width, height))
-        top_in, bottom_in = 1.0, 1.2
+        top_in, bottom_in = 1.0, 1.5
         panel_h = (height - top_in - bottom_in) / rows
-        for index, (pass_, track) in enumerate(items):
+        for index, ((pass_, track), objects) in enumerate(zip(items, skies, strict=True)):
             row, column = divmod(index, columns)
             left = column / columns
             bottom = (bottom_in + (rows - 1 - row) * panel_h) / height
@@ -445,6 +670,7 @@ def sky_figure(
                 place,
                 compact=True,
                 min_elevation_deg=settings.min_visible_elevation_deg,
+                sky_objects=objects,
             )
             head, details = _pass_title(pass_, place, satellite)
             date = head.split(", ", 1)[1]
@@ -460,17 +686,23 @@ def sky_figure(
         figure.text(
             0.5,
             1 - 0.25 / height,
-            f"{satellite}: visible passes over {place.name}",
+            f"{satellite}: visible passes over {place.name}"
+            + (f"\n{tle_note}" if tle_note else ""),
             ha="center",
             va="top",
             fontsize=19,
             fontweight="bold",
         )
-        _sky_legend(figure, settings, 1.2 / height, 10)
+        _sky_legend(figure, settings, 1.45 / height, 10)
         figure.text(
             0.5,
             0.1 / height,
-            _convention_note(first.rise.time, place.timezone),
+            _convention_note(first.rise.time, place.timezone)
+            + (
+                "\nStars to magnitude 4.5, planets and the Moon as at the middle of each pass."
+                if any(objects is not None for objects in skies)
+                else ""
+            ),
             ha="center",
             va="bottom",
             fontsize=10,
@@ -547,15 +779,88 @@ def _span_words(local_start: datetime, local_end: datetime) -> str:
     return f"{first} {local_start:%H:%M} to {i18n.date_words(local_end, 'en')} {local_end:%H:%M}"
 
 
-def crosses_region(series: Mapping[str, np.ndarray]) -> bool:
+def region_for(places: Sequence[Place]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The map's (longitude, latitude) ranges in degrees: Pakistan and its neighbours
+    (55-85°E, 15-45°N) when every place lies inside it, else a 30° square around the first
+    place (kept between 80°S and 80°N)."""
+    inside = all(
+        REGION_LON_DEG[0] + 1 <= p.longitude_deg <= REGION_LON_DEG[1] - 1
+        and REGION_LAT_DEG[0] + 1 <= p.latitude_deg <= REGION_LAT_DEG[1] - 1
+        for p in places
+    )
+    if inside or not places:
+        return REGION_LON_DEG, REGION_LAT_DEG
+    lon0 = round(places[0].longitude_deg / 5.0) * 5.0
+    lat0 = min(max(round(places[0].latitude_deg / 5.0) * 5.0, -65.0), 65.0)
+    return (lon0 - 15.0, lon0 + 15.0), (lat0 - 15.0, lat0 + 15.0)
+
+
+def _in_box(
+    lon: np.ndarray, lat: np.ndarray, region: tuple[tuple[float, float], tuple[float, float]]
+) -> np.ndarray:
+    (lon0, lon1), (lat0, lat1) = region
+    wrapped = (np.asarray(lon, dtype=float) - lon0) % 360.0 + lon0
+    return (wrapped <= lon1) & (lat >= lat0) & (lat <= lat1)
+
+
+def crosses_region(
+    series: Mapping[str, np.ndarray],
+    region: tuple[tuple[float, float], tuple[float, float]] = (REGION_LON_DEG, REGION_LAT_DEG),
+) -> bool:
     """Whether any point of the track lies over the map's region."""
     lat = np.asarray(series["latitude_deg"], dtype=float)
     lon = np.asarray(series["longitude_deg"], dtype=float)
-    inside = (
-        (lon >= REGION_LON_DEG[0]) & (lon <= REGION_LON_DEG[1])
-        & (lat >= REGION_LAT_DEG[0]) & (lat <= REGION_LAT_DEG[1])
-    )  # fmt: skip
-    return bool(inside.any())
+    return bool(_in_box(lon, lat, region).any())
+
+
+def _wrap_lon(
+    lon_deg: np.ndarray | Sequence[float] | float,
+    region: tuple[tuple[float, float], tuple[float, float]],
+) -> np.ndarray:
+    """Longitudes counted from the map's west edge (so a map across ±180° stays continuous);
+    those far east of the map come back west of it."""
+    (lon_lo, lon_hi), _ = region
+    lon = (np.asarray(lon_deg, dtype=float) - lon_lo) % 360.0 + lon_lo
+    return np.where(lon > lon_hi + 90.0, lon - 360.0, lon)
+
+
+def _lon_label(value: float) -> str:
+    wrapped = (value + 180.0) % 360.0 - 180.0
+    if abs(wrapped) < 1e-9 or abs(abs(wrapped) - 180.0) < 1e-9:
+        return f"{abs(wrapped):.0f}°"
+    return f"{abs(wrapped):.0f}°{'E' if wrapped > 0 else 'W'}"
+
+
+def _lat_label(value: float) -> str:
+    if abs(value) < 1e-9:
+        return "0°"
+    return f"{abs(value):.0f}°{'N' if value > 0 else 'S'}"
+
+
+def draw_map_lines(
+    ax: Axes,
+    region: tuple[tuple[float, float], tuple[float, float]],
+    *,
+    lon_offset_deg: float = 0.0,
+) -> None:
+    """Coastlines (dark) and land borders (grey, dashed) of Natural Earth inside ``region``,
+    on a longitude/latitude axes; ``lon_offset_deg`` shifts the map's longitudes when the
+    region runs past ±180° (the axes then count longitudes continuously)."""
+    from tiangong_orbit.geography import clip_lines, map_lines
+
+    lines = map_lines()
+    (lon0, lon1), lat_range = region
+    for lon_deg, lat_deg, style in (
+        (lines.coast_lon_deg, lines.coast_lat_deg, {"color": "#4A5A6A", "lw": 0.9}),
+        (lines.border_lon_deg, lines.border_lat_deg,
+         {"color": "#8A8A8A", "lw": 0.8, "ls": (0, (5, 2))}),
+    ):  # fmt: skip
+        for shift in (-360.0, 0.0, 360.0):
+            shifted = lon_deg + shift
+            lon, lat = clip_lines(shifted, lat_deg, (lon0, lon1), lat_range)
+            if np.isfinite(lon).sum() < 2:
+                continue
+            ax.plot(lon + lon_offset_deg, lat, zorder=1, **style)
 
 
 def track_figure(
@@ -567,44 +872,58 @@ def track_figure(
     settings: Settings,
     *,
     towns: Sequence[tuple[float, float]] = (),
+    tle_note: str | None = None,
+    region: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> Figure:
-    """The ground track over Pakistan and its neighbours.
+    """The ground track on a map with Natural Earth coastlines and borders.
 
     ``series`` holds ``t_unix``, ``latitude_deg``, ``longitude_deg``, ``altitude_km`` and
     ``sunlit`` (bool) along the track; ``towns`` are (latitude, longitude) pairs drawn as grey
-    dots to show where people live (the gazetteer), since no coastline is drawn.
+    dots (the gazetteer). ``region`` is the map's (longitude, latitude) ranges in degrees
+    (default :func:`region_for` the places); ``tle_note`` (the set's age and expected timing
+    error) is added to the subtitle.
     """
     from matplotlib import rc_context
     from matplotlib.lines import Line2D
 
+    if region is None:
+        region = region_for(places)
+    (lon_lo, lon_hi), (lat_lo, lat_hi) = region
     timezone = places[0].timezone if places else "Asia/Karachi"
     t = np.asarray(series["t_unix"], dtype=float)
     lat = np.asarray(series["latitude_deg"], dtype=float)
-    lon = np.asarray(series["longitude_deg"], dtype=float)
+    # Longitudes counted from the map's west edge, so a map across ±180° stays continuous.
+    lon = _wrap_lon(series["longitude_deg"], region)
     sunlit = np.asarray(series["sunlit"], dtype=bool)
     altitude = float(np.median(series["altitude_km"]))
     with rc_context(_FONT):
         figure = _new_figure(TRACK_SIZE_IN)
         ax = figure.add_axes((0.07, 0.15, 0.88, 0.74))
-        ax.set_xlim(*REGION_LON_DEG)
-        ax.set_ylim(*REGION_LAT_DEG)
-        # Plate carrée stretched by 1/cos(30°): distances at the map's middle latitude are true.
-        ax.set_aspect(1.0 / math.cos(math.radians(sum(REGION_LAT_DEG) / 2)))
+        ax.set_xlim(lon_lo, lon_hi)
+        ax.set_ylim(lat_lo, lat_hi)
+        # Plate carrée stretched by 1/cos(middle latitude): distances there are true.
+        ax.set_aspect(1.0 / math.cos(math.radians((lat_lo + lat_hi) / 2)))
         ax.set_facecolor("#F7F9FC")
-        ax.set_xticks(np.arange(REGION_LON_DEG[0], REGION_LON_DEG[1] + 0.1, 5.0))
-        ax.set_yticks(np.arange(REGION_LAT_DEG[0], REGION_LAT_DEG[1] + 0.1, 5.0))
-        ax.set_xticklabels([f"{v:.0f}°E" for v in ax.get_xticks()])
-        ax.set_yticklabels([f"{v:.0f}°N" for v in ax.get_yticks()])
-        ax.grid(color="#C8CCD4", lw=0.8)
-        ax.set_xlabel("longitude (east)")
-        ax.set_ylabel("latitude (north)")
+        ax.set_xticks(np.arange(lon_lo, lon_hi + 0.1, 5.0))
+        ax.set_yticks(np.arange(lat_lo, lat_hi + 0.1, 5.0))
+        ax.set_xticklabels([_lon_label(v) for v in ax.get_xticks()])
+        ax.set_yticklabels([_lat_label(v) for v in ax.get_yticks()])
+        ax.grid(color="#DDE1E8", lw=0.7)
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        draw_map_lines(ax, region)
         if towns:
             town_lat, town_lon = np.array(towns, dtype=float).T
-            ax.scatter(town_lon, town_lat, s=6, color="#A9A9A9", zorder=1, linewidths=0)
+            ax.scatter(
+                _wrap_lon(town_lon, region), town_lat, s=6, color="#A9A9A9", zorder=1,
+                linewidths=0,
+            )  # fmt: skip
         # Where the satellite stands at least min_visible_elevation_deg high, for each place.
         radius_deg = visibility_radius_deg(altitude, settings.min_visible_elevation_deg)
         for place in places:
             ring_lat, ring_lon = _destination(place.latitude_deg, place.longitude_deg, radius_deg)
+            ring_lon = _wrap_lon(ring_lon, region)
+            ring_lon[np.concatenate(([False], np.abs(np.diff(ring_lon)) > 180.0))] = np.nan
             ax.plot(ring_lon, ring_lat, color=PLACE_COLOUR, lw=0.9, ls=":", zorder=2)
         # The track, broken where it leaves the map and where it wraps past ±180°.
         jump = np.abs(np.diff(lon)) > 180.0
@@ -623,37 +942,43 @@ def track_figure(
         every = np.arange(math.ceil(t[0] / 120.0) * 120.0, t[-1], 120.0)
         dot_lat = np.interp(every, t, lat)
         dot_lon = np.interp(every, t, unwrapped_lon)
-        dot_lon = (dot_lon + 180.0) % 360.0 - 180.0
+        dot_lon = _wrap_lon(dot_lon, region)
+        time_labels: list[_Label] = []
         for k, moment in enumerate(every):
             in_map = (
-                REGION_LON_DEG[0] + 0.3 < dot_lon[k] < REGION_LON_DEG[1] - 0.3
-                and REGION_LAT_DEG[0] + 0.3 < dot_lat[k] < REGION_LAT_DEG[1] - 0.3
+                lon_lo + 0.3 < dot_lon[k] < lon_hi - 0.3
+                and lat_lo + 0.3 < dot_lat[k] < lat_hi - 0.3
             )
             if not in_map:
                 continue
             ax.plot(dot_lon[k], dot_lat[k], marker="o", ms=4, color="black", zorder=4)
-            ax.annotate(
-                _hm(from_unix(float(moment)), timezone),
-                (dot_lon[k], dot_lat[k]),
-                xytext=(6, -2),
-                textcoords="offset points",
-                fontsize=9.5,
-                ha="left",
-                va="top",
-                zorder=5,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            time_labels.append(
+                _Label(
+                    ax.annotate(
+                        _hm(from_unix(float(moment)), timezone),
+                        (dot_lon[k], dot_lat[k]),
+                        xytext=(6, -6),
+                        textcoords="offset points",
+                        fontsize=9.5,
+                        zorder=5,
+                        bbox={
+                            "boxstyle": "round,pad=0.1",
+                            "fc": "white",
+                            "ec": "none",
+                            "alpha": 0.7,
+                        },
+                    ),
+                    [(6.0, -6.0), (-6.0, 6.0), (6.0, 6.0), (-6.0, -6.0)],
+                    droppable=True,
+                )
             )
         arrow_times = np.arange(math.ceil(t[0] / 360.0) * 360.0 + 60.0, t[-1] - 30.0, 360.0)
         for moment in arrow_times:
             tail_lon, head_lon = np.interp([moment, moment + 8.0], t, unwrapped_lon)
             tail_lat, head_lat = np.interp([moment, moment + 8.0], t, lat)
-            tail_lon, head_lon = (
-                (tail_lon + 180.0) % 360.0 - 180.0,
-                (head_lon + 180.0) % 360.0 - 180.0,
-            )
+            tail_lon, head_lon = _wrap_lon(np.array([tail_lon, head_lon]), region)
             in_map = all(
-                REGION_LON_DEG[0] < x < REGION_LON_DEG[1]
-                and REGION_LAT_DEG[0] < y < REGION_LAT_DEG[1]
+                lon_lo < x < lon_hi and lat_lo < y < lat_hi
                 for x, y in ((tail_lon, tail_lat), (head_lon, head_lat))
             )
             if not in_map or abs(head_lon - tail_lon) > 180.0:
@@ -672,8 +997,9 @@ def track_figure(
                 zorder=5,
             )
         for place in places:
+            place_lon = float(_wrap_lon(place.longitude_deg, region))
             ax.plot(
-                place.longitude_deg,
+                place_lon,
                 place.latitude_deg,
                 marker="*",
                 ms=16,
@@ -683,7 +1009,7 @@ def track_figure(
             )
             ax.annotate(
                 place.name,
-                (place.longitude_deg, place.latitude_deg),
+                (place_lon, place.latitude_deg),
                 xytext=(9, 6),
                 textcoords="offset points",
                 fontsize=13,
@@ -691,6 +1017,12 @@ def track_figure(
                 zorder=7,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "black", "alpha": 0.85},
             )
+        # Time labels last: wherever they overlap a place's name or each other, moved or left out.
+        place_labels(
+            ax,
+            time_labels,
+            points=[(float(_wrap_lon(p.longitude_deg, region)), p.latitude_deg) for p in places],
+        )
         local_start, local_end = _local(start, timezone), _local(end, timezone)
         zone = zone_abbreviation(start, timezone)
         figure.text(
@@ -705,10 +1037,12 @@ def track_figure(
         figure.text(
             0.5,
             0.935,
-            f"{_span_words(local_start, local_end)} {zone}, about {altitude:.0f} km up",
+            f"{_span_words(local_start, local_end)} {zone}, about {altitude:.0f} km up"
+            + (f"\n{tle_note}" if tle_note else ""),
             ha="center",
             va="top",
             fontsize=13,
+            linespacing=1.4,
         )
         handles = [
             Line2D([], [], color=VISIBLE_COLOUR, lw=2.6, label="in sunlight"),
@@ -753,7 +1087,7 @@ def track_figure(
         figure.text(
             0.5,
             0.008,
-            "Map: a plain latitude/longitude grid; no borders or coastlines are drawn. "
+            "Coastlines and borders: Natural Earth (1:50m, public domain). "
             f"Times are local ({_zone_words(start, timezone)}).",
             ha="center",
             va="bottom",
@@ -801,9 +1135,22 @@ def altitude_figure(
     *,
     iss_altitude_km: float | None = None,
     timezone: str = "Asia/Karachi",
+    comparisons: Sequence[tuple[str, str, float]] | None = None,
+    design_band: bool = True,
+    news_note: bool = True,
+    title_name: str | None = None,
+    tle_note: str | None = None,
 ) -> Figure:
-    """The altitude ladder: the reference heights, the satellite now, the ISS now, the design
-    range of Tiangong as a band, on one linear scale from the ground up."""
+    """The altitude ladder: the reference heights, the satellite now, the other stations now,
+    on one linear scale from the ground up (km, WGS84 geodetic heights).
+
+    ``comparisons`` are (label, second line, altitude_km) rungs for other satellites at the
+    same moment (default: the ISS at ``iss_altitude_km`` when given). ``design_band`` draws
+    Tiangong's 340-450 km design range and ``news_note`` the remark on the 450 km of the news:
+    both are about Tiangong, so leave them off for another satellite. ``title_name`` is the
+    name in the title and facts ("the ISS"), default ``satellite``. ``tle_note`` (the set's
+    epoch and age) goes in the footer.
+    """
     from matplotlib import rc_context
 
     from tiangong_orbit.orbit import (
@@ -846,16 +1193,15 @@ def altitude_figure(
             "-",
         ),
     ]
-    if iss_altitude_km is not None:
-        rungs.append(
-            (
-                iss_altitude_km,
-                f"{iss_altitude_km:.0f} km  the ISS now",
-                "International Space Station",
-                SUNLIT_COLOUR,
-                "-",
-            )
+    if comparisons is None:
+        comparisons = (
+            []
+            if iss_altitude_km is None
+            else [("the ISS", "International Space Station", iss_altitude_km)]
         )
+    for label, line, altitude_km in comparisons:
+        rungs.append((altitude_km, f"{altitude_km:.0f} km  {label} now", line, SUNLIT_COLOUR, "-"))
+    named = title_name or satellite
     rungs.sort(key=lambda rung: rung[0])
     with rc_context(_FONT):
         figure = _new_figure(ALTITUDE_SIZE_IN)
@@ -871,19 +1217,24 @@ def altitude_figure(
         ax.text(
             0.5, 6, "ground, clouds, aeroplanes", ha="center", va="center", fontsize=9.5, zorder=1
         )
-        ax.axhspan(
-            TIANGONG_DESIGN_MIN_KM, TIANGONG_DESIGN_MAX_KM, color=BAND_COLOUR, alpha=0.45, zorder=0
-        )
-        ax.text(
-            0.5,
-            TIANGONG_DESIGN_MAX_KM + 4,
-            f"Tiangong's design range: {TIANGONG_DESIGN_MIN_KM:.0f}–"
-            f"{TIANGONG_DESIGN_MAX_KM:.0f} km",
-            ha="center",
-            va="bottom",
-            fontsize=10.5,
-            zorder=1,
-        )
+        if design_band:
+            ax.axhspan(
+                TIANGONG_DESIGN_MIN_KM,
+                TIANGONG_DESIGN_MAX_KM,
+                color=BAND_COLOUR,
+                alpha=0.45,
+                zorder=0,
+            )
+            ax.text(
+                0.5,
+                TIANGONG_DESIGN_MAX_KM + 4,
+                f"Tiangong's design range: {TIANGONG_DESIGN_MIN_KM:.0f}–"
+                f"{TIANGONG_DESIGN_MAX_KM:.0f} km",
+                ha="center",
+                va="bottom",
+                fontsize=10.5,
+                zorder=1,
+            )
         # Axes height is 0.80 x 8 in = 461 points for 500 km: a two-line label needs ~36 km.
         labels_at = _spread([rung[0] for rung in rungs], 36.0, 18.0, top_km - 18.0)
         for (height, head, line, colour, style), label_y in zip(rungs, labels_at, strict=True):
@@ -924,7 +1275,7 @@ def altitude_figure(
         figure.text(
             0.5,
             0.975,
-            f"How high is {satellite}?",
+            f"How high is {named}?",
             ha="center",
             va="top",
             fontsize=22,
@@ -940,16 +1291,21 @@ def altitude_figure(
             fontsize=13,
         )
         facts = [
-            f"{satellite} flies {report.altitude_km:.0f} km up:",
+            f"{named[:1].upper() + named[1:]} flies {report.altitude_km:.0f} km up:",
             f"  {report.altitude_km / KARMAN_LINE_KM:.1f} times as high as the Kármán line,",
             f"  {report.altitude_km / NAMIRA_SALIM_2023_KM:.1f} times as high as Namira Salim flew "
             "in 2023.",
             f"It moves {report.speed_km_s:.1f} km every second ({report.speed_km_s * 3600:,.0f} "
             "km/h)",
             f"and goes round the Earth in about {_orbit_minutes(report):.0f} minutes.",
-            "News often says 450 km: that is the top of",
-            "its design range, not where it is now.",
         ]
+        for label, _line, altitude_km in comparisons:
+            difference = report.altitude_km - altitude_km
+            word = "higher" if difference >= 0 else "lower"
+            facts.append(f"That is {abs(difference):.0f} km {word} than {label} flies now.")
+        if news_note:
+            facts += ["News often says 450 km: that is the top of",
+                      "its design range, not where it is now."]  # fmt: skip
         figure.text(
             0.43,
             0.60,
@@ -964,7 +1320,7 @@ def altitude_figure(
             0.5,
             0.012,
             "Heights are WGS84 geodetic altitudes computed from the element "
-            "sets by tiangong-orbit.",
+            "sets by tiangong-orbit" + (f"; {tle_note}." if tle_note else "."),
             ha="center",
             va="bottom",
             fontsize=9.5,
@@ -990,3 +1346,239 @@ def track_times(start: datetime, hours: float, step_s: float = 20.0) -> np.ndarr
 def end_of(start: datetime, hours: float) -> datetime:
     """``start`` plus ``hours``."""
     return start + timedelta(hours=hours)
+
+
+# --------------------------------------------------------------------------------------------
+# Transit map
+
+
+def transit_figure(
+    item: Transit,
+    place: Place,
+    satellite: str,
+    radius_km: float,
+) -> Figure:
+    """The path of one transit on a map: centre line, the two edges, the place, the radius
+    around it and the way to the nearest centre-line point, with coastlines and borders."""
+    from matplotlib import rc_context
+    from matplotlib.lines import Line2D
+
+    from tiangong_orbit.render.i18n import compass_point
+    from tiangong_orbit.transits import SOLAR_FILTER_CHART
+
+    timezone = place.timezone
+    lat0, lon0 = place.latitude_deg, place.longitude_deg
+    km_per_deg_lat = 111.13
+    km_per_deg_lon = 111.32 * math.cos(math.radians(lat0))
+    half_km = max(radius_km, item.distance_km) + 20.0
+    region = (
+        (lon0 - half_km / km_per_deg_lon, lon0 + half_km / km_per_deg_lon),
+        (lat0 - half_km / km_per_deg_lat, lat0 + half_km / km_per_deg_lat),
+    )
+    line = np.asarray(item.centre_line_deg, dtype=float)
+    east = (line[:, 1] - lon0) * km_per_deg_lon
+    north = (line[:, 0] - lat0) * km_per_deg_lat
+    tangent_e, tangent_n = np.gradient(east), np.gradient(north)
+    norm = np.hypot(tangent_e, tangent_n)
+    norm[norm == 0] = 1.0
+    left_e, left_n = -tangent_n / norm, tangent_e / norm  # left of the direction of travel
+    body = "Sun" if item.body == "sun" else "Moon"
+    with rc_context(_FONT):
+        figure = _new_figure(TRACK_SIZE_IN)
+        ax = figure.add_axes((0.08, 0.15, 0.86, 0.69))
+        ax.set_xlim(*region[0])
+        ax.set_ylim(*region[1])
+        ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
+        ax.set_facecolor("#F7F9FC")
+        ax.grid(color="#DDE1E8", lw=0.7)
+        ax.xaxis.set_major_formatter(lambda v, _pos: _lon_label_fine(v))
+        ax.yaxis.set_major_formatter(lambda v, _pos: _lat_label_fine(v))
+        draw_map_lines(ax, region)
+        # The path: a band between the edges, the centre line in it.
+        for offset, sign in ((item.edge_offsets_km[0], 1.0), (item.edge_offsets_km[1], -1.0)):
+            edge_lon = lon0 + (east + sign * offset * left_e) / km_per_deg_lon
+            edge_lat = lat0 + (north + sign * offset * left_n) / km_per_deg_lat
+            ax.plot(edge_lon, edge_lat, color=VISIBLE_COLOUR, lw=1.4, ls=(0, (5, 3)), zorder=3)
+        left_lon = lon0 + (east + item.edge_offsets_km[0] * left_e) / km_per_deg_lon
+        left_lat = lat0 + (north + item.edge_offsets_km[0] * left_n) / km_per_deg_lat
+        right_lon = lon0 + (east - item.edge_offsets_km[1] * left_e) / km_per_deg_lon
+        right_lat = lat0 + (north - item.edge_offsets_km[1] * left_n) / km_per_deg_lat
+        ax.fill(
+            np.concatenate([left_lon, right_lon[::-1]]),
+            np.concatenate([left_lat, right_lat[::-1]]),
+            color=BAND_COLOUR,
+            alpha=0.45,
+            zorder=2,
+        )
+        ax.plot(line[:, 1], line[:, 0], color=VISIBLE_COLOUR, lw=2.6, zorder=4)
+        # Direction of travel of the path, in its middle.
+        middle = len(line) // 2
+        if len(line) > middle + 3:
+            ax.annotate(
+                "",
+                xy=(line[middle + 3, 1], line[middle + 3, 0]),
+                xytext=(line[middle, 1], line[middle, 0]),
+                arrowprops={
+                    "arrowstyle": "-|>,head_length=1.0,head_width=0.5",
+                    "color": VISIBLE_COLOUR,
+                    "lw": 2.0,
+                },
+                zorder=5,
+            )
+        circle_lat, circle_lon = _destination(lat0, lon0, math.degrees(radius_km / 6371.0))
+        ax.plot(circle_lon, circle_lat, color=PLACE_COLOUR, lw=0.9, ls=":", zorder=3)
+        ax.plot(
+            [lon0, item.centre_longitude_deg],
+            [lat0, item.centre_latitude_deg],
+            color=PLACE_COLOUR,
+            lw=1.2,
+            zorder=5,
+        )
+        ax.plot(
+            item.centre_longitude_deg,
+            item.centre_latitude_deg,
+            marker="o",
+            ms=9,
+            color=VISIBLE_COLOUR,
+            markeredgecolor="black",
+            zorder=6,
+        )
+        ax.plot(
+            lon0, lat0, marker="*", ms=16, color=PLACE_COLOUR, markeredgecolor="white", zorder=6
+        )
+        labels = [
+            _Label(
+                ax.annotate(
+                    place.name,
+                    (lon0, lat0),
+                    xytext=(9, 6),
+                    textcoords="offset points",
+                    fontsize=13,
+                    fontweight="bold",
+                    zorder=7,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "black", "alpha": 0.85},
+                ),
+                [(9.0, 6.0), (-9.0, 6.0), (9.0, -8.0), (-9.0, -8.0)],
+                droppable=False,
+            ),
+            _Label(
+                ax.annotate(
+                    f"{item.distance_km:.1f} km {compass_point(item.bearing_deg)}\n"
+                    f"{_hm(item.time, timezone, seconds=True)}"
+                    f".{_local(item.time, timezone).microsecond // 10_000:02d}",
+                    (item.centre_longitude_deg, item.centre_latitude_deg),
+                    xytext=(10, -10),
+                    textcoords="offset points",
+                    fontsize=11,
+                    fontweight="bold",
+                    zorder=7,
+                    bbox={
+                        "boxstyle": "round,pad=0.25",
+                        "fc": "white",
+                        "ec": VISIBLE_COLOUR,
+                        "alpha": 0.92,
+                    },
+                ),
+                [
+                    (10.0, -10.0),
+                    (-10.0, -10.0),
+                    (10.0, 10.0),
+                    (-10.0, 10.0),
+                    (24.0, -24.0),
+                    (-24.0, 24.0),
+                ],
+                droppable=False,
+            ),
+        ]
+        place_labels(
+            ax, labels, points=[(lon0, lat0), (item.centre_longitude_deg, item.centre_latitude_deg)]
+        )
+        local = _local(item.time, timezone)
+        zone = zone_abbreviation(item.time, timezone)
+        clock = f"{local:%H:%M:%S}.{local.microsecond // 10_000:02d}"
+        figure.text(
+            0.5,
+            0.975,
+            f"{satellite} across the {body}, seen near {place.name}",
+            ha="center",
+            va="top",
+            fontsize=19,
+            fontweight="bold",
+        )
+        lines = [
+            f"{i18n.date_words(local, 'en')} {clock} {zone} at the centre line, "
+            f"{body} {item.body_altitude_deg:.0f}° high in the "
+            f"{compass_point(item.body_azimuth_deg)}",
+            f"path {item.path_width_km:.1f} km wide, {item.duration_s:.2f} s on the disc; "
+            f"element set of {item.tle_epoch:%d %b %Y %H:%M} UTC ({item.tle_age_days:.1f} days)",
+            f"expected error: time ±{item.timing_sigma_s:.1f} s, path ±{item.shift_km:.1f} km "
+            "across; check again the day before with a fresh set",
+        ]
+        if item.near_miss:
+            lines.append(
+                f"a near miss: from {place.name} it passes {item.closest_from_place_deg:.2f}° "
+                f"off the {body}'s edge"
+            )
+        figure.text(
+            0.5, 0.93, "\n".join(lines), ha="center", va="top", fontsize=11.5, linespacing=1.45
+        )
+        handles = [
+            Line2D([], [], color=VISIBLE_COLOUR, lw=2.6, label="centre line (across the middle)"),
+            Line2D(
+                [],
+                [],
+                color=VISIBLE_COLOUR,
+                lw=1.4,
+                ls=(0, (5, 3)),
+                label="edges: seen on the disc between them",
+            ),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=8,
+                color=VISIBLE_COLOUR,
+                markeredgecolor="black",
+                label="nearest point of the centre line",
+            ),
+            Line2D(
+                [],
+                [],
+                color=PLACE_COLOUR,
+                lw=0.9,
+                ls=":",
+                label=f"{radius_km:g} km around the place",
+            ),
+        ]
+        figure.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.06),
+            ncol=2,
+            frameon=False,
+            fontsize=10.5,
+        )
+        footer = "Coastlines and borders: Natural Earth (1:50m, public domain)."
+        if item.body == "sun":
+            footer = f"{SOLAR_FILTER_CHART}\n{footer}"
+        figure.text(
+            0.5,
+            0.008,
+            footer,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="#8B0000" if item.body == "sun" else "#303030",
+            wrap=True,
+        )
+    return figure
+
+
+def _lon_label_fine(value: float) -> str:
+    wrapped = (value + 180.0) % 360.0 - 180.0
+    return f"{abs(wrapped):.1f}°{'E' if wrapped >= 0 else 'W'}"
+
+
+def _lat_label_fine(value: float) -> str:
+    return f"{abs(value):.1f}°{'N' if value >= 0 else 'S'}"

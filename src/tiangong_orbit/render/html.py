@@ -166,6 +166,9 @@ def _charts(
         caption = i18n.text(
             "chart_caption", lang, date=date_text(start, lang), time=clock(start, lang)
         )
+        if pass_.near is not None and lang == "en":
+            near_local = pass_.near.time.astimezone(tz)
+            caption += f"; {pass_.near.phrase(clock(near_local, lang))}"
         label = _plain(caption)
         out += [
             "<figure>",

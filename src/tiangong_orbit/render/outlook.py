@@ -9,6 +9,7 @@ import io
 from datetime import datetime, timedelta
 from typing import Any
 
+from tiangong_orbit.names import display_name
 from tiangong_orbit.outlook import Outlook, Period, PlaceOutlook
 from tiangong_orbit.timeutil import iso_z, zone, zone_abbreviation
 
@@ -205,18 +206,14 @@ def header_line(outlook: Outlook) -> str:
         if epochs
         else "no element set"
     )
-    from tiangong_orbit.tle import TIANGONG_NORAD_ID
-
-    who = (
-        f"Tiangong outlook ({outlook.name}, NORAD {outlook.norad_id})"
-        if outlook.norad_id == TIANGONG_NORAD_ID
-        else f"Outlook for {outlook.name} (NORAD {outlook.norad_id})"
-    )
+    shown = display_name(outlook.norad_id, outlook.name)
+    who = f'{shown} outlook (NORAD {outlook.norad_id} "{outlook.name}")'
     return f"{who}: {sets}{age_text}"
 
 
 def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> None:
     """Print the header line, one table per place (the possible periods) and the legend."""
+    from rich import box
     from rich.table import Table
 
     if header:
@@ -232,14 +229,15 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
         if not rows:
             console.print(_summary(group))
             continue
+        console.print(f"{group.place.name}{where}: when a visible pass is possible")
+        console.print(f"{start_local:%d %b} to {end_local:%d %b %Y}; local time ({tz_name})")
+        # The pass table's look: a rule under the heading, no frame.
         table = Table(
-            title=(
-                f"{group.place.name}{where}: when a visible pass is possible, "
-                f"{start_local:%d %b} to {end_local:%d %b %Y}; local time ({tz_name})"
-            ),
-            title_justify="left",
+            box=box.SIMPLE_HEAD,
             expand=False,
             pad_edge=False,
+            padding=(0, 1),
+            show_edge=False,
         )
         for column, justify in (
             ("Date", "left"),
@@ -253,6 +251,7 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
         for row in rows:
             table.add_row(*row)
         console.print(table)
+        console.print()
         console.print(_summary(group))
         tables += 1
     if tables:
@@ -292,14 +291,17 @@ def stale_banner(outlook: Outlook, since: datetime, *, file_given: bool) -> str:
     when = f"{local:%a} {local.day} {local:%b %Y %H:%M} {zone_abbreviation(since, tz_name)}"
     ages = [p.tle_age_days for g in outlook.places for p in g.periods]
     how = "give a newer element set with --tle FILE" if file_given else "tiangong-orbit tle update"
+    shown = display_name(outlook.norad_id, outlook.name)
     if ages and all(p.kind == "unknown" for g in outlook.places for p in g.periods):
         return (
-            f"From {when} the element set of {newest} is {min(ages):.0f} days away or more: "
-            f"too old even for the outlook (measured to {HORIZON_DAYS:.0f} days), so nothing "
+            f"From {when} the {shown} element set of {newest} is {min(ages):.0f} days "
+            "away or more: "
+            f"too old even for the outlook (it stops at {HORIZON_DAYS:.0f} days), so nothing "
             f"honest can be shown. For predictions: {how}"
         )
     return (
-        f"From {when} the element set of {newest} is too old for exact times (error over "
+        f"From {when} the {shown} element set of {newest} is too old for exact times "
+        "(error over "
         f"±{LIMIT_SIGMA_S / 60:.0f} min); below, when a visible pass is possible. For exact "
         f"times: {how}"
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from tiangong_orbit.model import (
 )
 from tiangong_orbit.names import display_name
 from tiangong_orbit.timeutil import iso_z, iso_z_ms_array
+
+if TYPE_CHECKING:
+    from tiangong_orbit.sky import Near
 
 SCHEMA = "tiangong-orbit/passes/1"
 
@@ -173,6 +176,9 @@ def _batch_dicts(c: PassColumns) -> list[dict[str, Any]]:
             leave,
         ) in rows
     ]
+    # The closest bright star or planet (README, "Stars and planets"), after the shadow times.
+    for item, near in zip(dicts, c.near_column().tolist(), strict=True):
+        item["near"] = _near(near)
     # In a list of several satellites each pass names its own (last, as it always was).
     for item, norad_id in zip(dicts, c.norad_id.tolist(), strict=True):
         if norad_id != NO_NORAD_ID:
@@ -231,6 +237,22 @@ def _any_visible(passes: Sequence[Pass] | PassList) -> bool:
     if isinstance(passes, PassList):
         return bool(np.isfinite(passes.columns.time_unix[:, 3]).any())
     return any(p.visible for p in passes)
+
+
+def _near(near: Near | None) -> dict[str, Any] | None:
+    """The closest approach to a bright star, planet or the Moon (README, "Stars and
+    planets"), or ``None``."""
+    if near is None:
+        return None
+    return {
+        "name": near.name,
+        "kind": near.kind,
+        "time": iso_z(near.time),
+        "separation_deg": round(near.separation_deg, 2),
+        "relation": near.relation,
+        "magnitude": None if near.magnitude is None else round(near.magnitude, 1),
+        "words": near.words(),
+    }
 
 
 def _satellite(info: SatelliteInfo) -> dict[str, Any]:

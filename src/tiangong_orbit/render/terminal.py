@@ -216,6 +216,21 @@ def _next_pass_line(group: PlacePasses, prediction: Prediction) -> str | None:
     )
 
 
+def near_lines(group: PlacePasses) -> list[str]:
+    """'  Thu 8 Oct: passes 2° below Jupiter at 04:09 PKT' for each visible pass that comes
+    within a few degrees of a bright star, planet or the Moon (local time), under a heading;
+    no lines when none does."""
+    lines = []
+    tz_name = group.place.timezone
+    for item in group.passes:
+        if item.near is None or item.visible_start is None:
+            continue
+        local = item.near.time.astimezone(zone(tz_name))
+        clock = f"{local:%H:%M} {zone_abbreviation(item.near.time, tz_name)}"
+        lines.append(f"  {local:%a} {local.day} {local:%b}: {item.near.phrase(clock)}")
+    return ["Near bright stars and planets:", *lines] if lines else []
+
+
 def empty_place_lines(group: PlacePasses, prediction: Prediction, *, show_all: bool) -> list[str]:
     """What a place with nothing to list says: the window in local time, and the next pass."""
     tz_name = group.place.timezone
@@ -290,6 +305,8 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
         from tiangong_orbit.render.fasttable import print_table
 
         print_table(console, table)
+        for line in near_lines(group):
+            console.print(line)
     console.print()
     console.print(
         "Appears/Disappears: where it starts/stops being visible (sunlit, in a dark sky, at "

@@ -1,0 +1,308 @@
+"""The sky around a pass: star and planet positions against PyEphem, the closest approach in
+words, the sky chart's labels (measured after rendering) and the map and altitude charts."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import ephem
+import numpy as np
+import pytest
+
+from tiangong_orbit import passes, sky, tle
+from tiangong_orbit.geography import map_lines
+from tiangong_orbit.model import Settings
+from tiangong_orbit.places import find_place
+from tiangong_orbit.render import charts
+
+START = datetime(2026, 10, 6, 12, 0, tzinfo=UTC)
+
+
+def _observer(latitude_deg: float, longitude_deg: float, moment: datetime) -> ephem.Observer:
+    observer = ephem.Observer()
+    observer.lat, observer.lon = str(latitude_deg), str(longitude_deg)
+    observer.elevation = 0.0
+    observer.pressure = 0.0  # no refraction: geometric altitudes, as the product gives
+    observer.date = ephem.Date(moment.replace(tzinfo=None))
+    return observer
+
+
+def _separation_deg(az1: float, alt1: float, az2: float, alt2: float) -> float:
+    a1, e1, a2, e2 = map(math.radians, (az1, alt1, az2, alt2))
+    cosine = math.sin(e1) * math.sin(e2) + math.cos(e1) * math.cos(e2) * math.cos(a1 - a2)
+    return math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+
+
+@pytest.mark.parametrize(
+    ("latitude_deg", "longitude_deg", "moment"),
+    [
+        (31.5204, 74.3587, datetime(2026, 10, 7, 0, 5, tzinfo=UTC)),
+        (24.8608, 67.0104, datetime(2026, 3, 1, 15, 30, tzinfo=UTC)),
+    ],
+)
+def test_stars_planets_and_moon_agree_with_pyephem(
+    latitude_deg: float, longitude_deg: float, moment: datetime
+) -> None:
+    objects = sky.sky_objects(latitude_deg, longitude_deg, 0.0, moment)
+    observer = _observer(latitude_deg, longitude_deg, moment)
+    checked = 0
+    for name in ("Vega", "Sirius", "Arcturus", "Capella", "Altair", "Antares", "Deneb"):
+        index = objects.star_names.index(name)
+        az, alt = objects.altaz(objects.star_ra_deg[index], objects.star_dec_deg[index])
+        star = ephem.star(name)
+        star.compute(observer)
+        reference = (math.degrees(star.az), math.degrees(star.alt))
+        assert _separation_deg(float(az), float(alt), *reference) < 0.03, name
+        checked += 1
+    bodies = {body.name: body for body in objects.bodies}
+    for name, reference_body in (
+        ("the Moon", ephem.Moon()),
+        ("Jupiter", ephem.Jupiter()),
+        ("Venus", ephem.Venus()),
+        ("Saturn", ephem.Saturn()),
+    ):
+        reference_body.compute(observer)
+        body = bodies[name]
+        az, alt = objects.altaz(np.array(body.ra_deg), np.array(body.dec_deg))
+        reference = (math.degrees(reference_body.az), math.degrees(reference_body.alt))
+        assert _separation_deg(float(az), float(alt), *reference) < 0.03, name
+        if body.magnitude is not None:
+            # Skyfield follows Mallama & Hilton (2018), PyEphem older formulas: they differ
+            # by up to ~0.4 mag for Venus near inferior conjunction.
+            assert abs(body.magnitude - reference_body.mag) < 0.5, name
+        checked += 1
+    moon = ephem.Moon()
+    moon.compute(observer)
+    assert abs(bodies["the Moon"].illuminated - moon.moon_phase) < 0.01
+    assert checked == 11
+
+
+def test_closest_approach_names_the_object_and_side() -> None:
+    """A made-up straight path 2.0° below Vega (placed with PyEphem) is 'passes 2° below Vega'."""
+    place = find_place("Lahore")
+    moment = datetime(2026, 10, 6, 14, 30, tzinfo=UTC)  # Vega high in the west in the evening
+    observer = _observer(place.latitude_deg, place.longitude_deg, moment)
+    vega = ephem.star("Vega")
+    times = moment.timestamp() + np.arange(-120.0, 121.0, 5.0)
+    azimuth, elevation = [], []
+    for t in times:
+        observer.date = ephem.Date(datetime.fromtimestamp(t, UTC).replace(tzinfo=None))
+        vega.compute(observer)
+        # The path crosses below Vega from left to right, 2° lower at the middle.
+        azimuth.append(math.degrees(vega.az) + (t - times[60 // 5 * 2]) / 10.0)
+        elevation.append(math.degrees(vega.alt) - 2.0)
+    track = {
+        "t_unix": times,
+        "azimuth_deg": np.array(azimuth) % 360.0,
+        "elevation_deg": np.array(elevation),
+    }
+    objects = sky.sky_objects(place.latitude_deg, place.longitude_deg, place.elevation_m, moment)
+    near = sky.closest_approach(
+        track,
+        objects,
+        start=moment - timedelta(minutes=2),
+        end=moment + timedelta(minutes=2),
+    )
+    assert near is not None
+    assert near.name == "Vega" and near.kind == "star"
+    assert near.relation == "below"
+    assert abs(near.separation_deg - 2.0) < 0.05
+    assert near.phrase("19:30") == "passes 2° below Vega at 19:30"
+    # Nothing within a degree of a path 2° away: no phrase.
+    assert sky.closest_approach(track, objects, start=moment, end=moment, limit_deg=1.0) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Sky chart labels, measured on the rendered figure
+
+
+def _boxes(figure: object) -> list[tuple[str, object]]:
+    """Every visible text of the sky axes with its rendered box (text and frame, no arrow)."""
+    from matplotlib.text import Text
+
+    figure.canvas.draw()  # type: ignore[attr-defined]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax = figure.axes[0]  # type: ignore[attr-defined]
+    found = []
+    for text in ax.texts:
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = Text.get_window_extent(text, renderer)
+        patch = text.get_bbox_patch()
+        if patch is not None:
+            box = box.union([box, patch.get_window_extent(renderer)])
+        found.append((text.get_text(), box))
+    return found
+
+
+def _real_passes(days: float) -> list[tuple[object, object, object]]:
+    catalog = tle.load_catalog(None)
+    element_set = tle.nearest_set(catalog.sets, tle.TIANGONG_NORAD_ID, START)
+    chosen = []
+    for name in ("Lahore", "Karachi"):
+        place = find_place(name)
+        found = passes.find_passes(element_set, [place], START, START + timedelta(days=days))
+        chosen += [(element_set, place, p) for p in found[0].passes if p.visible][:2]
+    return chosen
+
+
+def test_sky_chart_labels_never_overlap() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    cases = _real_passes(6.0)
+    assert len(cases) >= 3
+    for element_set, place, pass_ in cases:
+        track = passes.pass_track(element_set, place, pass_)
+        middle = pass_.visible_peak.time
+        objects = sky.sky_objects(
+            place.latitude_deg, place.longitude_deg, place.elevation_m, middle
+        )
+        figure = charts.sky_figure(
+            [(pass_, track)], place, "Tiangong", Settings(), sky=[objects], tle_note="note"
+        )
+        FigureCanvasAgg(figure)
+        boxes = _boxes(figure)
+        words = [word for word, _ in boxes]
+        assert any(word.startswith("appears") for word in words)
+        assert any(word.startswith("disappears") for word in words)
+        for (word1, box1), (word2, box2) in itertools.combinations(boxes, 2):
+            assert not box1.overlaps(box2), (place.name, pass_.rise.time, word1, word2)
+
+
+def test_map_outlines_are_natural_earth_shapes() -> None:
+    """Spot checks with known geography: Karachi's coast, and the land border near Lahore."""
+    lines = map_lines()
+    coast = np.column_stack([lines.coast_lon_deg, lines.coast_lat_deg])
+    coast = coast[np.isfinite(coast[:, 0])]
+    karachi = np.array([67.01, 24.86])
+    assert np.min(np.hypot(*(coast - karachi).T)) < 0.2
+    border = np.column_stack([lines.border_lon_deg, lines.border_lat_deg])
+    border = border[np.isfinite(border[:, 0])]
+    lahore = np.array([74.36, 31.52])  # about 25 km from the border with India
+    assert 0.1 < np.min(np.hypot(*(border - lahore).T)) < 0.5
+    assert np.min(np.hypot(*(coast - lahore).T)) > 5.0  # far inland
+
+
+# --------------------------------------------------------------------------------------------
+# The chart commands, as real subprocesses
+
+
+def _run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-W", "error", "-m", "tiangong_orbit", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+def test_chart_track_default_draws_the_next_visible_pass(tmp_path: Path) -> None:
+    result = _run("chart", "track", "--city", "Karachi", "--start", "2026-10-06T06:00Z",
+                  "--output", "track.png", tmp_path=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "does not fly over" not in result.stderr
+    assert (tmp_path / "track.png").read_bytes()[:4] == b"\x89PNG"
+    # Six hours from a time when the station is far away: a warning, still a picture.
+    result = _run("chart", "track", "--city", "Karachi", "--start", "2026-10-06T06:00Z",
+                  "--hours", "0.2", "--output", "empty.png", tmp_path=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "warning:" in result.stderr and "next pass" in result.stderr
+
+
+def test_chart_altitude_for_the_iss(tmp_path: Path) -> None:
+    result = _run("chart", "altitude", "-s", "iss", "--at", "2026-10-07T00:00Z",
+                  "--output", "iss.png", tmp_path=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    catalog = tle.load_catalog(None)
+    moment = datetime(2026, 10, 7, tzinfo=UTC)
+    from tiangong_orbit import orbit
+
+    iss = tle.nearest_set(catalog.sets, tle.ISS_NORAD_ID, moment)
+    report = orbit.altitude_report(iss.name, iss.norad_id, iss.satrec, moment)
+    figure = charts.altitude_figure(
+        report,
+        "the ISS",
+        comparisons=[("Tiangong", "China's space station", 388.0)],
+        design_band=False,
+        news_note=False,
+    )
+    texts = [t.get_text() for t in figure.texts] + [t.get_text() for t in figure.axes[0].texts]
+    joined = "\n".join(texts)
+    assert "How high is the ISS?" in joined
+    assert "Tiangong's design range" not in joined
+    assert "450 km" not in joined
+    assert "higher than Tiangong" in joined
+
+
+# --------------------------------------------------------------------------------------------
+# "passes 2° below Jupiter": the JSON field, checked with an independent propagation
+
+
+def test_passes_json_near_matches_an_independent_sky(tmp_path: Path) -> None:
+    """Each ``near`` of ``passes --json`` is re-measured with skyfield's own SGP4 satellite
+    and PyEphem's star or planet at the stated time: the separation agrees within 0.1°."""
+    import json
+
+    import jsonschema
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    result = _run("passes", "--city", "Lahore", "--city", "Karachi", "--start",
+                  "2026-10-06T00:00Z", "--days", "6", "--json", tmp_path=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    schema = json.loads((Path(__file__).parent / "data" / "passes.schema.json").read_text())
+    jsonschema.validate(document, schema)
+    catalog = tle.load_catalog(None)
+    element_set = tle.nearest_set(catalog.sets, tle.TIANGONG_NORAD_ID, START)
+    timescale = load.timescale(builtin=True)
+    satellite = EarthSatellite(element_set.line1, element_set.line2, ts=timescale)
+    checked = 0
+    for observer in document["observers"]:
+        for item in observer["passes"]:
+            near = item["near"]
+            if near is None:
+                continue
+            moment = datetime.fromisoformat(near["time"].replace("Z", "+00:00"))
+            assert item["visible_start"]["time"] <= near["time"] <= item["visible_end"]["time"]
+            place = wgs84.latlon(observer["latitude_deg"], observer["longitude_deg"],
+                                 observer["elevation_m"])  # fmt: skip
+            alt, az, _ = (satellite - place).at(timescale.from_datetime(moment)).altaz()
+            reference = _observer(observer["latitude_deg"], observer["longitude_deg"], moment)
+            reference.elevation = observer["elevation_m"]
+            body = (
+                ephem.star(near["name"])
+                if near["kind"] == "star"
+                else getattr(ephem, near["name"].removeprefix("the "))()
+            )
+            body.compute(reference)
+            separation = _separation_deg(
+                az.degrees, alt.degrees, math.degrees(body.az), math.degrees(body.alt)
+            )
+            assert abs(separation - near["separation_deg"]) < 0.03, near
+            # And it is the closest approach: dense sampling (0.1 s) of the visible part
+            # finds none closer.
+            first, last = (
+                datetime.fromisoformat(item[key]["time"].replace("Z", "+00:00"))
+                for key in ("visible_start", "visible_end")
+            )
+            offsets = np.arange(0.0, (last - first).total_seconds(), 0.1)
+            dense = timescale.from_datetimes([first + timedelta(seconds=s) for s in offsets])
+            alts, azs, _ = (satellite - place).at(dense).altaz()
+            closest = min(
+                _separation_deg(a, e, math.degrees(body.az), math.degrees(body.alt))
+                for a, e in zip(azs.degrees, alts.degrees, strict=True)
+            )
+            assert closest > near["separation_deg"] - 0.05, (near, closest)
+            assert near["separation_deg"] <= sky.NEAR_LIMIT_DEG
+            assert near["words"] in result.stdout
+            checked += 1
+    assert checked >= 3
