@@ -306,3 +306,86 @@ def test_passes_json_near_matches_an_independent_sky(tmp_path: Path) -> None:
             assert near["words"] in result.stdout
             checked += 1
     assert checked >= 3
+
+
+#: Bright stars PyEphem's list lacks: J2000 positions from SIMBAD (gamma2 Velorum).
+EXTRA_STARS = {"Regor": ("8:09:31.95", "-47:20:11.7")}
+
+
+def _pyephem_body(name: str, kind: str) -> ephem.Body:
+    if kind != "star":
+        return getattr(ephem, name.removeprefix("the "))()
+    if name not in EXTRA_STARS:
+        return ephem.star(name)
+    body = ephem.FixedBody()
+    body._ra, body._dec = EXTRA_STARS[name]
+    body._epoch = ephem.J2000
+    return body
+
+
+def test_near_in_every_format_names_the_satellite(tmp_path: Path) -> None:
+    """With two satellites each ``near`` is re-measured independently (skyfield's SGP4
+    satellite from the satellite's own element set, PyEphem's star or planet), and the same
+    closest approach, with its satellite named, is in CSV, Markdown, ICS and the 80-column
+    table."""
+    import csv
+    import io
+    import json
+
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    window = ("passes", "--city", "Karachi", "--start", "2026-10-07T00:00Z", "--days", "10",
+              "-s", "tiangong", "-s", "iss")  # fmt: skip
+    outputs = {}
+    for fmt in ("json", "csv", "markdown", "ics", "table"):
+        result = subprocess.run(
+            [sys.executable, "-W", "error", "-m", "tiangong_orbit", *window, "--format", fmt],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "80"},
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs[fmt] = result.stdout
+    document = json.loads(outputs["json"])
+    observer = document["observers"][0]
+    names = {info["norad_id"]: info["display_name"] for info in document["satellites"]}
+    timescale = load.timescale(builtin=True)
+    place = wgs84.latlon(observer["latitude_deg"], observer["longitude_deg"],
+                         observer["elevation_m"])  # fmt: skip
+    catalog = tle.load_catalog(None)
+    expected: list[tuple[int, dict]] = []
+    for item in observer["passes"]:
+        near = item["near"]
+        if near is None:
+            continue
+        moment = datetime.fromisoformat(near["time"].replace("Z", "+00:00"))
+        element_set = tle.nearest_set(catalog.sets, item["norad_id"], moment)
+        satellite = EarthSatellite(element_set.line1, element_set.line2, ts=timescale)
+        alt, az, _ = (satellite - place).at(timescale.from_datetime(moment)).altaz()
+        reference = _observer(observer["latitude_deg"], observer["longitude_deg"], moment)
+        reference.elevation = observer["elevation_m"]
+        body = _pyephem_body(near["name"], near["kind"])
+        body.compute(reference)
+        separation = _separation_deg(
+            az.degrees, alt.degrees, math.degrees(body.az), math.degrees(body.alt)
+        )
+        assert abs(separation - near["separation_deg"]) < 0.03, near
+        expected.append((item["norad_id"], near))
+    assert {norad for norad, _ in expected} == set(names), "both satellites come near a star"
+
+    rows = [row for row in csv.DictReader(io.StringIO(outputs["csv"])) if row["near"]]
+    assert [(int(r["norad_id"]), r["near"], r["near_utc"]) for r in rows] == [
+        (norad, near["words"], near["time"]) for norad, near in expected
+    ]
+    table_lines = outputs["table"].splitlines()
+    heading = table_lines.index("Near bright stars and planets:")
+    markdown_items = [line for line in outputs["markdown"].splitlines() if line.startswith("- ")]
+    ics = outputs["ics"].replace("\n ", "")  # unfold the content lines (RFC 5545 3.1)
+    for k, (norad, near) in enumerate(expected):
+        words = f"{names[norad]} passes {near['words']} at "
+        assert words in table_lines[heading + 1 + k], (k, near)
+        assert any(words in line for line in markdown_items), near
+        assert f"It passes {near['words']} at " in ics
+    assert all(len(line) <= 80 for line in table_lines)
