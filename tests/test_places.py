@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -461,6 +462,39 @@ def test_cities_table_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert caught.value.code == 0
     out = capsys.readouterr().out
     assert f"{len(gazetteer())} places" in out
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120])
+def test_cities_table_fits_the_terminal_without_cutting(columns: int) -> None:
+    """Every place of the gazetteer, every word of its name and province and its full
+    coordinates and population are in the table, within the terminal's width; nothing is
+    cut with an ellipsis."""
+    from collections import Counter
+
+    from rich.cells import cell_len
+
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns)}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "tiangong_orbit", "cities"],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "…" not in result.stdout
+    assert max(cell_len(line) for line in lines) <= columns
+    coordinate = re.compile(r"-?\d+\.\d{4}")
+    rows = [line for line in lines if sum(map(bool, map(coordinate.fullmatch, line.split()))) == 2]
+    tokens = Counter(result.stdout.split())
+    places_all = gazetteer()
+    for place in places_all:
+        numbers = [f"{place.latitude_deg:.4f}", f"{place.longitude_deg:.4f}"]
+        if place.population:
+            numbers.insert(0, f"{place.population:,}")
+        assert any(all(n in row.split() for n in numbers) for row in rows), place.name
+        for word in (*place.name.split(), *(place.province or "").split()):
+            assert tokens[word] > 0, (place.name, word)
+    assert len(rows) == len(places_all)
+    assert ("Asia/Karachi" in lines[0] + lines[2]) == (columns >= 100)
 
 
 def test_places_import_is_cheap() -> None:
