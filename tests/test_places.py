@@ -497,6 +497,45 @@ def test_cities_table_fits_the_terminal_without_cutting(columns: int) -> None:
     assert ("Asia/Karachi" in lines[0] + lines[2]) == (columns >= 100)
 
 
+def _timezonefinder_files() -> list[str]:
+    """This process's open files and memory maps inside the timezonefinder package."""
+    import timezonefinder
+
+    package = str(Path(timezonefinder.__file__).resolve().parent)
+    opened = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            opened.append(os.readlink(fd))
+        except OSError:
+            continue
+    mapped = [line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()]
+    return [path for path in [*opened, *mapped] if path.startswith(package) and ".so" not in path]
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_zone_finder_releases_its_files() -> None:
+    finder = places._zone_finder()
+    assert places.zone_at(40.7, -74.0) == "America/New_York"
+    assert _timezonefinder_files(), "the finder holds its data files while in use"
+    places._release_zone_finder(finder)  # ``finder`` still referenced: closed, not collected
+    assert _timezonefinder_files() == []
+    assert places.zone_at(-33.87, 151.21) == "Australia/Sydney"  # a new finder after release
+
+
+def test_coordinates_leave_no_unclosed_file_at_exit() -> None:
+    """The command of the report, in development mode with resource warnings as errors."""
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-m", "tiangong_orbit",
+         "passes", "--lat", "40.7", "--lon", "-74", "--offline", "--start", "2026-10-07T00:00Z",
+         "--days", "1"],
+        capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "America/New_York" in result.stdout
+    assert result.stderr == ""
+
+
 def test_places_import_is_cheap() -> None:
     code = (
         "import sys, tiangong_orbit.places as p; p.gazetteer(); "
