@@ -232,7 +232,7 @@ def test_csv_one_row_per_listed_pass_with_utc_and_local_times() -> None:
     assert first["tle_epoch"] == "2026-10-06T16:02:50.305Z"
     for row in rows:
         for column in CSV_COLUMNS:
-            if column.endswith("_utc"):
+            if column.endswith("_utc") and (column != "near_utc" or row[column]):
                 assert ISO_Z.match(row[column]), (column, row[column])
     daylight = rows[2]
     assert daylight["visible"] == "false"
