@@ -74,7 +74,18 @@ def altitude_command(
     if start is not None or stop is not None:
         raise UsageError("--from/--to go with --format csv|markdown")
     moment = time_option(at, "--at", now_utc())
-    chosen = choose_set(tle_file, satellite, moment, allow_stale=allow_stale, offline=offline)
+    # A person at a table is never refused (DESIGN.md, Staleness): past the limit the place
+    # along the orbit is unknown, but the height range of the orbit is still right.
+    chosen = choose_set(
+        tle_file,
+        satellite,
+        moment,
+        allow_stale=allow_stale,
+        offline=offline,
+        for_terminal=not as_json,
+    )
+    if chosen.past_limit:
+        _warn_place_unknown(chosen, moment)
     report = _report(chosen, moment, allow_stale)
     if as_json:
         write_output(
@@ -84,6 +95,23 @@ def altitude_command(
     if output is not None:
         raise UsageError("--output goes with --json or --format")
     _print_table(report, chosen)
+
+
+def _warn_place_unknown(chosen: Any, moment: datetime) -> None:
+    """One warning for a table past the staleness limit: which numbers still hold."""
+    from tiangong_orbit.cli.common import warn
+    from tiangong_orbit.names import sentence_name
+    from tiangong_orbit.uncertainty import uncertainty_s
+
+    es = chosen.element_set
+    sigma_min = uncertainty_s(chosen.age_days) / 60.0
+    warn(
+        f"the element set for {sentence_name(es.norad_id, es.name)} is "
+        f"{chosen.age_days:.0f} days from {moment:%Y-%m-%d %H:%M} UTC: where along its orbit "
+        f"it is then is unknown (timing error about ±{sigma_min:.0f} minutes), so the "
+        "altitude, place and speed below are those of some point of the orbit, and only the "
+        "perigee/apogee range is to be trusted; for exact figures run 'tiangong-orbit tle update'"
+    )
 
 
 def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
