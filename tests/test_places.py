@@ -463,6 +463,26 @@ def test_cities_table_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"{len(gazetteer())} places" in out
 
 
+@pytest.mark.parametrize("columns", ["80", "100", "120"])
+def test_cities_table_cuts_no_cell(columns: str) -> None:
+    # Every province word ("Pakhtunkhwa", "Balochistan") and every name stays whole at 80
+    # columns: a cell is never cut to "…", and no line is wider than the terminal.
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": columns}
+    result = subprocess.run(
+        [sys.executable, "-m", "tiangong_orbit", "cities"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "\u2026" not in result.stdout
+    assert "Pakhtunkhwa" in result.stdout and "Balochistan" in result.stdout
+    assert "Muzaffarabad" in result.stdout
+
+
 def test_places_import_is_cheap() -> None:
     code = (
         "import sys, tiangong_orbit.places as p; p.gazetteer(); "

@@ -72,14 +72,19 @@ def cities_command(
     # the footer, rather than a column repeating it.
     zone_column = len(zones) > 1 or console.width >= 100
     table = Table(show_edge=False, pad_edge=False)
-    # Names wrap (GeoNames has a few long ones); numbers and zones never do.
-    table.add_column("Name", ratio=3, min_width=10)
-    table.add_column("Urdu", ratio=2)
-    table.add_column("Province", ratio=2)
+    # Names wrap (GeoNames has a few long ones), a word too long for its cell folds onto the
+    # next line rather than being cut to "…"; numbers and zones never wrap. 11 columns hold
+    # every province word ("Balochistan", "Pakhtunkhwa").
+    table.add_column("Name", ratio=3, min_width=10, overflow="fold")
+    table.add_column("Urdu", ratio=2, overflow="fold")
+    table.add_column("Province", ratio=2, min_width=11, overflow="fold")
     table.add_column("Population", justify="right", no_wrap=True, min_width=10)
     table.add_column("Lat °N", justify="right", no_wrap=True, min_width=7)
     table.add_column("Lon °E", justify="right", no_wrap=True, min_width=7)
-    table.add_column("Elev m", justify="right", no_wrap=True, min_width=6)
+    # The gazetteer has no heights today: a column of "—" only costs width at 80 columns.
+    elevation_column = any(place.elevation_known for place in found)
+    if elevation_column:
+        table.add_column("Elev m", justify="right", no_wrap=True, min_width=6)
     if zone_column:
         table.add_column("Time zone", no_wrap=True, min_width=12)
     for place in found:
@@ -90,8 +95,9 @@ def cities_command(
             f"{place.population:,}" if place.population else UNKNOWN,
             f"{place.latitude_deg:.4f}",
             f"{place.longitude_deg:.4f}",
-            f"{place.elevation_m:.0f}" if place.elevation_known else UNKNOWN,
         ]
+        if elevation_column:
+            cells.append(f"{place.elevation_m:.0f}" if place.elevation_known else UNKNOWN)
         if zone_column:
             cells.append(place.timezone)
         table.add_row(*cells)
