@@ -738,3 +738,15 @@ def test_tz_on_alert_and_chart(
              "2026-10-07T12:00Z", "-o", str(tmp_path / "sky.svg"))  # fmt: skip
     code, _, err = cli(capsys, monkeypatch, *chart, "--tz", "Nowhere/Land")
     assert code == 2 and "Nowhere/Land" in err
+
+
+def test_a_time_before_the_launch_is_refused(tmp_path: Path) -> None:
+    # Tianhe reached orbit on 2021-04-29 03:23:15 UTC (launch records): before it, SGP4 would
+    # happily run the first set backwards and list passes of a station that did not exist.
+    before = run("passes", "--city", "Lahore", "--start", "2021-04-29T03:00Z", tmp_path=tmp_path)
+    assert_one_error(before, 3, "Tianhe", "2021-04-29 03:23 UTC")
+    after = run(
+        "passes", "--city", "Lahore", "--start", "2021-04-29T04:00Z", "--days", "1",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert after.returncode == 0, after.stderr

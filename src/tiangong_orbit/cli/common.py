@@ -54,6 +54,14 @@ def choose_set(
     if catalog is None:
         catalog = tle.load_catalog(tle_file)
     norad_id = tle.satellite_ids(satellite, catalog.sets)
+    if norad_id in tle.LAUNCHES and at < tle.LAUNCHES[norad_id][0]:
+        from tiangong_orbit.errors import NoElementSetError
+
+        launched, words = tle.LAUNCHES[norad_id]
+        raise NoElementSetError(
+            f"{words} on {launched:%Y-%m-%d %H:%M} UTC: there is nothing in orbit to see at "
+            f"{at:%Y-%m-%d %H:%M} UTC; ask for a time after the launch"
+        )
     catalog = refresh_if_needed(
         catalog, norad_id, until if until is not None else at, offline=offline, quiet=quiet
     )
