@@ -142,8 +142,9 @@ def _run_child(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _wall(command: list[str]) -> tuple[float, float]:
-    """Wall clock (s) and the child's maximum resident set (MB) of one run, output discarded."""
+def _wall(command: list[str]) -> tuple[float, float, float]:
+    """Wall clock (s), the child's maximum resident set (MB) and its CPU time (user + system,
+    s) of one run, output discarded. On a shared machine the CPU time is the steadier figure."""
     t0 = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=REPO)
     _, status, usage = os.wait4(child.pid, 0)
@@ -151,11 +152,13 @@ def _wall(command: list[str]) -> tuple[float, float]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise subprocess.CalledProcessError(child.returncode, command)
-    return seconds, usage.ru_maxrss / 1024.0
+    return seconds, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
-def _best_wall(command: list[str], runs: int) -> float:
-    return min(_wall(command)[0] for _ in range(runs))
+def _best(command: list[str], runs: int) -> tuple[float, float]:
+    """Best wall clock and best CPU time (s) of ``runs`` runs."""
+    results = [_wall(command) for _ in range(runs)]
+    return min(r[0] for r in results), min(r[2] for r in results)
 
 
 PEER_SCRIPT = textwrap.dedent(
@@ -193,9 +196,13 @@ PEER_SCRIPT = textwrap.dedent(
 
 
 def _places_csv(path: Path, places) -> Path:
-    rows = ["name,latitude,longitude,elevation_m"]
+    # With the optional timezone column (the gazetteer's zone): without it each place's zone
+    # is looked up from its coordinates (timezonefinder, some 30 ms), a cost of the places
+    # file rather than of pass prediction, and one the peer does not pay.
+    rows = ["name,latitude,longitude,elevation_m,timezone"]
     rows += [
-        f"{p.name.replace(',', ' ')},{p.latitude_deg},{p.longitude_deg},{p.elevation_m}"
+        f"{p.name.replace(',', ' ')},{p.latitude_deg},{p.longitude_deg},{p.elevation_m},"
+        f"{p.timezone}"
         for p in places
     ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -247,27 +254,28 @@ def whole_process(n_places: int | None, days: int, runs: int = 3, peer_places: i
         for key, extra in (("visible", ["--json"]), ("all", ["--all", "--json"])):
             command = _ours_cmd(where, days, *extra)
             try:
-                result[key] = _best_wall(command, runs)
+                result[key], result[f"cpu_{key}"] = _best(command, runs)
             except subprocess.CalledProcessError as error:
-                result[key] = float("nan")
+                result[key] = result[f"cpu_{key}"] = float("nan")
                 print(f"note: the CLI failed ({error})", file=sys.stderr)
             result[f"command_{key}"] = " ".join(command[1:])
-        peer = _best_wall(peer_cmd, runs)
+        peer, peer_cpu = _best(peer_cmd, runs)
         result["peer_timed_s"] = peer
         result["peer"] = peer * len(chosen) / len(timed)
+        result["peer_cpu"] = peer_cpu * len(chosen) / len(timed)
     return result
 
 
-def big_runs(days: int, table: bool) -> list[tuple[str, float, float]]:
+def big_runs(days: int, table: bool) -> list[tuple[str, float, float, float]]:
     """Every city for ``days``: ``--json``, ``--all --json`` and (with ``table``) the ``--all``
-    table, each once: (label, seconds, maximum resident set in MB)."""
+    table, each once: (label, seconds, maximum resident set in MB, CPU seconds)."""
     rows = []
     cases = [("--json", ["--json"]), ("--all --json", ["--all", "--json"])]
     if table:
         cases.append(("--all (table)", ["--all"]))
     for label, extra in cases:
-        seconds, rss = _wall(_ours_cmd(["--city", "all"], days, *extra))
-        rows.append((f"all cities x {days} d {label}", seconds, rss))
+        seconds, rss, cpu = _wall(_ours_cmd(["--city", "all"], days, *extra))
+        rows.append((f"all cities x {days} d {label}", seconds, rss, cpu))
     return rows
 
 
@@ -276,10 +284,16 @@ def startup() -> dict:
     ours, bare, python = [], [], []
     # Interleaved, so that a busy moment of a shared machine hits both sides alike.
     for _ in range(7):
-        ours.append(_wall(city_cmd)[0])
-        bare.append(_wall([sys.executable, "-c", "import skyfield.api"])[0])
+        ours.append(_wall(city_cmd))
+        bare.append(_wall([sys.executable, "-c", "import skyfield.api"]))
         python.append(_wall([sys.executable, "-c", "pass"])[0])
-    return {"ours": min(ours), "skyfield_import": min(bare), "python": min(python)}
+    return {
+        "ours": min(r[0] for r in ours),
+        "skyfield_import": min(r[0] for r in bare),
+        "python": min(python),
+        "ours_cpu": min(r[2] for r in ours),
+        "skyfield_import_cpu": min(r[2] for r in bare),
+    }
 
 
 def main() -> None:
@@ -346,20 +360,24 @@ def main() -> None:
             )
             print(
                 f"{label:<28}{case[key]:>9.2f}{case['peer']:>9.2f}"
-                f"{case['peer'] / case[key]:>7.1f}x{'':>40}  wall clock, JSON to /dev/null" + scaled
+                f"{case['peer'] / case[key]:>7.1f}x{'':>40}  wall clock, JSON to /dev/null; "
+                f"CPU {case[f'cpu_{key}']:.2f} s vs {case['peer_cpu']:.1f} s: "
+                f"{case['peer_cpu'] / case[f'cpu_{key}']:.1f}x" + scaled
             )
     boot = startup()
     print(
         f"{'start-up: 1 city x 1 day':<28}{boot['ours']:>9.2f}{boot['skyfield_import']:>9.2f}"
         f"{boot['ours'] / boot['skyfield_import']:>7.2f}x{'':>40}  peer = bare "
-        f"'import skyfield.api'; ratio = ours / peer (target <= 1.3); bare python: "
+        f"'import skyfield.api'; ratio = ours / peer (target <= 1.3); CPU "
+        f"{boot['ours_cpu']:.3f} s vs {boot['skyfield_import_cpu']:.3f} s: "
+        f"{boot['ours_cpu'] / boot['skyfield_import_cpu']:.2f}x; bare python: "
         f"{boot['python']:.2f} s"
     )
     if args.big:
         print()
-        print(f"{'big runs, whole process':<40}{'s':>9}{'max RSS MB':>12}")
-        for label, seconds, rss in big_runs(366, table=args.table):
-            print(f"{label:<40}{seconds:>9.1f}{rss:>12.0f}")
+        print(f"{'big runs, whole process':<40}{'s':>9}{'CPU s':>9}{'max RSS MB':>12}")
+        for label, seconds, rss, cpu in big_runs(366, table=args.table):
+            print(f"{label:<40}{seconds:>9.1f}{cpu:>9.1f}{rss:>12.0f}")
     print(
         "\n* MB: peak traced heap (tracemalloc) during the call; RSS: the process's maximum "
         "resident set, MB"

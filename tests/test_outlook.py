@@ -255,6 +255,51 @@ def test_outlook_json_follows_its_schema(tmp_path: Path) -> None:
     assert all(p["kind"] == "window" for p in periods)
 
 
+def test_outlook_json_with_another_format_is_bad_usage(tmp_path: Path) -> None:
+    result = run(
+        "outlook", "--city", "Lahore", "--json", "--format", "csv", "--offline", tmp_path=tmp_path
+    )
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith("error: --json contradicts --format csv")
+    assert result.stdout == ""
+    same = run(
+        "outlook",
+        "--city",
+        "Lahore",
+        "--days",
+        "2",
+        "--json",
+        "--format",
+        "json",
+        "--offline",
+        tmp_path=tmp_path,
+    )
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["schema"] == "tiangong-orbit/outlook/1"
+
+
+def test_outlook_takes_tz_like_every_command_with_places(tmp_path: Path) -> None:
+    start = newest_epoch() + timedelta(days=50)
+    result = run(
+        "outlook",
+        "--city",
+        "Lahore",
+        "--tz",
+        "Europe/London",
+        "--start",
+        f"{start:%Y-%m-%d}",
+        "--days",
+        "5",
+        "--offline",
+        "--json",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["observers"][0]["timezone"] == "Europe/London"
+    bad = run("outlook", "--city", "Lahore", "--tz", "Mars/Olympus", "--offline", tmp_path=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown time zone")
+
+
 def test_outlook_csv_and_markdown(tmp_path: Path) -> None:
     start = newest_epoch() + timedelta(days=50)
     common = (
@@ -271,10 +316,15 @@ def test_outlook_csv_and_markdown(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) in (20, 21, 22)
+    # one name, as in the passes CSV: the display name, and the set's own as catalog_name
+    assert {(row["satellite"], row["catalog_name"]) for row in rows} == {
+        ("Tiangong", "CSS (TIANHE)")
+    }
     for row in rows:
         if row["possible"] == "true":
             assert row["earliest_utc"].endswith("Z") and row["latest_utc"].endswith("Z")
-            local = datetime.strptime(row["earliest_local"], "%Y-%m-%dT%H:%M:%S%z")
+            assert row["earliest_local"][-6:] == "+05:00"  # ISO 8601 offset, as everywhere
+            local = datetime.fromisoformat(row["earliest_local"])
             utc = datetime.fromisoformat(row["earliest_utc"].replace("Z", "+00:00"))
             assert local.utcoffset() == timedelta(hours=5)
             assert abs(local - utc) < timedelta(seconds=1)

@@ -720,6 +720,9 @@ def test_hand_overs_give_every_pass_exactly_once_from_the_nearest_set(first, day
         (55.458, 12.1821, datetime(2026, 6, 30, tzinfo=UTC), 5.0),
         (-33.92, 18.42, datetime(2025, 12, 1, tzinfo=UTC), 10.0),  # Cape Town, December
         (-0.18, -78.47, datetime(2026, 3, 25, tzinfo=UTC), 10.0),  # Quito, equinox
+        # Karachi, October: a pass topping at 0.19° (its rise and set, and its top, are
+        # ill-conditioned in the elevation: 13 ms off when found on the interpolant).
+        (24.8607, 67.0011, datetime(2026, 10, 7, tzinfo=UTC), 10.0),
     ],
 )
 def test_every_event_within_10_ms_at_any_latitude_and_season(
@@ -750,10 +753,8 @@ def test_every_event_within_10_ms_at_any_latitude_and_season(
     assert len(ours.passes) == len(ref) >= 5
     limited = 0
     for r, o in zip(ref, ours.passes, strict=True):
-        pairs = [(o.rise.time, r.rise), (o.set.time, r.set)]
-        # The top of a pass is flat: its time is ill-conditioned (15 ms change the elevation
-        # of a 1° pass by 3e-8°), so it is held to its elevation.
-        assert abs(o.culmination.time.timestamp() - r.culmination) < 0.05
+        # The top of a pass is flat: its time is the root of the elevation rate, on both sides.
+        pairs = [(o.rise.time, r.rise), (o.culmination.time, r.culmination), (o.set.time, r.set)]
         assert o.culmination.elevation_deg == pytest.approx(r.max_elevation_deg, abs=1e-6)
         assert o.visible == r.visible
         if r.visible:
@@ -765,7 +766,8 @@ def test_every_event_within_10_ms_at_any_latitude_and_season(
             )
         for mine, theirs in pairs:
             assert abs(mine.timestamp() - theirs) < 0.010, (mine, theirs)
-    assert limited >= 1
+    # Every case has a pass that the Sun or the shadow cuts short; Karachi's has a low one.
+    assert limited >= 1 or min(r.max_elevation_deg for r in ref) < 1.0
 
 
 def _grazing_observer(element_set, near: datetime, top_deg: float):

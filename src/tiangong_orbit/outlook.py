@@ -82,9 +82,10 @@ RADIUS_MARGIN_KM = 10.0
 RADIUS_MARGIN_KM_PER_DAY = 0.3
 RADIUS_MARGIN_MAX_KM = 35.0
 #: The oldest age (days) of a set for which the outlook gives windows; beyond it a period is
-#: ``unknown``. The node's envelope holds over every pair of sets up to 730 days apart, but
-#: past about 400 days the windows grow to 3-4 hours (no answer); 400 days still covers a
-#: window of a few weeks starting a year after the newest set.
+#: ``unknown``. Containment is measured up to 365 days (``benchmarks/outlook_honesty.py``:
+#: every real pass inside its window, from sets 30 to 365 days old) and the node's envelope up
+#: to 730 days; 400 days covers a few weeks' window starting a year after the newest set, and
+#: beyond it the outlook would claim more than anything measured shows.
 HORIZON_DAYS = 400.0
 #: A period is ``exact`` when the set's 1-sigma timing error there is at most this (s).
 EXACT_MAX_SIGMA_S = 60.0

@@ -125,6 +125,18 @@ SUN_ALTITUDE_RATE_DEG_S = 0.0042
 #: error is below 1.5e-4° in elevation (13 times less), and a pass is found or visible from
 #: its top.
 GRAZING_BAND_DEG = 0.002
+#: Events found on the interpolant are solved again on SGP4 itself: the interpolant sits
+#: metres off the true track, which moves a rise or set by ~2 ms, the top of a pass (the root
+#: of the interpolant's derivative, 0.1 m/s off) by up to 15 ms, and the rise and set of a
+#: pass topping under a degree by more. Only the passes listed are: one Newton step from the
+#: interpolated time (SGP4 for the value, the interpolant for the slope) is kept when it is at
+#: most ``NEWTON_MAX_STEP_S`` (its error is then under 0.1 ms); otherwise the root is solved
+#: on SGP4 within ``POLISH_HALF_S`` of the interpolated time, or failing that on the whole
+#: bracket.
+NEWTON_MAX_STEP_S = 0.02
+POLISH_HALF_S = 0.05
+#: Half-width (s) of the central difference giving the interpolant's slope at a root.
+SLOPE_HALF_S = 0.01
 #: Passes assembled into objects at a time (bounds the temporary Python lists).
 ASSEMBLY_BATCH = 20_000
 #: Earth's rotation rate (rad/s), for the bound on how fast a sub-satellite point moves.
@@ -376,8 +388,14 @@ class _ExactTrack(_Track):
         return r[:, 0], r[:, 1], r[:, 2]
 
     def state(self, t: FloatArray) -> tuple[Vec, Vec]:
-        r, v = self._state(t)
-        return (r[:, 0], r[:, 1], r[:, 2]), (v[:, 0], v[:, 1], v[:, 2])
+        """Position and velocity, the velocity the central difference of SGP4's positions
+        ``SLOPE_HALF_S`` either side: SGP4's own velocity is not quite the derivative of its
+        positions (a few mm/s off), which moves the top of a low pass by a millisecond."""
+        t = np.asarray(t, dtype=float)
+        r, _ = self._state(np.concatenate((t, t + SLOPE_HALF_S, t - SLOPE_HALF_S)))
+        n = len(t)
+        v = (r[n : 2 * n] - r[2 * n :]) / (2.0 * SLOPE_HALF_S)
+        return (r[:n, 0], r[:n, 1], r[:n, 2]), (v[:, 0], v[:, 1], v[:, 2])
 
     def sun(self, t: FloatArray) -> Vec:
         assert self.frames is not None
@@ -505,6 +523,62 @@ def _solve(
         fb[active] = np.where(move_hi, fx, fhi_new)
         kept[active] = np.where(zero, 0, np.where(same_as_lo, 1, -1))
     return 0.5 * (a + b)
+
+
+def _polish(
+    func: Callable[[FloatArray, IntArray], FloatArray],
+    slope_of: Callable[[FloatArray, IntArray], FloatArray],
+    approx: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+) -> FloatArray:
+    """Roots of ``func`` (the exact function: SGP4 at every time) near ``approx``, the roots of
+    ``slope_of``, its interpolated twin, each inside its bracket ``[lo, hi]`` (where ``func``
+    changes sign; NaN: none known). ``func(t, which)`` evaluates root ``which`` at ``t``.
+
+    One Newton step: ``func`` at ``approx``, the slope from ``slope_of`` by a central
+    difference; kept when it moves the time by at most ``NEWTON_MAX_STEP_S`` and stays in the
+    bracket (one evaluation of ``func`` per root). The others (a nearly tangent crossing, which
+    the interpolant can shift further) are solved on ``func`` within ``POLISH_HALF_S`` of
+    ``approx``, or where ``func`` does not change sign there, on the whole bracket; where not
+    even there, ``approx`` is kept. Returns (M,) times, error below ``TOLERANCE_S / 2``.
+    """
+    approx = np.asarray(approx, dtype=float)
+    out = approx.copy()
+    if approx.size == 0:
+        return out
+    every = np.arange(approx.size)
+    value = func(approx, every)
+    ends = slope_of(
+        np.concatenate((approx + SLOPE_HALF_S, approx - SLOPE_HALF_S)),
+        np.concatenate((every, every)),
+    )
+    slope = (ends[: approx.size] - ends[approx.size :]) / (2.0 * SLOPE_HALF_S)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        newton = approx - value / slope
+    ok = np.isfinite(newton) & (np.abs(newton - approx) <= NEWTON_MAX_STEP_S)
+    ok &= ~(newton < lo) & ~(newton > hi)  # NaN bounds: no bracket known
+    out[ok] = newton[ok]
+    rest = np.flatnonzero(~ok)
+    if rest.size == 0:
+        return out
+    a = np.fmax(lo[rest], approx[rest] - POLISH_HALF_S)
+    b = np.fmin(hi[rest], approx[rest] + POLISH_HALF_S)
+    both = func(np.concatenate((a, b)), np.concatenate((rest, rest)))
+    fa, fb = both[: rest.size], both[rest.size :]
+    near = (np.signbit(fa) != np.signbit(fb)) | (fa == 0) | (fb == 0)
+    wide = np.flatnonzero(~near & np.isfinite(lo[rest]) & np.isfinite(hi[rest]))
+    if wide.size:
+        w = rest[wide]
+        both = func(np.concatenate((lo[w], hi[w])), np.concatenate((w, w)))
+        f_lo, f_hi = both[: wide.size], both[wide.size :]
+        a[wide], b[wide], fa[wide], fb[wide] = lo[w], hi[w], f_lo, f_hi
+        near[wide] = (np.signbit(f_lo) != np.signbit(f_hi)) | (f_lo == 0) | (f_hi == 0)
+    idx = np.flatnonzero(near)
+    if idx.size:
+        which = rest[idx]
+        out[which] = _solve(lambda t, j: func(t, which[j]), a[idx], b[idx], fa[idx], fb[idx])
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -986,6 +1060,7 @@ def _refine(
         c1,
         settings,
         prefilter_half_s,
+        exact_sky,
     )
     return _join(found, grazing_found)
 
@@ -1013,8 +1088,11 @@ def _refine_tail(
     c1: float,
     settings: Settings,
     prefilter_half_s: float | None,
+    exact_sky: _Sky | None = None,
 ) -> _Found | None:
-    """Rise, set and the visible interval of culminations already refined."""
+    """Rise, set and the visible interval of culminations already refined; with ``exact_sky``
+    (SGP4 at every time) the events of the passes kept are then solved again on it (see
+    :func:`_on_sgp4`)."""
     include_invisible = prefilter_half_s is None
     track = sky.track
     step = track.step_s
@@ -1024,6 +1102,17 @@ def _refine_tail(
     sin_sun = math.sin(math.radians(settings.sun_max_altitude_deg))
     if node.size == 0:
         return None
+    top_exact = np.zeros(len(node), dtype=bool)
+    if exact_sky is not None:
+        # Whether a pass belongs to this chunk is decided on its culmination solved on SGP4
+        # where the interpolated one is that near an end of the chunk: each chunk then decides
+        # with the same time, and every pass comes out once.
+        edge = np.minimum(np.abs(culmination - c0), np.abs(culmination - c1)) <= POLISH_HALF_S
+        edge &= sin_max >= sin_h
+        if edge.any():
+            idx = np.flatnonzero(edge)
+            culmination[idx] = _top_on_sgp4(sky, exact_sky, node[idx], place[idx], culmination[idx])
+            top_exact[idx] = True
     keep = (sin_max >= sin_h) & (culmination >= c0) & (culmination < c1)
     if prefilter_half_s is not None:
         keep &= sin_max >= sin_v
@@ -1039,6 +1128,7 @@ def _refine_tail(
         )
         keep &= ~daylight & ~shadowed
     node, place, culmination, sin_max = node[keep], place[keep], culmination[keep], sin_max[keep]
+    top_exact = top_exact[keep]
     if node.size == 0:
         return None
     # Two candidates of one hump (a plateau on the grid) give one culmination: keep one.
@@ -1053,6 +1143,7 @@ def _refine_tail(
         culmination[~duplicate],
         sin_max[~duplicate],
     )
+    top_exact = top_exact[order][~duplicate]
     m = len(node)
 
     # Rise and set: walk the grid outwards from the culmination to the first node below the
@@ -1122,7 +1213,9 @@ def _refine_tail(
             set_,
         )
     )
-    bounds = np.sort(bounds, axis=1)  # NaN last
+    column = np.argsort(bounds, axis=1)  # NaN last
+    bounds = np.take_along_axis(bounds, column, axis=1)
+    bound_kind = np.array(_BOUND_KINDS, dtype=np.int8)[column]
     starts, ends = bounds[:, :-1], bounds[:, 1:]
     valid = np.isfinite(starts) & np.isfinite(ends) & (ends > starts)
     mids = np.where(valid, 0.5 * (starts + ends), culmination[:, None])
@@ -1145,8 +1238,10 @@ def _refine_tail(
     reason[neither] = _DAYLIGHT | _SHADOW
     reason[visible] = 0
 
+    rows = np.arange(m)
     if not include_invisible:
         keep = visible
+        rows = rows[keep]
         place, rise, culmination, set_ = place[keep], rise[keep], culmination[keep], set_[keep]
         vis_start, vis_end, entry, exit_, reason = (
             vis_start[keep],
@@ -1159,6 +1254,31 @@ def _refine_tail(
         m = len(place)
         if m == 0:
             return None
+
+    if exact_sky is not None:
+        # Which kind of boundary each end of the visible interval is.
+        r = np.flatnonzero(np.isfinite(vis_start))
+        first_kind = np.full(m, _EV_NONE, dtype=np.int8)
+        last_kind = np.full(m, _EV_NONE, dtype=np.int8)
+        full_s, full_e = vis_start, vis_end
+        if r.size:
+            at_start = np.argmax(starts[rows[r]] == full_s[r, None], axis=1)
+            at_end = np.argmax(ends[rows[r]] == full_e[r, None], axis=1) + 1
+            first_kind[r] = bound_kind[rows[r], at_start]
+            last_kind[r] = bound_kind[rows[r], at_end]
+        rise, culmination, set_, vis_start, vis_end, entry, exit_ = _on_sgp4(
+            sky,
+            exact_sky,
+            place,
+            (node[rows], top_exact[rows]),
+            (rise, rise_lo[rows], rise_hi[rows]),
+            culmination,
+            (set_, set_lo[rows], set_hi[rows]),
+            (vis_start, first_kind),
+            (vis_end, last_kind),
+            (entry, exit_),
+            (sin_h, sin_v, sin_sun),
+        )
 
     # The visible peak: the culmination when inside the interval, else its higher end.
     peak = np.full(m, np.nan)
@@ -1181,6 +1301,136 @@ def _refine_tail(
 
     times = np.column_stack((rise, culmination, set_, vis_start, peak, vis_end))
     return _Found(place, times, entry, exit_, mags, reason)
+
+
+# Kinds of event boundaries: the horizon, the minimum visible elevation, the Earth's shadow,
+# the Sun's altitude limit (``_EV_NONE``: no boundary).
+_EV_NONE, _EV_HORIZON, _EV_HIGH, _EV_SHADOW, _EV_DARK = -1, 0, 1, 2, 3
+# The kinds of the columns of ``bounds`` in :func:`_refine_tail`, in order.
+_BOUND_KINDS = (
+    _EV_HORIZON, _EV_HIGH, _EV_HIGH, _EV_SHADOW, _EV_SHADOW, _EV_DARK, _EV_DARK, _EV_HORIZON,
+)  # fmt: skip
+
+
+def _top_on_sgp4(
+    sky: _Sky, exact_sky: _Sky, node: IntArray, place: IntArray, culmination: FloatArray
+) -> FloatArray:
+    """Culminations solved on SGP4: the roots of the elevation rate (the satellite's velocity
+    relative to the place, across the line of sight, projected on the local vertical) near
+    the interpolated ones. The top is flat, so its time is ill-conditioned in the elevation
+    but not in its rate. At the grid nodes either side of ``node`` the interpolant is SGP4,
+    so they bracket the root as before.
+
+    The rate comes from the exact track's velocity, the central difference of SGP4's
+    positions (see :meth:`_ExactTrack.state`)."""
+    track = sky.track
+    return _polish(
+        lambda t, w: exact_sky.elevation_rate(t, place[w]),
+        lambda t, w: sky.elevation_rate(t, place[w]),
+        culmination,
+        track.node_time(node - 1),
+        track.node_time(node + 1),
+    )
+
+
+def _on_sgp4(
+    sky: _Sky,
+    exact_sky: _Sky,
+    place: IntArray,
+    top: tuple[IntArray, NDArray[np.bool_]],
+    rise: tuple[FloatArray, FloatArray, FloatArray],
+    culmination: FloatArray,
+    set_: tuple[FloatArray, FloatArray, FloatArray],
+    first: tuple[FloatArray, NDArray[np.int8]],
+    last: tuple[FloatArray, NDArray[np.int8]],
+    shadow: tuple[FloatArray, FloatArray],
+    sines: tuple[float, float, float],
+) -> tuple[FloatArray, ...]:
+    """The events of the passes kept, found on the interpolant, solved again on SGP4.
+
+    ``top``: the culminations' grid nodes and whether they are solved already; ``rise`` and
+    ``set_``: times (M,) and their brackets; ``first`` and ``last``: the visible interval's ends
+    and their kinds (``_EV_*``); ``shadow``: entry and exit; ``sines``: the sines of the horizon,
+    of the minimum visible elevation and of the Sun's altitude limit. Returns rise,
+    culmination, set, visible start and end, shadow entry and exit (M,) each, POSIX seconds.
+    """
+    sin_h, sin_v, sin_sun = sines
+    node, top_done = top
+    culmination = culmination.copy()
+    todo = np.flatnonzero(~top_done)
+    culmination[todo] = _top_on_sgp4(sky, exact_sky, node[todo], place[todo], culmination[todo])
+
+    def elevation(threshold: FloatArray, pl: IntArray) -> tuple[Callable, Callable]:
+        return (
+            lambda t, w: exact_sky.sin_elevation(t, pl[w]) - threshold[w],
+            lambda t, w: sky.sin_elevation(t, pl[w]) - threshold[w],
+        )
+
+    m = len(place)
+    both = np.concatenate((place, place))
+    exact_f, interp_f = elevation(np.full(2 * m, sin_h), both)
+    crossings = _polish(
+        exact_f,
+        interp_f,
+        np.concatenate((rise[0], set_[0])),
+        np.concatenate((rise[1], set_[1])),
+        np.concatenate((rise[2], set_[2])),
+    )
+    new_rise, new_set = crossings[:m], crossings[m:]
+
+    ends = []
+    for (when, kind), after_top in ((first, False), (last, True)):
+        out = when.copy()
+        horizon = kind == _EV_HORIZON
+        out[horizon] = (new_set if after_top else new_rise)[horizon]
+        for k, exact_g, interp_g in (
+            (_EV_SHADOW, lambda t, pl: exact_sky.shadow(t), lambda t, pl: sky.shadow(t)),
+            (
+                _EV_DARK,
+                lambda t, pl: exact_sky.sin_sun_altitude(t, pl) - sin_sun,
+                lambda t, pl: sky.sin_sun_altitude(t, pl) - sin_sun,
+            ),
+        ):
+            idx = np.flatnonzero(kind == k)
+            if idx.size:
+                pl = place[idx]
+                unknown = np.full(idx.size, np.nan)
+                out[idx] = _polish(
+                    lambda t, w, g=exact_g, pl=pl: g(t, pl[w]),
+                    lambda t, w, g=interp_g, pl=pl: g(t, pl[w]),
+                    when[idx],
+                    unknown,
+                    unknown,
+                )
+        idx = np.flatnonzero(kind == _EV_HIGH)
+        if idx.size:
+            exact_f, interp_f = elevation(np.full(idx.size, sin_v), place[idx])
+            lo = culmination[idx] if after_top else new_rise[idx]
+            hi = new_set[idx] if after_top else culmination[idx]
+            out[idx] = _polish(exact_f, interp_f, when[idx], lo, hi)
+        ends.append(out)
+
+    entry, exit_ = shadow
+    both_shadow = np.concatenate((entry, exit_))
+    idx = np.flatnonzero(np.isfinite(both_shadow))
+    if idx.size:
+        unknown = np.full(idx.size, np.nan)
+        both_shadow[idx] = _polish(
+            lambda t, w: exact_sky.shadow(t),
+            lambda t, w: sky.shadow(t),
+            both_shadow[idx],
+            unknown,
+            unknown,
+        )
+    return (
+        new_rise,
+        culmination,
+        new_set,
+        ends[0],
+        ends[1],
+        both_shadow[:m],
+        both_shadow[m:],
+    )
 
 
 def _first_below(sky: _Sky, start: IntArray, place: IntArray, sin_h: float, step: int) -> IntArray:

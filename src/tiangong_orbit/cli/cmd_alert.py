@@ -382,6 +382,10 @@ def _when(moment: datetime, place) -> str:
     return local_time_words(moment, getattr(place, "timezone", None) or "Asia/Karachi")
 
 
+def _posts(count: int) -> str:
+    return "1 alert post was" if count == 1 else f"{count} alert posts were"
+
+
 def _report(report, say, signal_number: int | None = None) -> None:
     """Tell what the run did (``say``), the problems (stderr); fail with exit 4 when a post
     failed, was left unknown or could not be written, and with 130/143 after a signal."""
@@ -429,14 +433,14 @@ def _report(report, say, signal_number: int | None = None) -> None:
     if signal_number is not None:
         name = signal.Signals(signal_number).name
         raise RunInterrupted(
-            f"stopped by {name} after the post under way; {len(not_tried)} alert posts were "
-            "not tried and stay due for the next run",
+            f"stopped by {name} after the post under way; {_posts(len(not_tried))} not "
+            "tried and stay due for the next run",
             signal_number,
         )
     if report.busy:
         raise BusyError(
             f"another tiangong-orbit alert run held the state too long in the middle of this "
-            f"run; {len(not_tried)} alert posts were not tried and stay due for the next run"
+            f"run; {_posts(len(not_tried))} not tried and stay due for the next run"
         )
     failed = report.with_status("failed")
     unsure = report.with_status("maybe_delivered")
@@ -450,7 +454,7 @@ def _report(report, say, signal_number: int | None = None) -> None:
                 f"{first.detail}); the next run tries them again"
             )
         if not_tried:
-            parts.append(f"{len(not_tried)} more were not tried and stay due for the next run")
+            parts.append(f"{_posts(len(not_tried))} not tried and stay due for the next run")
         if unsure:
             first = unsure[0]
             parts.append(

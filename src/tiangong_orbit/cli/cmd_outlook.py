@@ -26,6 +26,7 @@ from tiangong_orbit.cli.options import (
     StartOption,
     SunMaxOption,
     TleOption,
+    TzOption,
     check_thresholds,
     resolve_places,
 )
@@ -42,6 +43,7 @@ def outlook_command(
     elevation_m: ElevationOption = None,
     name: NameOption = None,
     places_file: PlacesFileOption = None,
+    tz: TzOption = None,
     start: StartOption = None,
     days: Annotated[float, typer.Option("--days", help="Days to look ahead (at most 366).")] = 60.0,
     tle_file: TleOption = None,
@@ -49,8 +51,8 @@ def outlook_command(
     offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
-    ] = "table",
+        str | None, typer.Option("--format", "-f", help="table, json, csv or markdown.")
+    ] = None,
     output: OutputFileOption = None,
     horizon_deg: HorizonOption = 0.0,
     min_visible_elevation_deg: MinVisibleOption = 10.0,
@@ -68,13 +70,16 @@ def outlook_command(
     from tiangong_orbit.model import Settings
     from tiangong_orbit.timeutil import check_range
 
-    fmt = "json" if as_json else fmt.lower()
-    if fmt not in FORMATS:
-        raise UsageError(f"--format '{fmt}' is not one of {', '.join(FORMATS)}")
+    chosen = (fmt or "table").lower()
+    if chosen not in FORMATS:
+        raise UsageError(f"--format '{chosen}' is not one of {', '.join(FORMATS)}")
+    if as_json and fmt is not None and chosen != "json":
+        raise UsageError(f"--json contradicts --format {chosen}; give one of them")
+    fmt = "json" if as_json else chosen
     if not (math.isfinite(days) and 0 < days <= outlook.MAX_DAYS):
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
     check_thresholds(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, None)
-    places = resolve_places(city, lat, lon, elevation_m, name, places_file)
+    places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")

@@ -34,6 +34,7 @@ CSV_COLUMNS = (
     "max_passes",
     "tle_epoch",
     "tle_age_days",
+    "catalog_name",
 )
 
 LEGEND = (
@@ -104,7 +105,7 @@ def outlook_json(outlook: Outlook) -> dict[str, Any]:
 def _local(moment: datetime | None, zone_name: str) -> str:
     if moment is None:
         return ""
-    return moment.astimezone(zone(zone_name)).strftime("%Y-%m-%dT%H:%M:%S%z")
+    return moment.astimezone(zone(zone_name)).isoformat(timespec="seconds")
 
 
 def outlook_csv(outlook: Outlook) -> str:
@@ -117,7 +118,7 @@ def outlook_csv(outlook: Outlook) -> str:
         for period in group.periods:
             writer.writerow(
                 (
-                    outlook.name,
+                    display_name(outlook.norad_id, outlook.name),
                     outlook.norad_id,
                     place.name,
                     f"{place.latitude_deg:.4f}",
@@ -135,6 +136,7 @@ def outlook_csv(outlook: Outlook) -> str:
                     period.max_passes,
                     _z(period.tle_epoch),
                     f"{period.tle_age_days:.2f}",
+                    outlook.name,
                 )
             )
     return buffer.getvalue()
