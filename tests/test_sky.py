@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import ephem
 import numpy as np
@@ -408,3 +409,45 @@ def test_near_in_every_format_names_the_satellite(tmp_path: Path) -> None:
         assert any(words in line for line in markdown_items), near
         assert f"It passes {near['words']} at " in ics
     assert all(len(line) <= 80 for line in table_lines)
+
+
+def test_alert_text_adds_the_near_phrase_only_while_it_stays_an_sms() -> None:
+    """A real pass near a bright star: the alert's sentence gets "; passes 2° above Alioth at
+    05:39" when the whole stays within an SMS, and is left as it is when it would not."""
+    from dataclasses import replace
+
+    from tiangong_orbit import alerts
+    from tiangong_orbit.places import custom_place
+    from tiangong_orbit.wording import pass_sentence
+
+    catalog = tle.load_catalog(None)
+    element_set = tle.nearest_set(catalog.sets, tle.TIANGONG_NORAD_ID, START)
+    karachi = find_place("Karachi")
+    end = START + timedelta(days=8)
+    (group,) = sky.add_near(
+        passes.find_passes(element_set, [karachi], START, end), [(element_set, START, end)]
+    )
+    item = next(p for p in group.passes if p.near is not None)
+    near = item.near
+    assert near is not None
+    local = (near.time + timedelta(seconds=30)).astimezone(ZoneInfo("Asia/Karachi"))
+    phrase = f"; {near.phrase(f'{local:%H:%M}')}"
+    assert phrase.startswith("; passes ") and phrase.endswith(f"{local:%H:%M}")
+    # The real sentence has no room for it.
+    _, body = alerts.alert_text(48274, "CSS (TIANHE)", karachi, item, now=START)
+    sentence = pass_sentence(48274, "CSS (TIANHE)", "Karachi", item, "Asia/Karachi")
+    assert len(sentence + phrase) > alerts.SMS_LENGTH and body == sentence
+    # The same pass made shorter to say (no magnitude, visible for 40 s, a place named to
+    # fill an SMS exactly): added at 160 characters, left out at 161.
+    assert item.visible_start is not None and item.visible_end is not None
+    brief_end = replace(item.visible_end, time=item.visible_start.time + timedelta(seconds=40))
+    short = replace(item, magnitude=None, visible_end=brief_end)
+    base = len(pass_sentence(25544, "ISS", "", short, "Asia/Karachi") + phrase)
+    assert base <= alerts.SMS_LENGTH - 2
+    for extra in (0, 1):
+        name = "A" * (alerts.SMS_LENGTH - base + extra)
+        place = custom_place(24.86, 67.01, 0.0, name, "Asia/Karachi")
+        _, body = alerts.alert_text(25544, "ISS (ZARYA)", place, short, now=START)
+        sentence = pass_sentence(25544, "ISS", name, short, "Asia/Karachi")
+        assert body == (sentence + phrase if extra == 0 else sentence)
+        assert len(sentence + phrase) == alerts.SMS_LENGTH + extra

@@ -40,6 +40,7 @@ __all__ = [
     "add_near",
     "near_phrase",
     "sky_objects",
+    "sky_objects_at",
 ]
 
 #: A pass is said to come near an object when it passes within this angle of it (degrees).
@@ -174,7 +175,6 @@ def sky_objects(
     out the constellation figures: what the closest-approach words need, at a third the cost.
     """
     from skyfield.api import Star, wgs84
-    from skyfield.magnitudelib import planetary_magnitude
 
     cat = catalogue()
     keep = (
@@ -198,23 +198,7 @@ def sky_objects(
         ra1, dec1 = of_date(segments[:, 0], segments[:, 1])
         ra2, dec2 = of_date(segments[:, 2], segments[:, 3])
         segments = np.column_stack([ra1, dec1, ra2, dec2])
-    bodies: list[Body] = []
-    moon = observer.observe(eph["moon"]).apparent()
-    ra, dec, _ = moon.radec(epoch="date")
-    illuminated = float(moon.fraction_illuminated(eph["sun"]))
-    bodies.append(Body("the Moon", float(ra.hours) * 15.0, float(dec.degrees), None, illuminated))
-    for target, word in PLANETS:
-        seen = observer.observe(eph[target]).apparent()
-        ra, dec, _ = seen.radec(epoch="date")
-        try:
-            magnitude = float(planetary_magnitude(seen))
-        except (ValueError, KeyError, TypeError):  # a body skyfield has no formula for
-            magnitude = float("nan")
-        if not math.isfinite(magnitude):
-            magnitude = None  # type: ignore[assignment]
-        if magnitude is not None and magnitude > PLANET_LIMIT_MAG:
-            continue
-        bodies.append(Body(word, float(ra.hours) * 15.0, float(dec.degrees), magnitude))
+    bodies = _bodies(observer)
     return SkyObjects(
         latitude_deg,
         longitude_deg,
@@ -226,6 +210,67 @@ def sky_objects(
         tuple(bodies),
         moment.timestamp(),
     )
+
+
+def _bodies(observer: Any) -> tuple[Body, ...]:
+    """The Moon and the planets brighter than :data:`PLANET_LIMIT_MAG` seen from ``observer``
+    (a skyfield position of a place at one time)."""
+    from skyfield.magnitudelib import planetary_magnitude
+
+    eph = orbit.ephemeris()
+    bodies: list[Body] = []
+    moon = observer.observe(eph["moon"]).apparent()
+    ra, dec, _ = moon.radec(epoch="date")
+    illuminated = float(moon.fraction_illuminated(eph["sun"]))
+    bodies.append(Body("the Moon", float(ra.hours) * 15.0, float(dec.degrees), None, illuminated))
+    for target, word in PLANETS:
+        seen = observer.observe(eph[target]).apparent()
+        ra, dec, _ = seen.radec(epoch="date")
+        try:
+            magnitude: float | None = float(planetary_magnitude(seen))
+        except (ValueError, KeyError, TypeError):  # a body skyfield has no formula for
+            magnitude = None
+        if magnitude is not None and not math.isfinite(magnitude):
+            magnitude = None
+        if magnitude is not None and magnitude > PLANET_LIMIT_MAG:
+            continue
+        bodies.append(Body(word, float(ra.hours) * 15.0, float(dec.degrees), magnitude))
+    return tuple(bodies)
+
+
+def sky_objects_at(
+    latitude_deg: float,
+    longitude_deg: float,
+    elevation_m: float,
+    moments: Sequence[datetime],
+    *,
+    star_limit_mag: float | None = None,
+) -> list[SkyObjects]:
+    """:func:`sky_objects` for each of ``moments`` (aware, the passes of one listing): the
+    stars and figures are carried to the date once, at the middle moment, and shared (over
+    a year they move by under 0.02° of date; the chart draws them at a fraction of a degree),
+    the Moon and planets are placed at each moment. ``star_limit_mag`` as for
+    :func:`sky_objects`. ``[]`` for no moments."""
+    from dataclasses import replace
+
+    from skyfield.api import wgs84
+
+    if not moments:
+        return []
+    stamps = sorted(moment.timestamp() for moment in moments)
+    from tiangong_orbit.timeutil import from_unix
+
+    middle = from_unix((stamps[0] + stamps[-1]) / 2.0)
+    shared = sky_objects(
+        latitude_deg, longitude_deg, elevation_m, middle, star_limit_mag=star_limit_mag
+    )
+    eph = orbit.ephemeris()
+    place = eph["earth"] + wgs84.latlon(latitude_deg, longitude_deg, elevation_m)
+    times = orbit.skyfield_times(np.array([moment.timestamp() for moment in moments]))
+    return [
+        replace(shared, bodies=_bodies(place.at(t)), t_unix=moment.timestamp())
+        for moment, t in zip(moments, times, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
