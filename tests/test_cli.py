@@ -360,6 +360,10 @@ def test_table_fits_the_width_without_cutting_a_cell(
     assert "…" not in out
     too_long = [line for line in out.splitlines() if len(line) > columns]
     assert not too_long, too_long
+    if args == ("tle", "show"):  # file names whole, never split across lines
+        bundled = ROOT / "data" / "tle"
+        for path in [*bundled.glob("*.tle"), *bundled.glob("*.json")]:
+            assert path.name in out, path.name
     assert "Appears" in out and "Disappears" in out and "±" in out
     if "--all" in extra:
         assert "daylight" in out and "Not visible" in out
@@ -720,6 +724,10 @@ def test_other_tables_fit_the_width_without_cutting(
     assert "…" not in out
     too_long = [line for line in out.splitlines() if len(line) > columns]
     assert not too_long, too_long
+    if args == ("tle", "show"):  # file names whole, never split across lines
+        bundled = ROOT / "data" / "tle"
+        for path in [*bundled.glob("*.tle"), *bundled.glob("*.json")]:
+            assert path.name in out, path.name
 
 
 def test_tz_on_alert_and_chart(
