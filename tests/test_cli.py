@@ -563,7 +563,8 @@ def test_magnitude_and_duration_filters(
     for options, keep in (
         (("--max-magnitude", "-1"), lambda p: p["magnitude"] <= -1),
         (("--min-duration", "120"), lambda p: p["visible_duration_s"] >= 120),
-        ((), lambda p: p["magnitude"] <= 4.0 and p["visible_duration_s"] >= 10),
+        # DESIGN.md: JSON without --all lists every visible pass, unless a filter is asked for.
+        ((), lambda p: True),
     ):
         code, out, err = cli(capsys, monkeypatch, *base, *options, "--json")
         assert code == 0, err
@@ -571,6 +572,12 @@ def test_magnitude_and_duration_filters(
         expected = [p["culmination"]["time"] for p in everything if keep(p)]
         assert [p["culmination"]["time"] for p in kept] == expected
         assert 0 < len(kept) < len(everything) or not options
+    # The table, for a person, leaves out what a Heavens-Above user would not go out for.
+    faint_or_short = [p for p in everything if p["magnitude"] > 4.0 or p["visible_duration_s"] < 10]
+    assert faint_or_short, "the window must hold a pass the table's defaults leave out"
+    code, out, err = cli(capsys, monkeypatch, *base, "--format", "markdown")
+    assert code == 0, err
+    assert out.count("\n| ") - 1 == len(everything) - len(faint_or_short)
     code, out, err = cli(capsys, monkeypatch, "passes", "--help")
     assert "--max-magnitude" in out and "--min-duration" in out and "4.0" in out
 
@@ -731,3 +738,15 @@ def test_tz_on_alert_and_chart(
              "2026-10-07T12:00Z", "-o", str(tmp_path / "sky.svg"))  # fmt: skip
     code, _, err = cli(capsys, monkeypatch, *chart, "--tz", "Nowhere/Land")
     assert code == 2 and "Nowhere/Land" in err
+
+
+def test_a_time_before_the_launch_is_refused(tmp_path: Path) -> None:
+    # Tianhe reached orbit on 2021-04-29 03:23:15 UTC (launch records): before it, SGP4 would
+    # happily run the first set backwards and list passes of a station that did not exist.
+    before = run("passes", "--city", "Lahore", "--start", "2021-04-29T03:00Z", tmp_path=tmp_path)
+    assert_one_error(before, 3, "Tianhe", "2021-04-29 03:23 UTC")
+    after = run(
+        "passes", "--city", "Lahore", "--start", "2021-04-29T04:00Z", "--days", "1",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert after.returncode == 0, after.stderr

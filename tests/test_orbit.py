@@ -480,3 +480,17 @@ def test_earth_fixed_positions_agree_with_skyfield_to_a_centimetre(history_sets,
     for index, (latitude, longitude, elevation_m) in enumerate(PLACES):
         place = wgs84.latlon(latitude, longitude, elevation_m=elevation_m)
         assert np.abs(observers.position_km[index] - place.itrs_xyz.km).max() < 1e-8
+
+
+def test_tle_check_warns_of_an_epoch_decades_ahead(css_tle, tmp_path):
+    # The year-56 set is a valid orbit near its own epoch, so it is no error; but no real set is
+    # dated 30 years ahead of the clock, and the check says which field to look at.
+    path = tmp_path / "year.tle"
+    path.write_text(_derived(css_tle, year="56"))
+    result = _cli("tle", "check", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if "in the future" in line]
+    assert warning.startswith("warning:") and "two-digit year" in warning and "2056" in warning
+    real = tmp_path / "real.tle"
+    real.write_text(_derived(css_tle, year="26"))
+    assert "in the future" not in _cli("tle", "check", str(real), cwd=tmp_path).stderr

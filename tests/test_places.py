@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -463,24 +464,76 @@ def test_cities_table_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"{len(gazetteer())} places" in out
 
 
-@pytest.mark.parametrize("columns", ["80", "100", "120"])
-def test_cities_table_cuts_no_cell(columns: str) -> None:
-    # Every province word ("Pakhtunkhwa", "Balochistan") and every name stays whole at 80
-    # columns: a cell is never cut to "…", and no line is wider than the terminal.
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": columns}
+@pytest.mark.parametrize("columns", [80, 100, 120])
+def test_cities_table_fits_the_terminal_without_cutting(columns: int) -> None:
+    """Every place of the gazetteer, every word of its name and province and its full
+    coordinates and population are in the table, within the terminal's width; nothing is
+    cut with an ellipsis."""
+    from collections import Counter
+
+    from rich.cells import cell_len
+
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns)}
     result = subprocess.run(
-        [sys.executable, "-m", "tiangong_orbit", "cities"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-        check=False,
-    )
+        [sys.executable, "-W", "error", "-m", "tiangong_orbit", "cities"],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "\u2026" not in result.stdout
-    assert "Pakhtunkhwa" in result.stdout and "Balochistan" in result.stdout
-    assert "Muzaffarabad" in result.stdout
+    lines = result.stdout.splitlines()
+    assert "…" not in result.stdout
+    assert max(cell_len(line) for line in lines) <= columns
+    coordinate = re.compile(r"-?\d+\.\d{4}")
+    rows = [line for line in lines if sum(map(bool, map(coordinate.fullmatch, line.split()))) == 2]
+    tokens = Counter(result.stdout.split())
+    places_all = gazetteer()
+    for place in places_all:
+        numbers = [f"{place.latitude_deg:.4f}", f"{place.longitude_deg:.4f}"]
+        if place.population:
+            numbers.insert(0, f"{place.population:,}")
+        assert any(all(n in row.split() for n in numbers) for row in rows), place.name
+        for word in (*place.name.split(), *(place.province or "").split()):
+            assert tokens[word] > 0, (place.name, word)
+    assert len(rows) == len(places_all)
+    assert ("Asia/Karachi" in lines[0] + lines[2]) == (columns >= 100)
+
+
+def _timezonefinder_files() -> list[str]:
+    """This process's open files and memory maps inside the timezonefinder package."""
+    import timezonefinder
+
+    package = str(Path(timezonefinder.__file__).resolve().parent)
+    opened = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            opened.append(os.readlink(fd))
+        except OSError:
+            continue
+    mapped = [line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()]
+    return [path for path in [*opened, *mapped] if path.startswith(package) and ".so" not in path]
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_zone_finder_releases_its_files() -> None:
+    finder = places._zone_finder()
+    assert places.zone_at(40.7, -74.0) == "America/New_York"
+    assert _timezonefinder_files(), "the finder holds its data files while in use"
+    places._release_zone_finder(finder)  # ``finder`` still referenced: closed, not collected
+    assert _timezonefinder_files() == []
+    assert places.zone_at(-33.87, 151.21) == "Australia/Sydney"  # a new finder after release
+
+
+def test_coordinates_leave_no_unclosed_file_at_exit() -> None:
+    """The command of the report, in development mode with resource warnings as errors."""
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-m", "tiangong_orbit",
+         "passes", "--lat", "40.7", "--lon", "-74", "--offline", "--start", "2026-10-07T00:00Z",
+         "--days", "1"],
+        capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "America/New_York" in result.stdout
+    assert result.stderr == ""
 
 
 def test_places_import_is_cheap() -> None:

@@ -198,7 +198,7 @@ def test_refused_connection_then_30_minutes_without_a_second_try(online: Path) -
 
 @pytest.mark.parametrize(
     "switch",
-    ["--offline", "TIANGONG_ORBIT_OFFLINE=1", "offline = true"],
+    ["--offline", "TIANGONG_ORBIT_OFFLINE=1", "TIANGONG_ORBIT_OFFLINE=banana", "offline = true"],
 )
 def test_off_switches_send_no_request(
     online: Path, tmp_path: Path, server, switch: str, monkeypatch: pytest.MonkeyPatch
@@ -209,7 +209,7 @@ def test_off_switches_send_no_request(
     if switch == "--offline":
         args.append("--offline")
     elif switch.startswith("TIANGONG"):
-        env["TIANGONG_ORBIT_OFFLINE"] = "1"
+        env["TIANGONG_ORBIT_OFFLINE"] = switch.split("=", 1)[1]
     else:
         config = tmp_path / "config.toml"
         config.write_text("# tiangong-orbit\noffline = true\n", encoding="utf-8")
@@ -218,6 +218,10 @@ def test_off_switches_send_no_request(
     assert done.returncode == 0, done.stderr
     assert server.requests == []
     assert not [x for x in stderr_lines(done) if "fresh element sets" in x]
+    # A word that means neither on nor off is said, once, and taken as offline.
+    unclear = [x for x in stderr_lines(done) if "banana" in x]
+    assert len(unclear) == ("banana" in switch)
+    assert all(x.startswith("warning:") and "taken as offline" in x for x in unclear)
 
 
 def test_tle_file_and_recent_enough_data_send_no_request(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -232,7 +233,7 @@ def test_csv_one_row_per_listed_pass_with_utc_and_local_times() -> None:
     assert first["tle_epoch"] == "2026-10-06T16:02:50.305Z"
     for row in rows:
         for column in CSV_COLUMNS:
-            if column.endswith("_utc"):
+            if column.endswith("_utc") and (column != "near_utc" or row[column]):
                 assert ISO_Z.match(row[column]), (column, row[column])
     daylight = rows[2]
     assert daylight["visible"] == "false"
@@ -462,6 +463,37 @@ def test_real_html_embeds_one_valid_svg_per_visible_pass(lahore_prediction) -> N
     hrefs = set(re.findall(r'href="#([^"]+)"', text))
     assert hrefs <= set(ids)
     assert _parse_html(text).external == []
+
+
+def test_real_html_charts_draw_the_planets_and_moon_that_are_up(lahore_prediction) -> None:
+    """Each inline chart labels the Moon and the bright planets, and only those that PyEphem
+    puts above the horizon at the middle of the visible part; it draws the stars too."""
+    import ephem
+
+    element_set, visible, _ = lahore_prediction
+    text = render_passes(visible, "html", element_set=element_set)
+    svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
+    (group,) = visible.places
+    assert len(svgs) == len(group.passes) > 0
+    bodies = {"Moon": ephem.Moon, "Venus": ephem.Venus, "Mars": ephem.Mars,
+              "Jupiter": ephem.Jupiter, "Saturn": ephem.Saturn}  # fmt: skip
+    for svg, item in zip(svgs, group.passes, strict=True):
+        middle = item.visible_start.time + (item.visible_end.time - item.visible_start.time) / 2
+        observer = ephem.Observer()
+        observer.lat, observer.lon = str(group.place.latitude_deg), str(group.place.longitude_deg)
+        observer.pressure = 0.0
+        observer.date = ephem.Date(middle.replace(tzinfo=None))
+        labelled = set(re.findall(r"<!-- (\w+) -->", svg)) & set(bodies)
+        up = set()
+        for name, body_type in bodies.items():
+            body = body_type()
+            body.compute(observer)
+            if body.alt > math.radians(1.0) and (name == "Moon" or body.mag <= 2.5):
+                up.add(name)  # clearly up and bright: must be there
+            if body.alt < math.radians(-1.0):
+                assert name not in labelled, (name, middle)
+        assert up <= labelled, (up, labelled, middle)
+        assert svg.count("<path") > 100  # stars and constellation figures, not the path alone
 
 
 def test_real_html_leaves_charts_out_when_too_many(lahore_prediction, monkeypatch) -> None:

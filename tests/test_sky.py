@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import ephem
 import numpy as np
@@ -83,39 +84,58 @@ def test_stars_planets_and_moon_agree_with_pyephem(
     assert checked == 11
 
 
-def test_closest_approach_names_the_object_and_side() -> None:
-    """A made-up straight path 2.0° below Vega (placed with PyEphem) is 'passes 2° below Vega'."""
-    place = find_place("Lahore")
-    moment = datetime(2026, 10, 6, 14, 30, tzinfo=UTC)  # Vega high in the west in the evening
-    observer = _observer(place.latitude_deg, place.longitude_deg, moment)
-    vega = ephem.star("Vega")
-    times = moment.timestamp() + np.arange(-120.0, 121.0, 5.0)
-    azimuth, elevation = [], []
-    for t in times:
-        observer.date = ephem.Date(datetime.fromtimestamp(t, UTC).replace(tzinfo=None))
-        vega.compute(observer)
-        # The path crosses below Vega from left to right, 2° lower at the middle.
-        azimuth.append(math.degrees(vega.az) + (t - times[60 // 5 * 2]) / 10.0)
-        elevation.append(math.degrees(vega.alt) - 2.0)
-    track = {
-        "t_unix": times,
-        "azimuth_deg": np.array(azimuth) % 360.0,
-        "elevation_deg": np.array(elevation),
-    }
-    objects = sky.sky_objects(place.latitude_deg, place.longitude_deg, place.elevation_m, moment)
-    near = sky.closest_approach(
-        track,
-        objects,
-        start=moment - timedelta(minutes=2),
-        end=moment + timedelta(minutes=2),
-    )
-    assert near is not None
-    assert near.name == "Vega" and near.kind == "star"
-    assert near.relation == "below"
-    assert abs(near.separation_deg - 2.0) < 0.05
-    assert near.phrase("19:30") == "passes 2° below Vega at 19:30"
-    # Nothing within a degree of a path 2° away: no phrase.
-    assert sky.closest_approach(track, objects, start=moment, end=moment, limit_deg=1.0) is None
+def _relation(d_az_deg: float, d_alt_deg: float) -> str:
+    """The side as a person facing the object says it (the README's words)."""
+    if abs(d_alt_deg) >= abs(d_az_deg):
+        return "above" if d_alt_deg > 0 else "below"
+    return "left of" if d_az_deg < 0 else "right of"
+
+
+def test_add_near_names_the_object_and_side() -> None:
+    """Real visible passes over two cities: each closest approach ``add_near`` finds is
+    re-measured with skyfield's own SGP4 satellite and PyEphem's object, side included
+    ('passes 2° below Alioth')."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    catalog = tle.load_catalog(None)
+    element_set = tle.nearest_set(catalog.sets, tle.TIANGONG_NORAD_ID, START)
+    cities = [find_place("Lahore"), find_place("Karachi")]
+    end = START + timedelta(days=6)
+    groups = passes.find_passes(element_set, cities, START, end)
+    found = sky.add_near(groups, [(element_set, START, end)])
+    timescale = load.timescale(builtin=True)
+    satellite = EarthSatellite(element_set.line1, element_set.line2, ts=timescale)
+    named = 0
+    for group in found:
+        where = wgs84.latlon(group.place.latitude_deg, group.place.longitude_deg)
+        for item in group.passes:
+            assert item.visible_start is not None and item.visible_end is not None
+            near = item.near
+            if near is None:
+                continue
+            assert item.visible_start.time <= near.time <= item.visible_end.time
+            alt, az, _ = (satellite - where).at(timescale.from_datetime(near.time)).altaz()
+            reference = _observer(group.place.latitude_deg, group.place.longitude_deg, near.time)
+            body = _pyephem_body(near.name, near.kind)
+            body.compute(reference)
+            body_az, body_alt = math.degrees(body.az), math.degrees(body.alt)
+            separation = _separation_deg(az.degrees, alt.degrees, body_az, body_alt)
+            assert abs(separation - near.separation_deg) < 0.03, near
+            assert near.separation_deg <= sky.NEAR_LIMIT_DEG
+            d_az = ((az.degrees - body_az + 180.0) % 360.0 - 180.0) * math.cos(
+                math.radians(body_alt)
+            )
+            if near.separation_deg >= 0.5:
+                assert near.relation == _relation(d_az, alt.degrees - body_alt), near
+                words = f"{near.separation_deg:.0f}° {near.relation} {near.name}"
+            else:
+                assert near.relation == "across"
+                words = f"right by {near.name}"
+            assert near.phrase("19:30") == f"passes {words} at 19:30"
+            assert sky.near_phrase(near, "19:30") == near.phrase("19:30")
+            named += 1
+    assert named >= 3
+    assert sky.near_phrase(None, "19:30") is None
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,3 +326,128 @@ def test_passes_json_near_matches_an_independent_sky(tmp_path: Path) -> None:
             assert near["words"] in result.stdout
             checked += 1
     assert checked >= 3
+
+
+#: Bright stars PyEphem's list lacks: J2000 positions from SIMBAD (gamma2 Velorum).
+EXTRA_STARS = {"Regor": ("8:09:31.95", "-47:20:11.7")}
+
+
+def _pyephem_body(name: str, kind: str) -> ephem.Body:
+    if kind != "star":
+        return getattr(ephem, name.removeprefix("the "))()
+    if name not in EXTRA_STARS:
+        return ephem.star(name)
+    body = ephem.FixedBody()
+    body._ra, body._dec = EXTRA_STARS[name]
+    body._epoch = ephem.J2000
+    return body
+
+
+def test_near_in_every_format_names_the_satellite(tmp_path: Path) -> None:
+    """With two satellites each ``near`` is re-measured independently (skyfield's SGP4
+    satellite from the satellite's own element set, PyEphem's star or planet), and the same
+    closest approach, with its satellite named, is in CSV, Markdown, ICS and the 80-column
+    table."""
+    import csv
+    import io
+    import json
+
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    window = ("passes", "--city", "Karachi", "--start", "2026-10-07T00:00Z", "--days", "10",
+              "-s", "tiangong", "-s", "iss")  # fmt: skip
+    outputs = {}
+    for fmt in ("json", "csv", "markdown", "ics", "table"):
+        result = subprocess.run(
+            [sys.executable, "-W", "error", "-m", "tiangong_orbit", *window, "--format", fmt],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "80"},
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs[fmt] = result.stdout
+    document = json.loads(outputs["json"])
+    observer = document["observers"][0]
+    names = {info["norad_id"]: info["display_name"] for info in document["satellites"]}
+    timescale = load.timescale(builtin=True)
+    place = wgs84.latlon(observer["latitude_deg"], observer["longitude_deg"],
+                         observer["elevation_m"])  # fmt: skip
+    catalog = tle.load_catalog(None)
+    expected: list[tuple[int, dict]] = []
+    for item in observer["passes"]:
+        near = item["near"]
+        if near is None:
+            continue
+        moment = datetime.fromisoformat(near["time"].replace("Z", "+00:00"))
+        element_set = tle.nearest_set(catalog.sets, item["norad_id"], moment)
+        satellite = EarthSatellite(element_set.line1, element_set.line2, ts=timescale)
+        alt, az, _ = (satellite - place).at(timescale.from_datetime(moment)).altaz()
+        reference = _observer(observer["latitude_deg"], observer["longitude_deg"], moment)
+        reference.elevation = observer["elevation_m"]
+        body = _pyephem_body(near["name"], near["kind"])
+        body.compute(reference)
+        separation = _separation_deg(
+            az.degrees, alt.degrees, math.degrees(body.az), math.degrees(body.alt)
+        )
+        assert abs(separation - near["separation_deg"]) < 0.03, near
+        expected.append((item["norad_id"], near))
+    assert {norad for norad, _ in expected} == set(names), "both satellites come near a star"
+
+    rows = [row for row in csv.DictReader(io.StringIO(outputs["csv"])) if row["near"]]
+    assert [(int(r["norad_id"]), r["near"], r["near_utc"]) for r in rows] == [
+        (norad, near["words"], near["time"]) for norad, near in expected
+    ]
+    table_lines = outputs["table"].splitlines()
+    heading = table_lines.index("Near bright stars and planets:")
+    markdown_items = [line for line in outputs["markdown"].splitlines() if line.startswith("- ")]
+    ics = outputs["ics"].replace("\n ", "")  # unfold the content lines (RFC 5545 3.1)
+    for k, (norad, near) in enumerate(expected):
+        words = f"{names[norad]} passes {near['words']} at "
+        assert words in table_lines[heading + 1 + k], (k, near)
+        assert any(words in line for line in markdown_items), near
+        assert f"It passes {near['words']} at " in ics
+    assert all(len(line) <= 80 for line in table_lines)
+
+
+def test_alert_text_adds_the_near_phrase_only_while_it_stays_an_sms() -> None:
+    """A real pass near a bright star: the alert's sentence gets "; passes 2° above Alioth at
+    05:39" when the whole stays within an SMS, and is left as it is when it would not."""
+    from dataclasses import replace
+
+    from tiangong_orbit import alerts
+    from tiangong_orbit.places import custom_place
+    from tiangong_orbit.wording import pass_sentence
+
+    catalog = tle.load_catalog(None)
+    element_set = tle.nearest_set(catalog.sets, tle.TIANGONG_NORAD_ID, START)
+    karachi = find_place("Karachi")
+    end = START + timedelta(days=8)
+    (group,) = sky.add_near(
+        passes.find_passes(element_set, [karachi], START, end), [(element_set, START, end)]
+    )
+    item = next(p for p in group.passes if p.near is not None)
+    near = item.near
+    assert near is not None
+    local = (near.time + timedelta(seconds=30)).astimezone(ZoneInfo("Asia/Karachi"))
+    phrase = f"; {near.phrase(f'{local:%H:%M}')}"
+    assert phrase.startswith("; passes ") and phrase.endswith(f"{local:%H:%M}")
+    # The real sentence has no room for it.
+    _, body = alerts.alert_text(48274, "CSS (TIANHE)", karachi, item, now=START)
+    sentence = pass_sentence(48274, "CSS (TIANHE)", "Karachi", item, "Asia/Karachi")
+    assert len(sentence + phrase) > alerts.SMS_LENGTH and body == sentence
+    # The same pass made shorter to say (no magnitude, visible for 40 s, a place named to
+    # fill an SMS exactly): added at 160 characters, left out at 161.
+    assert item.visible_start is not None and item.visible_end is not None
+    brief_end = replace(item.visible_end, time=item.visible_start.time + timedelta(seconds=40))
+    short = replace(item, magnitude=None, visible_end=brief_end)
+    base = len(pass_sentence(25544, "ISS", "", short, "Asia/Karachi") + phrase)
+    assert base <= alerts.SMS_LENGTH - 2
+    for extra in (0, 1):
+        name = "A" * (alerts.SMS_LENGTH - base + extra)
+        place = custom_place(24.86, 67.01, 0.0, name, "Asia/Karachi")
+        _, body = alerts.alert_text(25544, "ISS (ZARYA)", place, short, now=START)
+        sentence = pass_sentence(25544, "ISS", name, short, "Asia/Karachi")
+        assert body == (sentence + phrase if extra == 0 else sentence)
+        assert len(sentence + phrase) == alerts.SMS_LENGTH + extra

@@ -374,9 +374,30 @@ def _check_timezone(timezone: str) -> str:
 
 @cache
 def _zone_finder():  # -> timezonefinder.TimezoneFinder, imported only for coordinates
+    import atexit
+
     from timezonefinder import TimezoneFinder
 
-    return TimezoneFinder()
+    finder = TimezoneFinder()
+    # One finder per process, its data files released before the interpreter tears down:
+    # left to the garbage collector at exit they are reported as unclosed files.
+    atexit.register(_release_zone_finder, finder)
+    return finder
+
+
+def _release_zone_finder(finder: object) -> None:
+    """Close the zone finder's data files (``cleanup()`` in recent timezonefinder versions, the
+    open binary files of older versions) and forget it, so a later lookup opens a new one."""
+    _zone_finder.cache_clear()
+    cleanup = getattr(finder, "cleanup", None)
+    if callable(cleanup):
+        cleanup()
+        return
+    for name in getattr(finder, "binary_data_attributes", ()):
+        handle = getattr(finder, name, None)
+        close = getattr(handle, "close", None)
+        if callable(close):
+            close()
 
 
 def zone_at(latitude_deg: float, longitude_deg: float) -> str:

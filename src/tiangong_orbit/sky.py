@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -38,9 +38,9 @@ __all__ = [
     "Near",
     "SkyObjects",
     "add_near",
-    "closest_approach",
     "near_phrase",
     "sky_objects",
+    "sky_objects_at",
 ]
 
 #: A pass is said to come near an object when it passes within this angle of it (degrees).
@@ -175,7 +175,6 @@ def sky_objects(
     out the constellation figures: what the closest-approach words need, at a third the cost.
     """
     from skyfield.api import Star, wgs84
-    from skyfield.magnitudelib import planetary_magnitude
 
     cat = catalogue()
     keep = (
@@ -199,23 +198,7 @@ def sky_objects(
         ra1, dec1 = of_date(segments[:, 0], segments[:, 1])
         ra2, dec2 = of_date(segments[:, 2], segments[:, 3])
         segments = np.column_stack([ra1, dec1, ra2, dec2])
-    bodies: list[Body] = []
-    moon = observer.observe(eph["moon"]).apparent()
-    ra, dec, _ = moon.radec(epoch="date")
-    illuminated = float(moon.fraction_illuminated(eph["sun"]))
-    bodies.append(Body("the Moon", float(ra.hours) * 15.0, float(dec.degrees), None, illuminated))
-    for target, word in PLANETS:
-        seen = observer.observe(eph[target]).apparent()
-        ra, dec, _ = seen.radec(epoch="date")
-        try:
-            magnitude = float(planetary_magnitude(seen))
-        except (ValueError, KeyError, TypeError):  # a body skyfield has no formula for
-            magnitude = float("nan")
-        if not math.isfinite(magnitude):
-            magnitude = None  # type: ignore[assignment]
-        if magnitude is not None and magnitude > PLANET_LIMIT_MAG:
-            continue
-        bodies.append(Body(word, float(ra.hours) * 15.0, float(dec.degrees), magnitude))
+    bodies = _bodies(observer)
     return SkyObjects(
         latitude_deg,
         longitude_deg,
@@ -227,6 +210,67 @@ def sky_objects(
         tuple(bodies),
         moment.timestamp(),
     )
+
+
+def _bodies(observer: Any) -> tuple[Body, ...]:
+    """The Moon and the planets brighter than :data:`PLANET_LIMIT_MAG` seen from ``observer``
+    (a skyfield position of a place at one time)."""
+    from skyfield.magnitudelib import planetary_magnitude
+
+    eph = orbit.ephemeris()
+    bodies: list[Body] = []
+    moon = observer.observe(eph["moon"]).apparent()
+    ra, dec, _ = moon.radec(epoch="date")
+    illuminated = float(moon.fraction_illuminated(eph["sun"]))
+    bodies.append(Body("the Moon", float(ra.hours) * 15.0, float(dec.degrees), None, illuminated))
+    for target, word in PLANETS:
+        seen = observer.observe(eph[target]).apparent()
+        ra, dec, _ = seen.radec(epoch="date")
+        try:
+            magnitude: float | None = float(planetary_magnitude(seen))
+        except (ValueError, KeyError, TypeError):  # a body skyfield has no formula for
+            magnitude = None
+        if magnitude is not None and not math.isfinite(magnitude):
+            magnitude = None
+        if magnitude is not None and magnitude > PLANET_LIMIT_MAG:
+            continue
+        bodies.append(Body(word, float(ra.hours) * 15.0, float(dec.degrees), magnitude))
+    return tuple(bodies)
+
+
+def sky_objects_at(
+    latitude_deg: float,
+    longitude_deg: float,
+    elevation_m: float,
+    moments: Sequence[datetime],
+    *,
+    star_limit_mag: float | None = None,
+) -> list[SkyObjects]:
+    """:func:`sky_objects` for each of ``moments`` (aware, the passes of one listing): the
+    stars and figures are carried to the date once, at the middle moment, and shared (over
+    a year they move by under 0.02° of date; the chart draws them at a fraction of a degree),
+    the Moon and planets are placed at each moment. ``star_limit_mag`` as for
+    :func:`sky_objects`. ``[]`` for no moments."""
+    from dataclasses import replace
+
+    from skyfield.api import wgs84
+
+    if not moments:
+        return []
+    stamps = sorted(moment.timestamp() for moment in moments)
+    from tiangong_orbit.timeutil import from_unix
+
+    middle = from_unix((stamps[0] + stamps[-1]) / 2.0)
+    shared = sky_objects(
+        latitude_deg, longitude_deg, elevation_m, middle, star_limit_mag=star_limit_mag
+    )
+    eph = orbit.ephemeris()
+    place = eph["earth"] + wgs84.latlon(latitude_deg, longitude_deg, elevation_m)
+    times = orbit.skyfield_times(np.array([moment.timestamp() for moment in moments]))
+    return [
+        replace(shared, bodies=_bodies(place.at(t)), t_unix=moment.timestamp())
+        for moment, t in zip(moments, times, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -262,100 +306,6 @@ def _relation(d_az_deg: float, d_alt_deg: float, separation_deg: float) -> str:
     return "left of" if d_az_deg < 0 else "right of"
 
 
-def closest_approach(
-    track: Mapping[str, np.ndarray],
-    objects: SkyObjects,
-    *,
-    start: datetime,
-    end: datetime,
-    limit_deg: float = NEAR_LIMIT_DEG,
-    star_mag: float = NEAR_STAR_MAG,
-) -> Near | None:
-    """The named bright star, planet or the Moon the station passes closest to between
-    ``start`` and ``end`` (the visible interval), if within ``limit_deg``; else ``None``.
-
-    ``track`` is :func:`tiangong_orbit.passes.pass_track`'s arrays (``t_unix``,
-    ``azimuth_deg``, ``elevation_deg``). Planets and the Moon are preferred to a star at a
-    like distance (within 1°): they are what people recognise.
-    """
-    t = np.asarray(track["t_unix"], dtype=float)
-    inside = (t >= start.timestamp() - 1e-6) & (t <= end.timestamp() + 1e-6)
-    if inside.sum() < 2:
-        return None
-    t = t[inside]
-    sat_az = np.radians(np.asarray(track["azimuth_deg"], dtype=float)[inside])
-    sat_el = np.radians(np.asarray(track["elevation_deg"], dtype=float)[inside])
-    pick = np.flatnonzero(
-        (objects.star_vmag <= star_mag) & np.array([bool(n) for n in objects.star_names])
-    )
-    names = [objects.star_names[i] for i in pick]
-    kinds = ["star"] * len(pick)
-    mags: list[float | None] = [float(objects.star_vmag[i]) for i in pick]
-    ra = list(objects.star_ra_deg[pick])
-    dec = list(objects.star_dec_deg[pick])
-    for body in objects.bodies:
-        names.append(body.name)
-        kinds.append("moon" if body.illuminated is not None else "planet")
-        mags.append(body.magnitude)
-        ra.append(body.ra_deg)
-        dec.append(body.dec_deg)
-    if not names:
-        return None
-    az, alt = objects.altaz(np.array(ra), np.array(dec), t[:, None])
-    az_r, alt_r = np.radians(az), np.radians(alt)
-    cos_sep = np.sin(sat_el[:, None]) * np.sin(alt_r) + np.cos(sat_el[:, None]) * np.cos(
-        alt_r
-    ) * np.cos(sat_az[:, None] - az_r)
-    separation = np.degrees(np.arccos(np.clip(cos_sep, -1.0, 1.0)))  # (n_times, n_objects)
-    separation[:, alt.min(axis=0) < 0.0] = np.inf  # below the horizon: not in the sky
-    best_index = separation.argmin(axis=0)
-    best = separation[best_index, np.arange(len(names))]
-    penalty = np.array([0.0 if kind == "star" else -1.0 for kind in kinds])
-    choice = int(np.argmin(best + penalty))
-    if not best[choice] <= limit_deg:
-        return None
-    k = int(best_index[choice])
-
-    # Refine between the samples: the path is straight over a few seconds, so the nearest
-    # point of the chords to the neighbouring samples is the closest approach.
-    def unit(az_deg: float, alt_deg: float) -> np.ndarray:
-        a, e = math.radians(az_deg), math.radians(alt_deg)
-        return np.array([math.cos(e) * math.sin(a), math.cos(e) * math.cos(a), math.sin(e)])
-
-    sat_units = [unit(math.degrees(sat_az[i]), math.degrees(sat_el[i])) for i in range(len(t))]
-    target = unit(float(az[k, choice]), float(alt[k, choice]))
-    best_sep, best_t, best_u = float(best[choice]), float(t[k]), sat_units[k]
-    for i, j in ((k - 1, k), (k, k + 1)):
-        if i < 0 or j >= len(t):
-            continue
-        chord = sat_units[j] - sat_units[i]
-        length2 = float(chord @ chord)
-        if length2 == 0.0:
-            continue
-        f = min(1.0, max(0.0, float((target - sat_units[i]) @ chord) / length2))
-        point = sat_units[i] + f * chord
-        point /= np.linalg.norm(point)
-        sep = math.degrees(math.acos(max(-1.0, min(1.0, float(point @ target)))))
-        if sep < best_sep:
-            best_sep, best_t, best_u = sep, float(t[i] + f * (t[j] - t[i])), point
-    sat_alt = math.degrees(math.asin(max(-1.0, min(1.0, float(best_u[2])))))
-    sat_azimuth = math.degrees(math.atan2(float(best_u[0]), float(best_u[1])))
-    d_alt = sat_alt - float(alt[k, choice])
-    d_az = ((sat_azimuth - float(az[k, choice]) + 180.0) % 360.0 - 180.0) * math.cos(
-        math.radians(float(alt[k, choice]))
-    )
-    from tiangong_orbit.timeutil import from_unix
-
-    return Near(
-        names[choice],
-        kinds[choice],
-        from_unix(best_t),
-        best_sep,
-        _relation(d_az, d_alt, best_sep),
-        mags[choice],
-    )
-
-
 def near_phrase(near: Near | None, clock: str) -> str | None:
     """The words for a pass's closest approach, or ``None`` (for the alert text)."""
     return None if near is None else near.phrase(clock)
@@ -386,8 +336,9 @@ def add_near(
     through SGP4 at once and meet the bright stars and the bodies in one array per set, in
     the TEME frame: the stars' directions of date are taken once for the window (they turn by
     0.004° a month), the Moon and planets from hourly geocentric nodes seen from each place
-    (parallax included). The closest sample is refined between its neighbours as in
-    :func:`closest_approach`.
+    (parallax included). The closest sample is refined on the chords to its neighbours (the
+    path is straight over a few seconds). Planets and the Moon are preferred to a star at a
+    like distance (within 1°): they are what people recognise.
     """
     from dataclasses import replace
 

@@ -27,6 +27,18 @@ from tiangong_orbit.errors import NoElementSetError, StaleDataError, TLEFormatEr
 
 TIANGONG_NORAD_ID = 48274
 ISS_NORAD_ID = 25544
+#: When each station's first module reached orbit: no element set can describe it before.
+#: Tianhe, Long March 5B from Wenchang; Zarya, Proton-K from Baikonur (launch records).
+LAUNCHES: dict[int, tuple[datetime, str]] = {
+    TIANGONG_NORAD_ID: (
+        datetime(2021, 4, 29, 3, 23, 15, tzinfo=UTC),
+        "Tiangong's first module, Tianhe, was launched",
+    ),
+    ISS_NORAD_ID: (
+        datetime(1998, 11, 20, 6, 40, tzinfo=UTC),
+        "the ISS's first module, Zarya, was launched",
+    ),
+}
 
 #: Friendly names for ``--satellite``; anything else is a NORAD number or part of a set's name.
 SATELLITE_ALIASES: dict[str, int] = {

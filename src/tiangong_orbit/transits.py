@@ -248,9 +248,8 @@ def find_transits(
     # Cut each stretch where its set becomes too old (the age grows away from the epoch).
     usable: list[tuple[ElementSet, datetime, datetime]] = []
     cut_from: datetime | None = None
+    age_limit_days = _age_for_sigma(_max_sigma_s(place.latitude_deg), uncertainty_s)
     for element_set, low, high in stretches:
-        limit_s = _max_sigma_s(place.latitude_deg)
-        age_limit_days = _age_for_sigma(limit_s, uncertainty_s)
         first_ok = max(low, element_set.epoch - timedelta(days=age_limit_days))
         last_ok = min(high, element_set.epoch + timedelta(days=age_limit_days))
         if first_ok < last_ok:
@@ -445,9 +444,7 @@ def _refine(
     shift_km = path_shift_km(sigma_s, float(lat[0]), across_part)
     illuminated = _moon_illuminated(t_star) if body == "moon" else None
 
-    line_t = t[hits]
     line_lat, line_lon, _ = orbit.geodetic(ground[hits])
-    del line_t
     return Transit(
         body=body,
         time=moment,

@@ -58,9 +58,9 @@ def _where(point: Point) -> str:
 
 
 def _minute(moment: datetime) -> datetime:
-    """``moment`` rounded to the nearest minute (as the sentence shows it)."""
-    moment = moment.astimezone(UTC)
-    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)
+    """``moment`` cut to its minute (as the sentence shows it): truncated, not rounded, so
+    "at 05:04" for a pass appearing at 05:04:40 sends people out early, never late."""
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def duration_words(seconds: float) -> str:

@@ -123,12 +123,21 @@ def alert_text(
 
     "Tiangong visible from Karachi on Wed 7 Oct at 18:56 PKT (13:56 UTC): appears 10° above
     WSW, highest 30° S, disappears 12° above ESE, about 4 min, magnitude -0.9"; the title is
-    "Tiangong over Karachi". ``now`` is not used by the text any more (the date is always
-    given); it stays in the signature for callers.
+    "Tiangong over Karachi". When the pass comes near a bright star, planet or the Moon
+    (:attr:`Pass.near`) and the message has room under :data:`SMS_LENGTH`, it adds
+    "; passes 2° below Jupiter at 18:58" (local time, the zone named before). ``now`` is not
+    used by the text any more (the date is always given); it stays in the signature for
+    callers.
     """
     from tiangong_orbit.wording import pass_sentence
 
     del now
     zone_name = getattr(place, "timezone", None) or "Asia/Karachi"
     body = pass_sentence(norad_id, set_name, place.name, visible_pass, zone_name)
+    near = visible_pass.near
+    if near is not None:  # "; passes 2° below Jupiter at 18:58" only if it stays an SMS
+        shown = near.time.astimezone(UTC) + timedelta(seconds=30)  # to the minute, rounded
+        longer = f"{body}; {near.phrase(f'{shown.astimezone(ZoneInfo(zone_name)):%H:%M}')}"
+        if len(longer) <= SMS_LENGTH:
+            body = longer
     return f"{display_name(norad_id, set_name)} over {place.name}", body

@@ -301,6 +301,9 @@ def alert_command(
     )
     start, end = alerts.search_window(moment, lead_minutes)
     groups = passes.find_passes(element_set, places, start, end, settings)
+    from tiangong_orbit.sky import add_near  # "passes 2° below Jupiter", when the text has room
+
+    groups = add_near(groups, [(element_set, start, end)])
     due = alerts.due_alerts(
         groups,
         now=moment,

@@ -32,9 +32,9 @@ def cities_command(
     """List the places --city accepts: name, Urdu name, province, population, coordinates.
 
     Coordinates are WGS84 degrees (north and east positive), from GeoNames (CC BY 4.0).
-    GeoNames gives no elevation for these places: it shows as — (null in JSON) and passes are
-    computed at 0 m, which moves pass times by far less than a second. Exit code 2 when SEARCH
-    matches nothing.
+    GeoNames gives no elevation for these places: the table leaves the column out (null in
+    JSON) and passes are computed at 0 m, which moves pass times by far less than a second.
+    Exit code 2 when SEARCH matches nothing.
     """
     from tiangong_orbit.errors import UnknownPlaceError
     from tiangong_orbit.places import GAZETTEER_SOURCE, gazetteer, search_places
@@ -64,29 +64,42 @@ def cities_command(
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return
 
+    from rich import box
     from rich.table import Table
 
     console = stdout_console()
     zones = sorted({place.timezone for place in found})
     # One zone for every row (always so for the gazetteer): a narrow terminal gets it once, in
-    # the footer, rather than a column repeating it.
+    # the footer, rather than a column repeating it. Elevations likewise: GeoNames has none
+    # for these places, so the column shows only when one is known.
     zone_column = len(zones) > 1 or console.width >= 100
-    table = Table(show_edge=False, pad_edge=False)
-    # Names wrap (GeoNames has a few long ones), a word too long for its cell folds onto the
-    # next line rather than being cut to "…"; numbers and zones never wrap. 11 columns hold
-    # every province word ("Balochistan", "Pakhtunkhwa").
-    table.add_column("Name", ratio=3, min_width=10, overflow="fold")
-    table.add_column("Urdu", ratio=2, overflow="fold")
-    table.add_column("Province", ratio=2, min_width=11, overflow="fold")
+    elevation_column = any(place.elevation_known for place in found)
+    names = [place.name for place in found]
+    urdu = [place.name_ur or "" for place in found]
+    provinces = [place.province or "" for place in found]
+
+    texts = (("Name", names), ("Urdu", urdu), ("Province", provinces))
+    numbers = [("Population", 10), ("Lat °N", 7), ("Lon °E", 7)]
+    if elevation_column:
+        numbers.append(("Elev m", 6))
+    if zone_column:
+        numbers.append(("Time zone", max(9, *(len(zone) for zone in zones))))
+    # Between columns: one cell of padding and the box's one-cell divider; none at the edges.
+    gap = 2
+    room = console.width - sum(width for _, width in numbers) - gap * (len(numbers) + 2)
+    widths = _text_widths([values for _, values in texts], [len(t) for t, _ in texts], room)
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=False
+    )
+    for (title, _), width in zip(texts, widths, strict=True):
+        table.add_column(title, width=width, overflow="fold")
     table.add_column("Population", justify="right", no_wrap=True, min_width=10)
     table.add_column("Lat °N", justify="right", no_wrap=True, min_width=7)
     table.add_column("Lon °E", justify="right", no_wrap=True, min_width=7)
-    # The gazetteer has no heights today: a column of "—" only costs width at 80 columns.
-    elevation_column = any(place.elevation_known for place in found)
     if elevation_column:
         table.add_column("Elev m", justify="right", no_wrap=True, min_width=6)
     if zone_column:
-        table.add_column("Time zone", no_wrap=True, min_width=12)
+        table.add_column("Time zone", no_wrap=True, min_width=numbers[-1][1])
     for place in found:
         cells = [
             place.name,
@@ -108,4 +121,33 @@ def cities_command(
     else:
         count = f"{len(found)} of {total} places match '{search}'"
     zone_note = "" if zone_column else f" Time zone: {zones[0]}."
-    console.print(f"{count}.{zone_note} {UNKNOWN} = not in the data. Source: {GAZETTEER_SOURCE}.")
+    elevation_note = (
+        "" if elevation_column else " No elevations in the data: passes are computed at 0 m."
+    )
+    console.print(
+        f"{count}.{zone_note}{elevation_note} {UNKNOWN} = not in the data. "
+        f"Source: {GAZETTEER_SOURCE}."
+    )
+
+
+def _text_widths(columns: list[list[str]], titles: list[int], room: int) -> list[int]:
+    """Widths (terminal cells) of the wrapping text columns: each its longest cell, then the
+    widest narrowed one cell at a time until they fit ``room``, never below its longest word
+    or title, so that text wraps between words and is never cut."""
+    from rich.cells import cell_len
+
+    widths = [
+        max(title, *(cell_len(v) for v in values))
+        for title, values in zip(titles, columns, strict=True)
+    ]
+    floors = [
+        max(title, *(cell_len(word) for v in values for word in v.split()), 1)
+        for title, values in zip(titles, columns, strict=True)
+    ]
+    while sum(widths) > room:
+        narrowable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not narrowable:
+            break  # a terminal too narrow for the longest words: rich folds them
+        widest = max(narrowable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths

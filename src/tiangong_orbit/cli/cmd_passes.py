@@ -73,21 +73,26 @@ def passes_command(
         ),
     ] = False,
     max_magnitude: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--max-magnitude",
             help="Leave out visible passes fainter than this magnitude (larger = fainter; "
-            "about +4 is the faintest a satellite is found from a town). 99 for no limit.",
+            "about +4 is the faintest a satellite is found from a town). Default 4.0 in "
+            "tables, pages and calendars; none in JSON and CSV, which list every visible "
+            "pass unless asked.",
+            show_default=False,
         ),
-    ] = DEFAULT_MAX_MAGNITUDE,
+    ] = None,
     min_duration_s: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--min-duration",
             help="Leave out visible passes seen for fewer seconds than this (a few seconds "
-            "low in the sky are hard to catch). 0 for no limit.",
+            "low in the sky are hard to catch). Default 10 in tables, pages and calendars; "
+            "none in JSON and CSV.",
+            show_default=False,
         ),
-    ] = DEFAULT_MIN_DURATION_S,
+    ] = None,
     tle_file: TleOption = None,
     satellites: SatellitesOption = None,
     allow_stale: AllowStaleOption = False,
@@ -129,10 +134,18 @@ def passes_command(
     fmt = _check_format(fmt, as_json, lang, output, remind_minutes)
     if not (math.isfinite(days) and 0 < days <= 366):
         raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
-    if not math.isfinite(max_magnitude):
+    if max_magnitude is not None and not math.isfinite(max_magnitude):
         raise UsageError(f"--max-magnitude {max_magnitude:g} is not a number")
-    if not (math.isfinite(min_duration_s) and min_duration_s >= 0):
+    if min_duration_s is not None and not (math.isfinite(min_duration_s) and min_duration_s >= 0):
         raise UsageError(f"--min-duration {min_duration_s:g} must be 0 or more seconds")
+    # For people, the filters a Heavens-Above user expects; for scripts (JSON, CSV), DESIGN.md's
+    # contract: every visible pass unless a filter is asked for.
+    for_scripts = fmt in ("json", "csv")
+    filtered = not for_scripts or max_magnitude is not None or min_duration_s is not None
+    if max_magnitude is None:
+        max_magnitude = math.inf if for_scripts else DEFAULT_MAX_MAGNITUDE
+    if min_duration_s is None:
+        min_duration_s = 0.0 if for_scripts else DEFAULT_MIN_DURATION_S
     check_thresholds(
         horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, standard_magnitude
     )
@@ -141,7 +154,7 @@ def passes_command(
     first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
     check_range(last, option="--start + --days")
-    keep = None if show_all else (max_magnitude, min_duration_s)
+    keep = None if show_all or not filtered else (max_magnitude, min_duration_s)
     terminal = fmt == "table"
     runs = [
         _one_satellite(
@@ -172,7 +185,7 @@ def passes_command(
         first, last = min(s[0] for s in spans), max(s[1] for s in spans)
     prediction = replace(
         _merge(runs, first, last),
-        max_magnitude=None if keep is None else max_magnitude,
+        max_magnitude=None if keep is None or math.isinf(max_magnitude) else max_magnitude,
         min_duration_s=None if keep is None else min_duration_s,
     )
     if terminal:

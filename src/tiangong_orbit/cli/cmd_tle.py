@@ -70,9 +70,31 @@ def check_command(
         more = f" (and {len(others)} more bad record(s), above)" if others else ""
         raise TLEFormatError("\n".join([message + more, *context]))
     _check_drag_terms(parsed.sets, file)
-    _render(parsed.sets, now_utc(), as_json)
+    now = now_utc()
+    _check_future_epochs(parsed.sets, file, now)
+    _render(parsed.sets, now, as_json)
     if not as_json:
         stdout_console().print(f"ok: {len(parsed.sets)} valid element set(s) in {file}")
+
+
+#: An epoch this far past the clock cannot be a real set: a two-digit year misread, most often
+#: (a TLE's 00-56 mean 2000-2056; "56" typed for "26" lands 30 years ahead).
+FUTURE_EPOCH_DAYS = 2.0
+
+
+def _check_future_epochs(sets: Any, file: Path, now: datetime) -> None:
+    """Warn about sets whose epoch is after ``now`` by more than :data:`FUTURE_EPOCH_DAYS`."""
+    for element_set in sets:
+        ahead_days = (element_set.epoch - now).total_seconds() / 86400.0
+        if ahead_days > FUTURE_EPOCH_DAYS:
+            where = f"{file}: {element_set.name} (NORAD {element_set.norad_id})"
+            if element_set.line_number is not None:
+                where += f" at line {element_set.line_number}"
+            warn(
+                f"{where}: its epoch {element_set.epoch:%Y-%m-%d} is {ahead_days:,.0f} days "
+                "in the future; no real set is dated ahead: is the two-digit year right "
+                "(00-56 read as 2000-2056, 57-99 as 1957-1999)?"
+            )
 
 
 def _check_drag_terms(sets: Any, file: Path) -> None:

@@ -54,6 +54,14 @@ def choose_set(
     if catalog is None:
         catalog = tle.load_catalog(tle_file)
     norad_id = tle.satellite_ids(satellite, catalog.sets)
+    if norad_id in tle.LAUNCHES and at < tle.LAUNCHES[norad_id][0]:
+        from tiangong_orbit.errors import NoElementSetError
+
+        launched, words = tle.LAUNCHES[norad_id]
+        raise NoElementSetError(
+            f"{words} on {launched:%Y-%m-%d %H:%M} UTC: there is nothing in orbit to see at "
+            f"{at:%Y-%m-%d %H:%M} UTC; ask for a time after the launch"
+        )
     catalog = refresh_if_needed(
         catalog, norad_id, until if until is not None else at, offline=offline, quiet=quiet
     )
@@ -140,13 +148,25 @@ def write_output(text: str, output: Path | None) -> None:
 # Automatic refresh (issue 10 §1; DESIGN.md, "Where element sets come from")
 
 _TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 def offline_by_environment() -> bool:
-    """Whether ``TIANGONG_ORBIT_OFFLINE`` is set to 1, true, yes or on."""
+    """Whether ``TIANGONG_ORBIT_OFFLINE`` is set to 1, true, yes or on. Any other word than
+    those and 0, false, no, off is a warning and counts as offline: whoever set the variable
+    meant something, and the network is the side that can be skipped safely."""
     import os
 
-    return os.environ.get("TIANGONG_ORBIT_OFFLINE", "").strip().lower() in _TRUE_WORDS
+    value = os.environ.get("TIANGONG_ORBIT_OFFLINE", "").strip().lower()
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    warn(
+        f"TIANGONG_ORBIT_OFFLINE={value[:40]!r} is none of 1, true, yes, on, 0, false, no, "
+        "off: taken as offline (no automatic refresh)"
+    )
+    return True
 
 
 def offline_by_config() -> bool:

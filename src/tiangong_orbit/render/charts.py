@@ -718,8 +718,10 @@ def sky_svg(
     settings: Settings,
     *,
     id_prefix: str,
+    sky_objects: SkyObjects | None = None,
 ) -> str:
-    """A compact sky chart as an ``<svg>`` element to put inside an HTML page.
+    """A compact sky chart as an ``<svg>`` element to put inside an HTML page; with
+    ``sky_objects`` the stars, figures, planets and Moon are drawn as in ``chart sky``.
 
     The XML prolog and DOCTYPE are dropped, the fixed size is replaced by the viewBox (the page
     sizes it with CSS), and every id gets ``id_prefix`` so that several charts in one page keep
@@ -730,7 +732,7 @@ def sky_svg(
     with rc_context(_FONT):
         figure = _new_figure(SKY_INLINE_IN)
         ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
-        draw_sky(ax, track, pass_, place, compact=True)
+        draw_sky(ax, track, pass_, place, compact=True, sky_objects=sky_objects)
         svg = figure_bytes(figure, "svg", salt=id_prefix).decode("utf-8")
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r'\s(width|height)="[0-9.]+pt"', "", svg, count=2)

@@ -89,7 +89,8 @@ _KEY = {
         (
             None,
             "● one dot per minute · ◐ edge of the Earth's shadow · green circle: appears · "
-            "purple square: disappears",
+            "purple square: disappears · stars to magnitude 3.5, planets and the Moon as at "
+            "the middle of the pass",
         ),
     ),
     "ur": (
@@ -159,9 +160,28 @@ def _charts(
             out.append(f"<br>{html.escape(words)}")
     out += ["</p>", '<div class="charts">']
     number = first_id
-    for pass_ in visible:
+    from tiangong_orbit.sky import sky_objects_at
+
+    place = group.place
+    middles = [  # the stars and planets as at the middle of the visible part (chart sky's)
+        p.visible_start.time + (p.visible_end.time - p.visible_start.time) / 2  # type: ignore[union-attr]
+        for p in visible
+    ]
+    # Stars to magnitude 3.5 (a third of chart sky's): enough to find the path by, and the
+    # page stays light (each star is a vector mark in every chart).
+    skies = sky_objects_at(
+        place.latitude_deg, place.longitude_deg, place.elevation_m, middles, star_limit_mag=3.5
+    )
+    for pass_, objects in zip(visible, skies, strict=True):
         track = passes_module.pass_track(element_set, group.place, pass_)
-        svg = sky_svg(pass_, track, group.place, prediction.settings, id_prefix=f"sky{number}")
+        svg = sky_svg(
+            pass_,
+            track,
+            group.place,
+            prediction.settings,
+            id_prefix=f"sky{number}",
+            sky_objects=objects,
+        )
         start = pass_.visible_start.time.astimezone(tz)  # type: ignore[union-attr]
         caption = i18n.text(
             "chart_caption", lang, date=date_text(start, lang), time=clock(start, lang)

@@ -92,6 +92,9 @@ def _description(prediction: Prediction, group: PlacePasses, pass_: Pass) -> str
                 "Sirius is -1.5)."
             )
         lines.append(f"Look for a bright, steady star moving across the sky: that is {satellite}.")
+        if pass_.near is not None:
+            clock = _local_clock(pass_.near.time, zone)
+            lines.append(f"It {pass_.near.phrase(clock)}.")
     else:
         lines += [
             f"Not visible ({pass_.reason or 'not sunlit in a dark sky'}).",

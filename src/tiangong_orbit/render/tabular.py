@@ -52,6 +52,8 @@ CSV_COLUMNS = (
     "tle_age_days",
     "uncertainty_s",
     "catalog_name",
+    "near",
+    "near_utc",
 )
 
 ALTITUDE_COLUMNS = ("time", "altitude_km", "latitude_deg", "longitude_deg", "speed_km_s")
@@ -366,6 +368,34 @@ def table_rows(
     return titles, rows, visible
 
 
+def near_items(
+    group: PlacePasses, prediction: Prediction | None = None, *, twelve_hour: bool = False
+) -> list[str]:
+    """'Thu 8 Oct: passes 2° below Jupiter at 04:09 PKT' for each listed visible pass of
+    ``group`` that comes within a few degrees of a bright star, planet or the Moon
+    (:attr:`Pass.near`, local date and time of the closest approach, zone named); English.
+    When ``prediction`` merges several satellites each item names its satellite
+    ('Thu 8 Oct: ISS passes 2° below Jupiter at 04:09 PKT'). ``twelve_hour`` gives the time
+    as the printed tables do ('4:09:12 am', the zone named in their heading)."""
+    from tiangong_orbit.wording import local_day
+
+    tz_name = group.place.timezone
+    several = prediction is not None and prediction.several_satellites
+    items = []
+    for pass_ in group.passes:
+        if pass_.near is None or pass_.visible_start is None:
+            continue
+        local = pass_.near.time.astimezone(ZoneInfo(tz_name))
+        when = (
+            clock(local, "en")
+            if twelve_hour
+            else f"{local:%H:%M} {zone_abbreviation(pass_.near.time, tz_name)}"
+        )
+        who = f"{prediction.satellite_label(pass_.norad_id)} " if several and prediction else ""
+        items.append(f"{local_day(pass_.near.time, tz_name)}: {who}{pass_.near.phrase(when)}")
+    return items
+
+
 def title_text(prediction: Prediction, lang: str) -> str:
     """'Tiangong passes over Lahore' (or over N places)."""
     satellite = satellites_text(prediction, lang)
@@ -429,6 +459,9 @@ def _csv_row(prediction: Prediction, group: PlacePasses, pass_: Pass) -> dict[st
         "tle_epoch": iso_z(prediction.satellite.tle_epoch, 3),
         "tle_age_days": _round(pass_.tle_age_days, 3),
         "uncertainty_s": _round(pass_.uncertainty_s, 1),
+        # The closest bright star, planet or the Moon of a visible pass: words, then when.
+        "near": "" if pass_.near is None else pass_.near.words(),
+        "near_utc": "" if pass_.near is None else iso_z(pass_.near.time, 3),
     }
     for name, point in zip(("start", "peak", "end"), events, strict=True):
         assert point is not None  # a visible pass has all three
@@ -448,8 +481,9 @@ def passes_csv(prediction: Prediction) -> str:
     ``false`` and ``reason`` says why. ``*_local`` is wall-clock time in ``timezone`` (offset
     ``utc_offset``, the one in force at culmination), date included; ``*_utc`` and
     ``tle_epoch`` are ISO 8601 UTC with ``Z`` to the millisecond. ``satellite`` is the name
-    people use ("Tiangong"), ``catalog_name`` the element set's ("CSS (TIANHE)"). Line ends are CRLF
-    (RFC 4180).
+    people use ("Tiangong"), ``catalog_name`` the element set's ("CSS (TIANHE)"). ``near`` names
+    the bright star, planet or the Moon a visible pass comes within a few degrees of ("2° below
+    Jupiter", empty when none) and ``near_utc`` when. Line ends are CRLF (RFC 4180).
     """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
@@ -533,6 +567,9 @@ def passes_markdown(prediction: Prediction, lang: str = "en") -> str:
         titles, rows, _ = table_rows(prediction, group, lang)
         lines += _md_table(titles, rows)
         lines.append("")
+        near = near_items(group, prediction, twelve_hour=True) if lang == "en" else []
+        if near:  # the words are English only, as in the HTML captions
+            lines += ["Near bright stars and planets:", "", *[f"- {item}" for item in near], ""]
     lines += [f"## {i18n.text('legend_title', lang)}", ""]
     lines += [f"- {item}" for item in legend_items(prediction, lang)]
     lines += ["", f"*{i18n.text('footer', lang)}*", ""]

@@ -216,18 +216,14 @@ def _next_pass_line(group: PlacePasses, prediction: Prediction) -> str | None:
     )
 
 
-def near_lines(group: PlacePasses) -> list[str]:
+def near_lines(group: PlacePasses, prediction: Prediction | None = None) -> list[str]:
     """'  Thu 8 Oct: passes 2° below Jupiter at 04:09 PKT' for each visible pass that comes
     within a few degrees of a bright star, planet or the Moon (local time), under a heading;
-    no lines when none does."""
-    lines = []
-    tz_name = group.place.timezone
-    for item in group.passes:
-        if item.near is None or item.visible_start is None:
-            continue
-        local = item.near.time.astimezone(zone(tz_name))
-        clock = f"{local:%H:%M} {zone_abbreviation(item.near.time, tz_name)}"
-        lines.append(f"  {local:%a} {local.day} {local:%b}: {item.near.phrase(clock)}")
+    no lines when none does. With several satellites each line names its satellite
+    ('  Thu 8 Oct: ISS passes 2° below Jupiter at 04:09 PKT')."""
+    from tiangong_orbit.render.tabular import near_items
+
+    lines = [f"  {item}" for item in near_items(group, prediction)]
     return ["Near bright stars and planets:", *lines] if lines else []
 
 
@@ -305,7 +301,7 @@ def print_prediction(console: Any, prediction: Prediction, *, show_all: bool) ->
         from tiangong_orbit.render.fasttable import print_table
 
         print_table(console, table)
-        for line in near_lines(group):
+        for line in near_lines(group, prediction):
             console.print(line)
     console.print()
     console.print(
