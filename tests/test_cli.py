@@ -360,6 +360,10 @@ def test_table_fits_the_width_without_cutting_a_cell(
     assert "…" not in out
     too_long = [line for line in out.splitlines() if len(line) > columns]
     assert not too_long, too_long
+    if args == ("tle", "show"):  # file names whole, never split across lines
+        bundled = ROOT / "data" / "tle"
+        for path in [*bundled.glob("*.tle"), *bundled.glob("*.json")]:
+            assert path.name in out, path.name
     assert "Appears" in out and "Disappears" in out and "±" in out
     if "--all" in extra:
         assert "daylight" in out and "Not visible" in out
@@ -720,6 +724,10 @@ def test_other_tables_fit_the_width_without_cutting(
     assert "…" not in out
     too_long = [line for line in out.splitlines() if len(line) > columns]
     assert not too_long, too_long
+    if args == ("tle", "show"):  # file names whole, never split across lines
+        bundled = ROOT / "data" / "tle"
+        for path in [*bundled.glob("*.tle"), *bundled.glob("*.json")]:
+            assert path.name in out, path.name
 
 
 def test_tz_on_alert_and_chart(
@@ -750,3 +758,12 @@ def test_a_time_before_the_launch_is_refused(tmp_path: Path) -> None:
         tmp_path=tmp_path,
     )  # fmt: skip
     assert after.returncode == 0, after.stderr
+
+
+def test_a_satellite_missing_from_the_tle_file_names_the_file(tmp_path: Path) -> None:
+    only_tiangong = ROOT / "tests" / "data" / "css_2026-10-06.tle"
+    result = run(
+        "passes", "--tle", str(only_tiangong), "--satellite", "iss", "--start", EPOCH,
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert_one_error(result, 3, "25544", str(only_tiangong), "leave out --tle")

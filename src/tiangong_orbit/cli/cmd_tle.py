@@ -140,46 +140,41 @@ def _render(sets: Any, now: datetime, as_json: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    groups: dict[tuple[int, str, str], list[Any]] = {}
+    # One small table per file, one row per satellite: fits 80 columns with nothing folded
+    # (file names head their table instead of filling a narrow column).
+    files: dict[tuple[str, str], dict[int, list[Any]]] = {}
     for element_set in sets:
-        key = (element_set.norad_id, element_set.source, element_set.path or "")
-        groups.setdefault(key, []).append(element_set)
-    # Fits 80 columns: long names and file names fold onto a second line, never cut.
-    table = Table(
-        title=f"Element sets (ages as of {now:%Y-%m-%d %H:%M} UTC)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        show_edge=False,
-    )
-    for column, justify, no_wrap in (
-        ("Catalog name", "left", False),
-        ("NORAD", "right", True),
-        ("Source", "left", True),
-        ("Sets", "right", True),
-        ("Epochs (UTC)", "left", True),
-        ("Age", "right", True),
-        ("File", "left", False),
-    ):
-        table.add_column(column, justify=justify, no_wrap=no_wrap, overflow="fold")  # type: ignore[arg-type]
-    for (norad_id, source, path), members in sorted(
-        groups.items(), key=lambda item: (item[0][0] != 48274, item[0][0], item[0][1])
-    ):
-        members.sort(key=lambda s: s.epoch)
-        newest = members[-1]
-        age = (now - newest.epoch).total_seconds() / 86400.0
-        span = (
-            f"{members[0].epoch:%Y-%m-%d} –\n{newest.epoch:%Y-%m-%d}"
-            if len(members) > 1
-            else f"{newest.epoch:%Y-%m-%d}\n{newest.epoch:%H:%M}"
+        key = (element_set.source, element_set.path or "")
+        files.setdefault(key, {}).setdefault(element_set.norad_id, []).append(element_set)
+    console = stdout_console()
+    console.print(f"Element sets (ages as of {now:%Y-%m-%d %H:%M} UTC)")
+    for (source, path), by_satellite in sorted(files.items(), key=lambda item: item[0]):
+        table = Table(
+            title=f"{Path(path).name or '(no file)'} ({source})",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            show_edge=False,
         )
-        table.add_row(
-            newest.name,
-            str(norad_id),
-            source,
-            str(len(members)),
-            span,
-            f"{age:.1f} d",
-            Path(path).name,
-        )
-    stdout_console().print(table)
+        for column, justify in (
+            ("Catalog name", "left"),
+            ("NORAD", "right"),
+            ("Sets", "right"),
+            ("Epochs (UTC)", "left"),
+            ("Age of newest", "right"),
+        ):
+            table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for norad_id, members in sorted(
+            by_satellite.items(), key=lambda item: (item[0] != 48274, item[0])
+        ):
+            members.sort(key=lambda s: s.epoch)
+            newest = members[-1]
+            age = (now - newest.epoch).total_seconds() / 86400.0
+            span = (
+                f"{members[0].epoch:%Y-%m-%d} – {newest.epoch:%Y-%m-%d}"
+                if len(members) > 1
+                else f"{newest.epoch:%Y-%m-%d %H:%M}"
+            )
+            table.add_row(newest.name, str(norad_id), str(len(members)), span, f"{age:.1f} d")
+        console.print()
+        console.print(table)
