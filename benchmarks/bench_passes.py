@@ -307,15 +307,6 @@ def main() -> None:
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if not args.child:
-        # Whole-process figures measure running, not compiling: byte-compile the package as
-        # pip does at install (a checkout run with PYTHONDONTWRITEBYTECODE=1 would otherwise
-        # recompile every changed module in every run).
-        import compileall
-
-        import tiangong_orbit
-
-        compileall.compile_dir(Path(tiangong_orbit.__file__).parent, quiet=1)
     if args.child:
         kind, *rest = args.child
         if kind == "ours":
