@@ -346,8 +346,8 @@ def _pyephem_body(name: str, kind: str) -> ephem.Body:
 def test_near_in_every_format_names_the_satellite(tmp_path: Path) -> None:
     """With two satellites each ``near`` is re-measured independently (skyfield's SGP4
     satellite from the satellite's own element set, PyEphem's star or planet), and the same
-    closest approach, with its satellite named, is in CSV, Markdown, ICS and the 80-column
-    table."""
+    closest approach, with its satellite named, is in CSV, Markdown, ICS, HTML and the
+    80-column table."""
     import csv
     import io
     import json
@@ -359,7 +359,7 @@ def test_near_in_every_format_names_the_satellite(tmp_path: Path) -> None:
               "-s", "tiangong", "-s", "iss",
               "--max-magnitude", "99", "--min-duration", "0")  # fmt: skip
     outputs = {}
-    for fmt in ("json", "csv", "markdown", "ics", "table"):
+    for fmt in ("json", "csv", "markdown", "ics", "table", "html"):
         result = subprocess.run(
             [sys.executable, "-W", "error", "-m", "tiangong_orbit", *window, "--format", fmt],
             capture_output=True,
@@ -410,6 +410,7 @@ def test_near_in_every_format_names_the_satellite(tmp_path: Path) -> None:
         assert words in table_lines[heading + 1 + k], (k, near)
         assert any(words in line for line in markdown_items), near
         assert f"It passes {near['words']} at " in ics
+        assert words in outputs["html"]  # no charts for two satellites: a list under the table
     assert all(len(line) <= 80 for line in table_lines)
 
 
