@@ -758,3 +758,12 @@ def test_a_time_before_the_launch_is_refused(tmp_path: Path) -> None:
         tmp_path=tmp_path,
     )  # fmt: skip
     assert after.returncode == 0, after.stderr
+
+
+def test_a_satellite_missing_from_the_tle_file_names_the_file(tmp_path: Path) -> None:
+    only_tiangong = ROOT / "tests" / "data" / "css_2026-10-06.tle"
+    result = run(
+        "passes", "--tle", str(only_tiangong), "--satellite", "iss", "--start", EPOCH,
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert_one_error(result, 3, "25544", str(only_tiangong), "leave out --tle")

@@ -504,3 +504,15 @@ def test_outlook_settings_change_the_windows(tiangong_sets):
         if b.possible:
             assert a.possible and a.earliest <= b.earliest and b.latest <= a.latest
             assert b.max_elevation_deg >= 40.0
+
+
+def test_a_gap_before_the_first_set_points_to_older_sets_not_an_update(tmp_path: Path) -> None:
+    # Days after Tianhe's launch, months before the first bundled set (2021-12-07): no update
+    # can fill that gap, so the banner does not send the reader to 'tle update'.
+    result = run(
+        "passes", "--city", "Lahore", "--start", "2021-05-10", "--days", "2", tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    banner = result.stdout.splitlines()[0]
+    assert "too far from those dates" in banner and "--tle FILE" in banner
+    assert "tle update" not in banner

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
@@ -556,14 +557,17 @@ def _download_and_validate(url: str, deadline_s: float, deadline: float):
 
 
 def _check_url(url: str) -> None:
+    # Name the URL where the user wrote it: the environment, or --url.
+    from_environment = os.environ.get("TIANGONG_ORBIT_TLE_URL", "").strip() == url
+    label = "TIANGONG_ORBIT_TLE_URL" if from_environment else "--url"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
     except ValueError as error:
-        raise UsageError(f"--url {shown_url(url)!r} is not a valid URL ({error})") from None
+        raise UsageError(f"{label} {shown_url(url)!r} is not a valid URL ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"--url {shown_url(url)!r} is not an http(s) URL; expected e.g. {DEFAULT_URL} "
+            f"{label} {shown_url(url)!r} is not an http(s) URL; expected e.g. {DEFAULT_URL} "
             "(for a local file use --tle FILE with the other commands)"
         )
 

@@ -315,8 +315,16 @@ def _print_table(report: Any, chosen: Any) -> None:
     name = sentence_name(es.norad_id, es.name)
     console.print()
     console.print(f"How high is {name}?")
+    from rich.padding import Padding
+    from rich.table import Table as Bullets
+
+    # A hanging indent: a wrapped sentence continues under its own first word.
+    bullets = Bullets.grid(padding=(0, 1))
+    bullets.add_column(no_wrap=True)
+    bullets.add_column()
     for ref in report.references:
-        console.print(f"  • {comparison_sentence(name, ref)}")
+        bullets.add_row("•", comparison_sentence(name, ref))
+    console.print(Padding(bullets, (0, 0, 0, 2)))
     console.print()
     rungs = [(shown, report.altitude_km)] + [(r.name, r.altitude_km) for r in report.references]
     if es.norad_id == TIANGONG_NORAD_ID:

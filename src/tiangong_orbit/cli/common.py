@@ -70,6 +70,13 @@ def choose_set(
         if message not in CATALOG_NOTES_SHOWN:
             CATALOG_NOTES_SHOWN.add(message)
             warn(message)
+    if catalog.file_given and not tle.sets_for(catalog.sets, norad_id):
+        from tiangong_orbit.errors import NoElementSetError
+
+        raise NoElementSetError(
+            f"no element set for NORAD {norad_id} in {tle_file}; give a file that holds it, "
+            "or leave out --tle to use the bundled sets and the cache"
+        )
     element_set = tle.nearest_set(catalog.sets, norad_id, at)
     staleness = tle.check_staleness(
         element_set,

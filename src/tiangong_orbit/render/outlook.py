@@ -293,6 +293,11 @@ def stale_banner(outlook: Outlook, since: datetime, *, file_given: bool) -> str:
     when = f"{local:%a} {local.day} {local:%b %Y %H:%M} {zone_abbreviation(since, tz_name)}"
     ages = [p.tle_age_days for g in outlook.places for p in g.periods]
     how = "give a newer element set with --tle FILE" if file_given else "tiangong-orbit tle update"
+    old = "too old"
+    if epochs and max(epochs) > since:
+        # Dates before the set: a gap in the history, which no update can fill.
+        how = "give element sets from those dates with --tle FILE"
+        old = "too far from those dates"
     shown = display_name(outlook.norad_id, outlook.name)
     if ages and all(p.kind == "unknown" for g in outlook.places for p in g.periods):
         return (
@@ -302,7 +307,7 @@ def stale_banner(outlook: Outlook, since: datetime, *, file_given: bool) -> str:
             f"honest can be shown. For predictions: {how}"
         )
     return (
-        f"From {when} the {shown} element set of {newest} is too old for exact times "
+        f"From {when} the {shown} element set of {newest} is {old} for exact times "
         "(error over "
         f"±{LIMIT_SIGMA_S / 60:.0f} min); below, when a visible pass is possible. For exact "
         f"times: {how}"
