@@ -19,33 +19,9 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     with the destination raises :class:`UsageError` naming it. Temporary files of ``path`` left
     by a process that was killed mid-write (``.NAME.*.tmp`` older than :data:`STALE_TMP_S`) are
     removed first."""
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {target}: the folder {folder} does not exist")
-    if target.is_dir():
-        raise UsageError(f"cannot write {target}: it is a directory")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    remove_stale_temporaries(target)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise UsageError(f"cannot write {target}: {error.strerror}") from None
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have
-        # (the existing file's mode, else 0666 less the umask), so a shared chart stays shared.
-        os.chmod(temporary, _mode_for(target))
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {target}: {error.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as write:
+        write(payload)
 
 
 def _mode_for(target: Path) -> int:
@@ -115,8 +91,13 @@ def read_limited(path: str | os.PathLike[str], *, limit_bytes: int, what: str) -
 
 @contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[Callable[[bytes], object]]:
-    """:func:`write_atomic` for output made piece by piece: yields a ``write(bytes)``; the file
-    appears at ``path`` only when the block ends without an error (memory: one piece)."""
+    """Write to ``path`` atomically, piece by piece: yields a ``write(bytes)``; the file
+    appears at ``path`` only when the block ends without an error (memory: one piece). As
+    :func:`write_atomic`: a temporary file in the same folder with the mode a plain open()
+    would give, flushed to disk, then renamed; never left behind on failure; stale ones of
+    killed writers removed first; destination problems are :class:`UsageError`."""
+    # mkstemp makes the file private (0600); it gets the mode a plain open() would have (the
+    # existing file's mode, else 0666 less the umask), so a shared chart stays shared.
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():

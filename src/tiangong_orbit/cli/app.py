@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _command_for(args: list[str]) -> object:
-    """The click command that runs ``args``: for a top-level command (``passes ...``) that
-    command alone, run as ``tiangong-orbit passes``; else the whole application.
+    """The click command that runs ``args``: for a top-level command (``passes ...``) the
+    application with that command alone (and the top-level callback); else all of it.
 
     typer builds every command's options when it builds the application, evaluating all their
     annotations (a quarter of the start-up of ``passes`` for one city and one day); a run
@@ -315,24 +315,7 @@ def _command_for(args: list[str]) -> object:
     alone = copy.copy(app)
     alone.registered_commands = chosen
     alone.registered_groups = []
-    alone.registered_callback = None
-    command = typer.main.get_command(alone)
-    return _Named(command, f"tiangong-orbit {first}")
-
-
-class _Named:
-    """A click command run under a given program name, with the command's name dropped from
-    the arguments (``tiangong-orbit passes --city X`` runs ``passes`` with ``--city X``)."""
-
-    def __init__(self, command: object, prog_name: str) -> None:
-        self._command = command
-        self._prog_name = prog_name
-
-    def main(self, *, args: list[str], prog_name: str, **extra: object) -> object:
-        del prog_name
-        return self._command.main(  # type: ignore[attr-defined]
-            args=args[1:], prog_name=self._prog_name, **extra
-        )
+    return typer.main.get_command(alone)
 
 
 def _run(command: object, args: list[str]) -> NoReturn:
