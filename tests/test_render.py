@@ -450,30 +450,11 @@ def test_real_prediction_every_format_holds_every_pass(lahore_prediction) -> Non
     assert _listed(everything) > _listed(visible)
 
 
-def test_real_html_embeds_one_valid_svg_per_visible_pass(lahore_prediction) -> None:
-    element_set, visible, _ = lahore_prediction
-    text = render_passes(visible, "html", lang="ur", element_set=element_set)
-    svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
-    assert len(svgs) == _listed(visible)
-    for svg in svgs:
-        root = ET.fromstring(svg)
-        assert root.tag.endswith("svg")
-    ids = re.findall(r'\bid="([^"]+)"', text)
-    assert len(ids) == len(set(ids)), "inline SVGs must not share ids"
-    hrefs = set(re.findall(r'href="#([^"]+)"', text))
-    assert hrefs <= set(ids)
-    assert _parse_html(text).external == []
-
-
-def test_real_html_charts_draw_the_planets_and_moon_that_are_up(lahore_prediction) -> None:
+def _check_planets_and_moon(svgs: list[str], group: PlacePasses) -> None:
     """Each inline chart labels the Moon and the bright planets, and only those that PyEphem
     puts above the horizon at the middle of the visible part; it draws the stars too."""
     import ephem
 
-    element_set, visible, _ = lahore_prediction
-    text = render_passes(visible, "html", element_set=element_set)
-    svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
-    (group,) = visible.places
     assert len(svgs) == len(group.passes) > 0
     bodies = {"Moon": ephem.Moon, "Venus": ephem.Venus, "Mars": ephem.Mars,
               "Jupiter": ephem.Jupiter, "Saturn": ephem.Saturn}  # fmt: skip
@@ -494,6 +475,23 @@ def test_real_html_charts_draw_the_planets_and_moon_that_are_up(lahore_predictio
                 assert name not in labelled, (name, middle)
         assert up <= labelled, (up, labelled, middle)
         assert svg.count("<path") > 100  # stars and constellation figures, not the path alone
+
+
+def test_real_html_embeds_one_valid_svg_per_visible_pass(lahore_prediction) -> None:
+    """One valid inline chart per visible pass, ids distinct, the sky drawn in each."""
+    element_set, visible, _ = lahore_prediction
+    text = render_passes(visible, "html", lang="ur", element_set=element_set)
+    svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
+    assert len(svgs) == _listed(visible)
+    _check_planets_and_moon(svgs, visible.places[0])
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.tag.endswith("svg")
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), "inline SVGs must not share ids"
+    hrefs = set(re.findall(r'href="#([^"]+)"', text))
+    assert hrefs <= set(ids)
+    assert _parse_html(text).external == []
 
 
 def test_real_html_leaves_charts_out_when_too_many(lahore_prediction, monkeypatch) -> None:

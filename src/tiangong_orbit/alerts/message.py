@@ -136,8 +136,8 @@ def alert_text(
     body = pass_sentence(norad_id, set_name, place.name, visible_pass, zone_name)
     near = visible_pass.near
     if near is not None:  # "; passes 2° below Jupiter at 18:58" only if it stays an SMS
-        shown = near.time.astimezone(UTC) + timedelta(seconds=30)  # to the minute, rounded
-        longer = f"{body}; {near.phrase(f'{shown.astimezone(ZoneInfo(zone_name)):%H:%M}')}"
+        local = near.time.astimezone(ZoneInfo(zone_name))  # cut to the minute, as the sentence
+        longer = f"{body}; {near.phrase(f'{local:%H:%M}')}"
         if len(longer) <= SMS_LENGTH:
             body = longer
     return f"{display_name(norad_id, set_name)} over {place.name}", body

@@ -23,6 +23,7 @@ from tiangong_orbit.render.tabular import (
     date_text,
     legend_items,
     ltr,
+    near_items,
     period_line,
     place_name,
     table_rows,
@@ -30,7 +31,8 @@ from tiangong_orbit.render.tabular import (
     zone_line,
 )
 
-#: Above this many visible passes the page carries no sky charts (each is ~45 kB of SVG).
+#: Above this many visible passes the page carries no sky charts (each is ~150 kB of SVG with
+#: its stars).
 MAX_INLINE_CHARTS = 40
 
 CSS = """
@@ -255,6 +257,11 @@ def passes_html(prediction: Prediction, lang: str = "en", *, element_set: Any = 
             out.append(f"<p><em>{_h(i18n.text('no_passes', lang))}</em></p>")
         charts, chart_id = _charts(prediction, group, lang, element_set, chart_id)
         out += charts
+        near = near_items(group, prediction, twelve_hour=True) if lang == "en" else []
+        if near and not charts:  # no captions to carry it: a list, as in Markdown
+            out += ["<p>Near bright stars and planets:</p>", "<ul>"]
+            out += [f"<li>{_h(item)}</li>" for item in near]
+            out.append("</ul>")
         out.append("</section>")
     out += [
         '<section class="legend">',
