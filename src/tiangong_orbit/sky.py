@@ -446,6 +446,11 @@ def add_near(
     bounds = np.concatenate(([0], np.cumsum(counts)))
     n_objects = n_stars + len(body_nodes)
     best_cos = np.full((len(jobs), n_objects), -2.0)
+    # An object within NEAR_LIMIT_DEG (+1° for the planets' preference) of a station standing
+    # higher than that is above the horizon: the horizon test is needed only for chunks where
+    # the station stands lower (a --min-visible-elevation under about 6.5°).
+    sin_station = np.einsum("nk,nk->n", sat_dir, up_teme)
+    always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
     chunk = 50_000
     for c0 in range(0, len(jobs), max(1, chunk // max(1, int(counts.max())))):
         c1 = min(len(jobs), c0 + max(1, chunk // max(1, int(counts.max()))))
@@ -457,14 +462,15 @@ def add_near(
             ),
             axis=1,
         )
-        altitude = np.concatenate(
-            (
-                up_teme[lo:hi] @ star_dirs.T,
-                np.einsum("nk,nbk->nb", up_teme[lo:hi], body_dirs[lo:hi]),
-            ),
-            axis=1,
-        )
-        cos[altitude <= 0.0] = -2.0
+        if sin_station[lo:hi].min() <= always_up:
+            altitude = np.concatenate(
+                (
+                    up_teme[lo:hi] @ star_dirs.T,
+                    np.einsum("nk,nbk->nb", up_teme[lo:hi], body_dirs[lo:hi]),
+                ),
+                axis=1,
+            )
+            cos[altitude <= 0.0] = -2.0
         best_cos[c0:c1] = np.maximum.reduceat(cos, bounds[c0:c1] - lo, axis=0)
     best_deg = np.degrees(np.arccos(np.clip(best_cos, -1.0, 1.0)))
     best_deg[best_cos < -1.5] = np.inf
@@ -474,48 +480,22 @@ def add_near(
     near_jobs = np.flatnonzero(chosen_deg <= NEAR_LIMIT_DEG)
 
     found: dict[tuple[int, int], Near] = {}
-    for j in near_jobs:
-        g, k = jobs[j][0], jobs[j][1]
-        lo, hi = int(bounds[j]), int(bounds[j + 1])
-        choice = int(choices[j])
-        if choice < n_stars:
-            targets = np.broadcast_to(star_dirs[choice], (hi - lo, 3))
-        else:
-            targets = body_dirs[lo:hi, choice - n_stars]
-        i = lo + int(np.argmax(np.einsum("nk,nk->n", sat_dir[lo:hi], targets)))
-        target = targets[i - lo]
-        best_sep, best_t, best_u = float(chosen_deg[j]), float(t[i]), sat_dir[i]
-        for a, b in ((i - 1, i), (i, i + 1)):
-            if a < lo or b >= hi:
-                continue
-            chord = sat_dir[b] - sat_dir[a]
-            length2 = float(chord @ chord)
-            if length2 == 0.0:
-                continue
-            f = min(1.0, max(0.0, float((target - sat_dir[a]) @ chord) / length2))
-            point = sat_dir[a] + f * chord
-            point = point / np.linalg.norm(point)
-            sep = math.degrees(2.0 * math.asin(min(1.0, float(np.linalg.norm(point - target)) / 2)))
-            if sep < best_sep:
-                best_sep, best_t, best_u = sep, float(t[a] + f * (t[b] - t[a])), point
-
-        def alt_az(vector: np.ndarray, row: int = i) -> tuple[float, float]:
-            up, north, east = up_teme[row], north_teme[row], east_teme[row]
-            alt = math.degrees(math.asin(max(-1.0, min(1.0, float(vector @ up)))))
-            az = math.degrees(math.atan2(float(vector @ east), float(vector @ north)))
-            return az, alt
-
-        sat_az, sat_alt = alt_az(best_u)
-        obj_az, obj_alt = alt_az(target)
-        d_az = ((sat_az - obj_az + 180.0) % 360.0 - 180.0) * math.cos(math.radians(obj_alt))
-        found[(g, k)] = Near(
-            names[choice],
-            kinds[choice],
-            from_unix(best_t),
-            best_sep,
-            _relation(d_az, sat_alt - obj_alt, best_sep),
-            mags[choice],
-        )
+    if len(near_jobs):
+        closest = _closest_approaches(
+            near_jobs, choices, chosen_deg, bounds, t, sat_dir, star_dirs, body_dirs,
+            (up_teme, north_teme, east_teme), n_stars,
+        )  # fmt: skip
+        for j, (best_t, best_sep, d_az, d_alt, choice) in zip(
+            near_jobs.tolist(), closest, strict=True
+        ):
+            found[(jobs[j][0], jobs[j][1])] = Near(
+                names[choice],
+                kinds[choice],
+                from_unix(best_t),
+                best_sep,
+                _relation(d_az, d_alt, best_sep),
+                mags[choice],
+            )
     result = []
     for g, group in enumerate(groups):
         if isinstance(group.passes, PassList):
@@ -532,6 +512,85 @@ def add_near(
         )
         result.append(replace(group, passes=updated))
     return tuple(result)
+
+
+def _closest_approaches(
+    near_jobs: np.ndarray,
+    choices: np.ndarray,
+    chosen_deg: np.ndarray,
+    bounds: np.ndarray,
+    t: np.ndarray,
+    sat_dir: np.ndarray,
+    star_dirs: np.ndarray,
+    body_dirs: np.ndarray,
+    frame: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_stars: int,
+) -> list[tuple[float, float, float, float, int]]:
+    """For each job of ``near_jobs`` (all arrays at once): the closest sample to its chosen
+    object, refined along the chords to its two neighbours (the station's direction moves
+    almost on a great circle between samples), then where it passes the object as seen by
+    the observer. Returns ``(time_unix, separation_deg, d_az_deg, d_alt_deg, object index)``
+    per job: ``d_az`` is the azimuth difference scaled by cos(altitude), both station minus
+    object."""
+    up, north, east = frame
+    choice = choices[near_jobs]
+    lo, hi = bounds[near_jobs], bounds[near_jobs + 1]
+    count = hi - lo
+    owner = np.repeat(np.arange(len(near_jobs)), count)
+    first = np.cumsum(count) - count
+    sample = lo[owner] + np.arange(count.sum()) - first[owner]
+    target = np.empty((len(sample), 3))
+    star = choice[owner] < n_stars
+    target[star] = star_dirs[choice[owner][star]]
+    target[~star] = body_dirs[sample[~star], choice[owner][~star] - n_stars]
+    dots = np.einsum("nk,nk->n", sat_dir[sample], target)
+    best_dot = np.maximum.reduceat(dots, first)
+    at_best = np.flatnonzero(dots == best_dot[owner])
+    keep = np.concatenate(([True], owner[at_best][1:] != owner[at_best][:-1]))
+    k = at_best[keep]  # the first best sample of each job, as numpy's argmax picks it
+    i = sample[k]
+    goal = target[k]
+    best_sep = chosen_deg[near_jobs].astype(float)
+    best_t = t[i].astype(float)
+    best_u = sat_dir[i].copy()
+    for a, b, valid in ((i - 1, i, i - 1 >= lo), (i, i + 1, i + 1 < hi)):
+        a = np.where(valid, a, i)
+        b = np.where(valid, b, i)
+        chord = sat_dir[b] - sat_dir[a]
+        length2 = np.einsum("nk,nk->n", chord, chord)
+        usable = valid & (length2 > 0.0)
+        f = np.einsum("nk,nk->n", goal - sat_dir[a], chord) / np.where(usable, length2, 1.0)
+        f = np.clip(f, 0.0, 1.0)
+        point = _unit_rows(sat_dir[a] + f[:, None] * chord)
+        half_chord = np.linalg.norm(point - goal, axis=1) / 2.0
+        sep = np.degrees(2.0 * np.arcsin(np.minimum(1.0, half_chord)))
+        better = usable & (sep < best_sep)
+        best_sep = np.where(better, sep, best_sep)
+        best_t = np.where(better, t[a] + f * (t[b] - t[a]), best_t)
+        best_u = np.where(better[:, None], point, best_u)
+
+    def alt_az(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sin_alt = np.clip(np.einsum("nk,nk->n", vectors, up[i]), -1.0, 1.0)
+        azimuth = np.degrees(
+            np.arctan2(
+                np.einsum("nk,nk->n", vectors, east[i]), np.einsum("nk,nk->n", vectors, north[i])
+            )
+        )
+        return azimuth, np.degrees(np.arcsin(sin_alt))
+
+    sat_az, sat_alt = alt_az(best_u)
+    obj_az, obj_alt = alt_az(goal)
+    d_az = ((sat_az - obj_az + 180.0) % 360.0 - 180.0) * np.cos(np.radians(obj_alt))
+    return list(
+        zip(
+            best_t.tolist(),
+            best_sep.tolist(),
+            d_az.tolist(),
+            (sat_alt - obj_alt).tolist(),
+            choice.tolist(),
+            strict=True,
+        )
+    )
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
