@@ -321,6 +321,10 @@ def visible_bodies(objects: SkyObjects, moments: Sequence[float]) -> list[str]:
     return names
 
 
+#: How many visible passes :func:`add_near` samples at once (memory: about 4 kB a pass).
+NEAR_BATCH_PASSES = 8192
+
+
 def add_near(
     groups: Sequence[PlacePasses],
     stretches: Sequence[tuple[ElementSet, datetime, datetime]],
@@ -395,107 +399,115 @@ def add_near(
         mags.append(magnitude)
     n_stars = len(bright)
 
-    # Samples of every visible interval.
-    starts = np.array([job[2] for job in jobs])
-    ends = np.array([job[3] for job in jobs])
-    counts = np.maximum(2, np.ceil((ends - starts) / step_s).astype(int) + 1)
-    owner = np.repeat(np.arange(len(jobs)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    t = np.minimum(starts[owner] + offsets * step_s, ends[owner])
-    t[np.cumsum(counts) - 1] = ends  # each interval's last sample on its end
-    places = [group.place for group in groups]
-    observers = orbit.Observers.from_geodetic(
-        [p.latitude_deg for p in places],
-        [p.longitude_deg for p in places],
-        [p.elevation_m for p in places],
-    )
-    place_of = np.array([job[0] for job in jobs])[owner]
-
-    def set_for(moment: float) -> int:
-        for index, (_, low, high) in enumerate(stretches):
-            if low.timestamp() <= moment < high.timestamp():
-                return index
-        return len(stretches) - 1 if moment >= stretches[-1][2].timestamp() else 0
-
-    set_of_job = np.array([set_for(c) for c in culminations])
-    frames = orbit.FrameTable.for_span(float(t.min()), float(t.max()), sun=False)
-    theta = frames.gmst_rad(t)
-    sat_teme = np.empty((len(t), 3))
-    for index in sorted(set(set_of_job.tolist())):  # (np.unique costs a 16 ms import)
-        rows = set_of_job[owner] == index
-        sat_teme[rows], _ = orbit.propagate_teme(stretches[int(index)][0].satrec, t[rows])
-
-    # Observers in TEME: turn their Earth-fixed vectors back by GMST.
-    def to_teme(vectors: np.ndarray) -> np.ndarray:
-        return orbit.teme_to_itrs(vectors, -theta)
-
-    p_teme = to_teme(observers.position_km[place_of])
-    up_teme = to_teme(observers.up[place_of])
-    north_teme = to_teme(observers.north[place_of])
-    east_teme = to_teme(observers.east[place_of])
-    sat_dir = _unit_rows(sat_teme - p_teme)
-    body_dirs = np.stack(
-        [
-            _unit_rows(np.stack([np.interp(t, grid, nodes[:, k]) for k in range(3)], -1) - p_teme)
-            for nodes in body_nodes
-        ],
-        axis=1,
-    )  # (n_samples, n_bodies, 3)
-    # Per visible interval and object, the largest cosine of the separation (objects below
-    # the horizon count as -2), in chunks of samples to bound memory.
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    n_objects = n_stars + len(body_nodes)
-    best_cos = np.full((len(jobs), n_objects), -2.0)
-    # An object within NEAR_LIMIT_DEG (+1° for the planets' preference) of a station standing
-    # higher than that is above the horizon: the horizon test is needed only for chunks where
-    # the station stands lower (a --min-visible-elevation under about 6.5°).
-    sin_station = np.einsum("nk,nk->n", sat_dir, up_teme)
-    always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
-    chunk = 50_000
-    for c0 in range(0, len(jobs), max(1, chunk // max(1, int(counts.max())))):
-        c1 = min(len(jobs), c0 + max(1, chunk // max(1, int(counts.max()))))
-        lo, hi = int(bounds[c0]), int(bounds[c1])
-        cos = np.concatenate(
-            (
-                sat_dir[lo:hi] @ star_dirs.T,
-                np.einsum("nk,nbk->nb", sat_dir[lo:hi], body_dirs[lo:hi]),
-            ),
-            axis=1,
+    found: dict[tuple[int, int], Near] = {}
+    all_jobs, all_culminations = jobs, culminations
+    # In batches of passes, so that memory stays bounded however long the window
+    # (a year of every place: about 100,000 visible passes, 4.5 million samples).
+    for b0 in range(0, len(all_jobs), NEAR_BATCH_PASSES):
+        jobs = all_jobs[b0 : b0 + NEAR_BATCH_PASSES]
+        culminations = all_culminations[b0 : b0 + NEAR_BATCH_PASSES]
+        # Samples of every visible interval.
+        starts = np.array([job[2] for job in jobs])
+        ends = np.array([job[3] for job in jobs])
+        counts = np.maximum(2, np.ceil((ends - starts) / step_s).astype(int) + 1)
+        owner = np.repeat(np.arange(len(jobs)), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        t = np.minimum(starts[owner] + offsets * step_s, ends[owner])
+        t[np.cumsum(counts) - 1] = ends  # each interval's last sample on its end
+        places = [group.place for group in groups]
+        observers = orbit.Observers.from_geodetic(
+            [p.latitude_deg for p in places],
+            [p.longitude_deg for p in places],
+            [p.elevation_m for p in places],
         )
-        if sin_station[lo:hi].min() <= always_up:
-            altitude = np.concatenate(
+        place_of = np.array([job[0] for job in jobs])[owner]
+
+        def set_for(moment: float) -> int:
+            for index, (_, low, high) in enumerate(stretches):
+                if low.timestamp() <= moment < high.timestamp():
+                    return index
+            return len(stretches) - 1 if moment >= stretches[-1][2].timestamp() else 0
+
+        set_of_job = np.array([set_for(c) for c in culminations])
+        frames = orbit.FrameTable.for_span(float(t.min()), float(t.max()), sun=False)
+        theta = frames.gmst_rad(t)
+        sat_teme = np.empty((len(t), 3))
+        for index in sorted(set(set_of_job.tolist())):  # (np.unique costs a 16 ms import)
+            rows = set_of_job[owner] == index
+            sat_teme[rows], _ = orbit.propagate_teme(stretches[int(index)][0].satrec, t[rows])
+
+        # Observers in TEME: turn their Earth-fixed vectors back by GMST.
+        def to_teme(vectors: np.ndarray, theta: np.ndarray = theta) -> np.ndarray:
+            return orbit.teme_to_itrs(vectors, -theta)
+
+        p_teme = to_teme(observers.position_km[place_of])
+        up_teme = to_teme(observers.up[place_of])
+        north_teme = to_teme(observers.north[place_of])
+        east_teme = to_teme(observers.east[place_of])
+        sat_dir = _unit_rows(sat_teme - p_teme)
+        body_dirs = np.stack(
+            [
+                _unit_rows(
+                    np.stack([np.interp(t, grid, nodes[:, k]) for k in range(3)], -1) - p_teme
+                )
+                for nodes in body_nodes
+            ],
+            axis=1,
+        )  # (n_samples, n_bodies, 3)
+        # Per visible interval and object, the largest cosine of the separation (objects below
+        # the horizon count as -2), in chunks of samples to bound memory.
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        n_objects = n_stars + len(body_nodes)
+        best_cos = np.full((len(jobs), n_objects), -2.0)
+        # An object within NEAR_LIMIT_DEG (+1° for the planets' preference) of a station standing
+        # higher than that is above the horizon: the horizon test is needed only for chunks where
+        # the station stands lower (a --min-visible-elevation under about 6.5°).
+        sin_station = np.einsum("nk,nk->n", sat_dir, up_teme)
+        always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
+        chunk = 50_000
+        for c0 in range(0, len(jobs), max(1, chunk // max(1, int(counts.max())))):
+            c1 = min(len(jobs), c0 + max(1, chunk // max(1, int(counts.max()))))
+            lo, hi = int(bounds[c0]), int(bounds[c1])
+            cos = np.concatenate(
                 (
-                    up_teme[lo:hi] @ star_dirs.T,
-                    np.einsum("nk,nbk->nb", up_teme[lo:hi], body_dirs[lo:hi]),
+                    sat_dir[lo:hi] @ star_dirs.T,
+                    np.einsum("nk,nbk->nb", sat_dir[lo:hi], body_dirs[lo:hi]),
                 ),
                 axis=1,
             )
-            cos[altitude <= 0.0] = -2.0
-        best_cos[c0:c1] = np.maximum.reduceat(cos, bounds[c0:c1] - lo, axis=0)
-    best_deg = np.degrees(np.arccos(np.clip(best_cos, -1.0, 1.0)))
-    best_deg[best_cos < -1.5] = np.inf
-    penalty = np.array([0.0 if kind == "star" else -1.0 for kind in kinds])
-    choices = np.argmin(best_deg + penalty, axis=1)
-    chosen_deg = best_deg[np.arange(len(jobs)), choices]
-    near_jobs = np.flatnonzero(chosen_deg <= NEAR_LIMIT_DEG)
+            if sin_station[lo:hi].min() <= always_up:
+                altitude = np.concatenate(
+                    (
+                        up_teme[lo:hi] @ star_dirs.T,
+                        np.einsum("nk,nbk->nb", up_teme[lo:hi], body_dirs[lo:hi]),
+                    ),
+                    axis=1,
+                )
+                cos[altitude <= 0.0] = -2.0
+            best_cos[c0:c1] = np.maximum.reduceat(cos, bounds[c0:c1] - lo, axis=0)
+        best_deg = np.degrees(np.arccos(np.clip(best_cos, -1.0, 1.0)))
+        best_deg[best_cos < -1.5] = np.inf
+        penalty = np.array([0.0 if kind == "star" else -1.0 for kind in kinds])
+        choices = np.argmin(best_deg + penalty, axis=1)
+        chosen_deg = best_deg[np.arange(len(jobs)), choices]
+        near_jobs = np.flatnonzero(chosen_deg <= NEAR_LIMIT_DEG)
 
-    found: dict[tuple[int, int], Near] = {}
-    if len(near_jobs):
-        closest = _closest_approaches(
-            near_jobs, choices, chosen_deg, bounds, t, sat_dir, star_dirs, body_dirs,
-            (up_teme, north_teme, east_teme), n_stars,
-        )  # fmt: skip
-        for j, (best_t, best_sep, d_az, d_alt, choice) in zip(
-            near_jobs.tolist(), closest, strict=True
-        ):
-            found[(jobs[j][0], jobs[j][1])] = Near(
-                names[choice],
-                kinds[choice],
-                from_unix(best_t),
-                best_sep,
-                _relation(d_az, d_alt, best_sep),
-                mags[choice],
-            )
+        if len(near_jobs):
+            closest = _closest_approaches(
+                near_jobs, choices, chosen_deg, bounds, t, sat_dir, star_dirs, body_dirs,
+                (up_teme, north_teme, east_teme), n_stars,
+            )  # fmt: skip
+            for j, (best_t, best_sep, d_az, d_alt, choice) in zip(
+                near_jobs.tolist(), closest, strict=True
+            ):
+                found[(jobs[j][0], jobs[j][1])] = Near(
+                    names[choice],
+                    kinds[choice],
+                    from_unix(best_t),
+                    best_sep,
+                    _relation(d_az, d_alt, best_sep),
+                    mags[choice],
+                )
     result = []
     for g, group in enumerate(groups):
         if isinstance(group.passes, PassList):
