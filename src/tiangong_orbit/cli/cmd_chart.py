@@ -395,39 +395,18 @@ def transit_command(
     """Map of a transit across the Sun or the Moon (as `transits` finds them near the first
     place): the centre line, the path's edges, the place and the way to the centre line, on
     the bundled coastlines and borders. Never look at the Sun without a certified filter."""
+    from tiangong_orbit.cli.cmd_transits import check_transit_options, transit_window
     from tiangong_orbit.render.charts import output_format
 
     output_format(output)
-    choice = body.strip().lower()
-    bodies = {"sun": ("sun",), "moon": ("moon",), "both": ("sun", "moon")}.get(choice)
-    if bodies is None:
-        raise UsageError(f"--body '{body}' is not one of sun, moon, both")
-    if not (math.isfinite(days) and 0 < days <= 366):
-        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
-    if not (math.isfinite(radius_km) and 0 < radius_km <= 500):
-        raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
+    bodies = check_transit_options(body, days, radius_km)
     if number < 1:
         raise UsageError(f"--transit {number} must be 1 or more")
     place = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)[0]
-    first = _start(start)
-    last = first + timedelta(days=days)
-    from tiangong_orbit.timeutil import check_range
-
-    check_range(last, option="--start + --days")
-    chosen = choose_set(
-        tle_file,
-        satellite,
-        first,
-        allow_stale=True,
-        offline=offline,
-        until=last,
-        print_warnings=False,
-    )
+    first, last, chosen, stretches = transit_window(start, days, tle_file, satellite, offline)
     from tiangong_orbit import transits
     from tiangong_orbit.render import charts
-    from tiangong_orbit.tle import nearest_segments
 
-    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
     found, cut = transits.find_transits(stretches, place, bodies=bodies, radius_km=radius_km)
     label = _satellite_label(chosen.element_set.norad_id, chosen.element_set.name)
     if cut is not None:

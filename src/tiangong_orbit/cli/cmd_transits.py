@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
-from typing import Annotated
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +27,10 @@ from tiangong_orbit.cli.options import (
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
+
+if TYPE_CHECKING:
+    from tiangong_orbit.cli.common import Chosen
+    from tiangong_orbit.tle import ElementSet
 
 
 @app.command("transits")
@@ -60,31 +65,9 @@ def transits_command(
     (to 0.01 s), where to drive, the path's width, how long it lasts (under a second or two),
     and how far the path may move with the set's age. A daytime Moon and a low Sun count; a
     body below the horizon does not. Never look at the Sun without a certified solar filter."""
-    from tiangong_orbit.cli.options import time_option
-    from tiangong_orbit.timeutil import check_range
-
-    choice = body.strip().lower()
-    bodies = {"sun": ("sun",), "moon": ("moon",), "both": ("sun", "moon")}.get(choice)
-    if bodies is None:
-        raise UsageError(f"--body '{body}' is not one of sun, moon, both")
-    if not (math.isfinite(days) and 0 < days <= 366):
-        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
-    if not (math.isfinite(radius_km) and 0 < radius_km <= 500):
-        raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
+    bodies = check_transit_options(body, days, radius_km)
     places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
-    first = time_option(start, "--start", now_utc())
-    last = first + timedelta(days=days)
-    check_range(last, option="--start + --days")
-    # The passes' staleness limit is not the transits' one: find_transits applies its own.
-    chosen = choose_set(
-        tle_file,
-        satellite,
-        first,
-        allow_stale=True,
-        offline=offline,
-        until=last,
-        print_warnings=False,
-    )
+    first, last, chosen, stretches = transit_window(start, days, tle_file, satellite, offline)
     es = chosen.element_set
 
     from tiangong_orbit import transits
@@ -96,9 +79,7 @@ def transits_command(
         transits_json,
     )
     from tiangong_orbit.timeutil import iso_z
-    from tiangong_orbit.tle import nearest_segments
 
-    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
     groups = []
     cut_from = None
     for place in places:
@@ -127,3 +108,43 @@ def transits_command(
         write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
         return
     print_transits(stdout_console(), label, first, last, radius_km, groups, cut_from, bodies)
+
+
+def check_transit_options(body: str, days: float, radius_km: float) -> tuple[str, ...]:
+    """The bodies ``--body`` names; UsageError (exit 2) for a bad --body, --days or
+    --radius-km (shared by ``transits`` and ``chart transit``)."""
+    choice = body.strip().lower()
+    bodies = {"sun": ("sun",), "moon": ("moon",), "both": ("sun", "moon")}.get(choice)
+    if bodies is None:
+        raise UsageError(f"--body '{body}' is not one of sun, moon, both")
+    if not (math.isfinite(days) and 0 < days <= 366):
+        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
+    if not (math.isfinite(radius_km) and 0 < radius_km <= 500):
+        raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
+    return bodies
+
+
+def transit_window(
+    start: str | None, days: float, tle_file: Path | None, satellite: str, offline: bool
+) -> tuple[datetime, datetime, Chosen, list[tuple[ElementSet, datetime, datetime]]]:
+    """The window ``[first, last)`` of a transit search, the set chosen for it and the
+    stretches of the set nearest each time (``tle.nearest_segments``). The passes' staleness
+    limit is not the transits' one: ``transits.find_transits`` applies its own."""
+    from tiangong_orbit.cli.options import time_option
+    from tiangong_orbit.timeutil import check_range
+    from tiangong_orbit.tle import nearest_segments
+
+    first = time_option(start, "--start", now_utc())
+    last = first + timedelta(days=days)
+    check_range(last, option="--start + --days")
+    chosen = choose_set(
+        tle_file,
+        satellite,
+        first,
+        allow_stale=True,
+        offline=offline,
+        until=last,
+        print_warnings=False,
+    )
+    stretches = nearest_segments(chosen.catalog.sets, chosen.norad_id, first, last)
+    return first, last, chosen, stretches
