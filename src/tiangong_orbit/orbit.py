@@ -46,10 +46,20 @@ TIANGONG_DESIGN_MAX_KM = 450.0
 
 @functools.cache
 def timescale() -> Any:
-    """Skyfield's timescale from the data built into skyfield itself: nothing is downloaded."""
-    from skyfield.api import load
+    """Skyfield's timescale from the data built into skyfield itself: nothing is downloaded.
 
-    return load.timescale(builtin=True)
+    Built as ``skyfield.api.load.timescale(builtin=True)`` builds it (the bundled ``iers.npz``:
+    daily TT and Delta T, leap seconds), without importing ``skyfield.api``, whose file loader
+    brings in urllib, ssl, http and email: some 70 modules and 40 ms of every start.
+    """
+    from skyfield.functions import load_bundled_npy
+    from skyfield.timelib import Timescale
+
+    arrays = load_bundled_npy("iers.npz")
+    daily_tt = arrays["tt_jd_minus_arange"]
+    daily_tt += np.arange(len(daily_tt))
+    daily_delta_t = (arrays["delta_t_1e7"] / 1e7).round(7)
+    return Timescale((daily_tt, daily_delta_t), arrays["leap_dates"], arrays["leap_offsets"])
 
 
 @functools.cache
@@ -63,9 +73,9 @@ def ephemeris() -> Any:
     import atexit
     from importlib.resources import files
 
-    from skyfield.api import load_file
+    from skyfield.jpllib import SpiceKernel  # what skyfield.api.load_file opens a .bsp with
 
-    kernel = load_file(str(files("skyfield_data") / "data" / "de421.bsp"))
+    kernel = SpiceKernel(str(files("skyfield_data") / "data" / "de421.bsp"))
     atexit.register(kernel.close)  # the kernel keeps its file open for memory mapping
     return kernel
 

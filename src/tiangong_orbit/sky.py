@@ -174,7 +174,8 @@ def sky_objects(
     ``star_limit_mag`` keeps only the stars at least that bright and ``figures=False`` leaves
     out the constellation figures: what the closest-approach words need, at a third the cost.
     """
-    from skyfield.api import Star, wgs84
+    from skyfield.starlib import Star
+    from skyfield.toposlib import wgs84
 
     cat = catalogue()
     keep = (
@@ -253,7 +254,7 @@ def sky_objects_at(
     :func:`sky_objects`. ``[]`` for no moments."""
     from dataclasses import replace
 
-    from skyfield.api import wgs84
+    from skyfield.toposlib import wgs84
 
     if not moments:
         return []
@@ -346,8 +347,8 @@ def add_near(
     """
     from dataclasses import replace
 
-    from skyfield.api import Star
     from skyfield.sgp4lib import TEME
+    from skyfield.starlib import Star
 
     from tiangong_orbit.model import PassList
     from tiangong_orbit.timeutil import from_unix
