@@ -731,6 +731,7 @@ def _find_columns(
         t_start - (pad_steps + 2) * step, t_end + (pad_steps + 2) * step, sun_step_s=SUN_STEP_S
     )
     margin_deg = _grid_margin_deg(element_set, settings.horizon_deg, step)
+    visible_margin_deg = _grid_margin_deg(element_set, settings.min_visible_elevation_deg, step)
     cone = _Cone.around(observers, element_set, settings.horizon_deg - margin_deg)
     chunk_steps = _chunk_steps(len(places), chunk_days, step)
     # The grid is anchored to absolute time (whole multiples of the step since 1970), not to
@@ -761,6 +762,7 @@ def _find_columns(
             margin_deg,
             None if include_invisible else period_s / 6.0,
             exact_sky=_Sky.of(exact, observers),
+            visible_margin_deg=visible_margin_deg,
         )
         if chunk is not None:
             found.append(chunk)
@@ -982,18 +984,61 @@ def _search_chunk(
     prefilter_half_s: float | None,
     *,
     exact_sky: _Sky | None = None,
+    visible_margin_deg: float = 90.0,
 ) -> _Found | None:
     """The passes culminating in ``[c0, c1)``. With ``prefilter_half_s`` (only visible passes
     wanted), passes are dropped before their rise and set are refined when they are provably
     invisible: too low, the whole of ``culmination +/- prefilter_half_s`` (longer than any pass)
     in daylight, or all of it in the Earth's shadow. With ``exact_sky`` (SGP4 at every time),
     the passes whose highest elevation on the interpolant lies within ``GRAZING_BAND_DEG`` of
-    the horizon or of the minimum visible elevation are refined on it instead."""
+    the horizon or of the minimum visible elevation are refined on it instead.
+    ``visible_margin_deg``: how far below the minimum visible elevation a grid maximum may lie
+    and still hide a visible pass (:func:`_grid_margin_deg`)."""
     threshold = math.sin(math.radians(max(-90.0, settings.horizon_deg - margin_deg)))
     node, place = _coarse_candidates(sky, cone, c0, c1, threshold)
     if node.size == 0:
         return None
-    return _refine(sky, node, place, c0, c1, settings, prefilter_half_s, exact_sky)
+    return _refine(
+        sky, node, place, c0, c1, settings, prefilter_half_s, exact_sky, visible_margin_deg
+    )
+
+
+def _maybe_visible(
+    sky: _Sky,
+    node: IntArray,
+    place: IntArray,
+    settings: Settings,
+    visible_margin_deg: float,
+    half_s: float,
+) -> NDArray[np.bool_]:
+    """False for the candidate grid maxima ``(node, place)`` whose pass is provably invisible
+    from the nodes alone, before its culmination is solved: each test is the one
+    :func:`_refine_tail` makes at the culmination, widened by how far the culmination can lie
+    from its node (one step), so it drops nothing that test would keep.
+
+    Too low: the grid maximum lies more than ``visible_margin_deg`` (:func:`_grid_margin_deg`
+    for the minimum visible elevation) below that elevation, so the top is below it. Daylight:
+    the Sun stands higher than the limit plus what it can sink in ``half_s`` and a step. Shadow:
+    the satellite is in the Earth's shadow ``half_s`` and a step before and after the node, a
+    span (a third of the orbit and 4 minutes) shorter than the lit arc (over half an orbit),
+    so it is in shadow all along, and in ``culmination +/- half_s`` too.
+    """
+    track = sky.track
+    step = track.step_s
+    t = track.node_time(node)
+    threshold_deg = settings.min_visible_elevation_deg - visible_margin_deg
+    keep = sky.sin_elevation(t, place) >= math.sin(math.radians(max(-90.0, threshold_deg)))
+    limit_deg = settings.sun_max_altitude_deg + SUN_ALTITUDE_RATE_DEG_S * (half_s + step) + 0.5
+    if limit_deg < 90.0:
+        keep &= sky.sin_sun_altitude(t, place) <= math.sin(math.radians(limit_deg))
+    idx = np.flatnonzero(keep)
+    if idx.size:
+        t_idx = t[idx]
+        shadowed = (sky.shadow(t_idx - (half_s + step)) < 0) & (
+            sky.shadow(t_idx + (half_s + step)) < 0
+        )
+        keep[idx[shadowed]] = False
+    return keep
 
 
 def _refine(
@@ -1005,10 +1050,16 @@ def _refine(
     settings: Settings,
     prefilter_half_s: float | None,
     exact_sky: _Sky | None,
+    visible_margin_deg: float,
 ) -> _Found | None:
     """The passes of the candidate grid maxima ``(node, place)`` culminating in ``[c0, c1)``
     (see :func:`_search_chunk`)."""
     track = sky.track
+    if prefilter_half_s is not None:
+        keep = _maybe_visible(sky, node, place, settings, visible_margin_deg, prefilter_half_s)
+        node, place = node[keep], place[keep]
+        if node.size == 0:
+            return None
 
     # Culmination: the root of the elevation rate between the neighbouring nodes.
     lo_t = track.node_time(node - 1)
@@ -1045,6 +1096,7 @@ def _refine(
                 settings,
                 prefilter_half_s,
                 None,
+                visible_margin_deg,
             )
             rest = ~grazing
             node, place, culmination, sin_max = (
