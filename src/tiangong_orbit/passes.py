@@ -67,7 +67,7 @@ from tiangong_orbit.model import (
     Settings,
 )
 from tiangong_orbit.timeutil import check_range
-from tiangong_orbit.uncertainty import uncertainty_s
+from tiangong_orbit.uncertainty import uncertainties_s
 
 if TYPE_CHECKING:
     from sgp4.api import Satrec
@@ -772,7 +772,7 @@ def _find_columns(
         )
         if chunk is not None:
             found.append(chunk)
-    return _assemble(element_set, places, found)
+    return _assemble(element_set, places, found, frames)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1626,9 +1626,10 @@ def _assemble(
     element_set: ElementSet,
     places: Sequence[Place],
     found: list[_Found],
+    frames: orbit.FrameTable,
 ) -> PassColumns:
     """Every pass found, as columns sorted by place, then culmination; the points' positions
-    from SGP4 at each event time (not the interpolant)."""
+    from SGP4 at each event time (not the interpolant), turned Earth-fixed with ``frames``."""
     if not found:
         return _no_passes()
     place = np.concatenate([f.place for f in found])
@@ -1641,7 +1642,7 @@ def _assemble(
     reason = np.concatenate([f.reason for f in found])[order]
     epoch = element_set.epoch.timestamp()
     ages = np.abs(times[:, 1] - epoch) / 86400.0
-    sigma = np.array([uncertainty_s(age) for age in ages.tolist()], dtype=float)
+    sigma = uncertainties_s(ages)
     angles = np.full((4, *times.shape), np.nan)  # azimuth, elevation, range, altitude
     observers = orbit.Observers.from_geodetic(
         [p.latitude_deg for p in places],
@@ -1650,7 +1651,7 @@ def _assemble(
     )
     for first in range(0, len(place), ASSEMBLY_BATCH):
         batch = slice(first, first + ASSEMBLY_BATCH)
-        angles[:, batch] = _points(element_set, observers, place[batch], times[batch])
+        angles[:, batch] = _points(element_set, frames, observers, place[batch], times[batch])
     visible = np.isfinite(times[:, 3])
     return PassColumns(
         place=place,
@@ -1691,16 +1692,28 @@ def _by_place(places: Sequence[Place], columns: PassColumns) -> tuple[PlacePasse
 
 
 def _points(
-    element_set: ElementSet, observers: orbit.Observers, place: IntArray, times: FloatArray
+    element_set: ElementSet,
+    frames: orbit.FrameTable,
+    observers: orbit.Observers,
+    place: IntArray,
+    times: FloatArray,
 ) -> FloatArray:
     """Azimuth, elevation (deg), range and geodetic altitude (km) at ``times`` (M, K) of passes
     over ``place`` (M,), as a (4, M, K) array: SGP4 at each time (not the interpolant), NaN
-    where a time is NaN."""
+    where a time is NaN. A time that repeats an earlier one of its pass (the visible peak is
+    the culmination or an end of the visible interval) is copied, not propagated again."""
+    times = np.asarray(times, dtype=float)
+    source = np.tile(np.arange(times.shape[1]), (times.shape[0], 1))
+    for j in range(times.shape[1] - 1, 0, -1):
+        for i in range(j - 1, -1, -1):
+            source[:, j] = np.where(times[:, j] == times[:, i], i, source[:, j])
+    own = source == np.arange(times.shape[1])[None, :]
     flat = times.ravel()
-    which = np.flatnonzero(np.isfinite(flat))
+    which = np.flatnonzero(np.isfinite(flat) & own.ravel())
     out = np.full((4, flat.size), np.nan)
     if which.size:
-        r, _ = orbit.satellite_itrs(element_set.satrec, flat[which])
+        t = flat[which]
+        r, _ = orbit.satellite_itrs(element_set.satrec, t, frames.gmst_rad(t))
         pl = np.repeat(place, times.shape[1])[which]
         delta = _sub(tuple(r.T), _take(observers.position_km.T, pl))  # type: ignore[arg-type]
         e = _dot(delta, _take(observers.east.T, pl))
@@ -1711,7 +1724,10 @@ def _points(
         out[0, which] = np.degrees(np.arctan2(e, n)) % 360.0
         out[2, which] = np.hypot(horizontal, u)
         out[3, which] = orbit.geodetic(r)[2]
-    return out.reshape(4, *times.shape)
+    out = out.reshape(4, *times.shape)
+    rows, columns = np.nonzero(~own)
+    out[:, rows, columns] = out[:, rows, source[rows, columns]]
+    return out
 
 
 # --------------------------------------------------------------------------------------------
