@@ -1315,6 +1315,40 @@ def _refine_tail(
     f_hi = sky.sin_elevation(hi, both_places) - sin_h
     roots = _solve(lambda t, w: sky.sin_elevation(t, both_places[w]) - sin_h, lo, hi, f_lo, f_hi)
     rise, set_ = roots[:m], roots[m:]
+    if prefilter_half_s is not None:
+        # Only visible passes wanted: drop those provably invisible from rise to set, now that
+        # the span is known (minutes, where the tests above allowed a third of an orbit).
+        # In the Earth's shadow at rise and at set: in it all along, as the lit arc (over half
+        # an orbit) is longer than the pass. Daylight: as above, over half the pass.
+        length = set_ - rise
+        dark_limit_deg = (
+            settings.sun_max_altitude_deg + SUN_ALTITUDE_RATE_DEG_S * 0.5 * length + 0.5
+        )
+        invisible = (
+            (sky.shadow(rise) < 0) & (sky.shadow(set_) < 0) & (length <= 2.0 * prefilter_half_s)
+        )
+        invisible |= sky.sin_sun_altitude(0.5 * (rise + set_), place) > np.sin(
+            np.radians(np.minimum(90.0, dark_limit_deg))
+        )
+        keep = ~invisible
+        node, place, culmination, sin_max, top_exact = (
+            node[keep],
+            place[keep],
+            culmination[keep],
+            sin_max[keep],
+            top_exact[keep],
+        )
+        rise, set_, rise_lo, rise_hi, set_lo, set_hi = (
+            rise[keep],
+            set_[keep],
+            rise_lo[keep],
+            rise_hi[keep],
+            set_lo[keep],
+            set_hi[keep],
+        )
+        m = len(node)
+        if m == 0:
+            return None
 
     # The stretch at or above the minimum visible elevation: one interval around culmination.
     high_lo = np.full(m, np.nan)
