@@ -406,7 +406,8 @@ def test_the_screened_grid_finds_what_the_whole_grid_finds(css, monkeypatch, inc
         [p.latitude_deg for p in near], [p.longitude_deg for p in near], [0.0] * len(near)
     )
     cone = passes._Cone.around(observers, css, -1.5)
-    *_, propagated = passes._propagate_grid(css.satrec, nodes, orbit.gmst_rad(nodes), cone)
+    frames = orbit.FrameTable.for_span(nodes[0], nodes[-1], sun=False)
+    *_, propagated = passes._propagate_grid(css.satrec, nodes, frames, cone)
     assert propagated.mean() < 0.5
 
     def run() -> list[tuple[PlacePasses, ...]]:

@@ -279,11 +279,17 @@ class _Track:
         sidereal angle at the nodes, (N,) rad; ``propagated`` as :func:`_propagate_grid`
         gives it."""
         theta = np.asarray(theta_rad, dtype=float)
-        sun_itrs = orbit.teme_to_itrs(sun_teme_km, theta)
         step_teme = np.zeros_like(sun_teme_km)
         step_teme[:-1] = np.diff(sun_teme_km, axis=0)
         dtheta = np.zeros_like(theta)
         dtheta[:-1] = np.mod(np.diff(theta), 2.0 * math.pi)
+        # Turned into the Earth-fixed frame at the propagated nodes only (the others, and
+        # the Sun and the angle given there, are never read: see _propagate_grid).
+        sun_itrs = np.zeros_like(sun_teme_km)
+        sun_step = np.zeros_like(sun_teme_km)
+        which = slice(None) if propagated is None else propagated
+        sun_itrs[which] = orbit.teme_to_itrs(sun_teme_km[which], theta[which])
+        sun_step[which] = orbit.teme_to_itrs(step_teme[which], theta[which])
         return cls(
             anchor_unix,
             first,
@@ -291,7 +297,7 @@ class _Track:
             np.ascontiguousarray(r_km.T),
             np.ascontiguousarray(v_km_s.T),
             np.ascontiguousarray(sun_itrs.T),
-            np.ascontiguousarray(orbit.teme_to_itrs(step_teme, theta).T),
+            np.ascontiguousarray(sun_step.T),
             dtheta,
             propagated,
         )
@@ -772,11 +778,10 @@ def _find_columns(
         k_lo = first - pad_steps
         k_hi = k_start + min(offset + chunk_steps, total_steps) + pad_steps
         nodes = anchor + step * np.arange(k_lo, k_hi + 1).astype(float)
-        theta = frames.gmst_rad(nodes)
-        r_km, v_km_s, propagated = _propagate_grid(element_set.satrec, nodes, theta, cone)
-        track = _Track.build(
-            anchor, k_lo, step, r_km, v_km_s, frames.sun_teme_at(nodes), theta, propagated
-        )
+        r_km, v_km_s, theta, propagated = _propagate_grid(element_set.satrec, nodes, frames, cone)
+        sun_teme = np.zeros_like(r_km)
+        sun_teme[propagated] = frames.sun_teme_at(nodes[propagated])
+        track = _Track.build(anchor, k_lo, step, r_km, v_km_s, sun_teme, theta, propagated)
         exact = _ExactTrack.like(track, element_set.satrec, frames)
         chunk = _search_chunk(
             _Sky.of(track, observers),
@@ -810,10 +815,11 @@ def _direction_rate_bound_rad_s(satrec: Satrec) -> float:
 
 
 def _propagate_grid(
-    satrec: Satrec, nodes: FloatArray, theta_rad: FloatArray, cone: _Cone
-) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-    """Earth-fixed positions and velocities (N, 3) at the grid ``nodes``: SGP4 at every node
-    the search reads, zeros elsewhere; and which nodes were propagated.
+    satrec: Satrec, nodes: FloatArray, frames: orbit.FrameTable, cone: _Cone
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Earth-fixed positions and velocities (N, 3) and the sidereal angle (N,) at the grid
+    ``nodes``: SGP4 and ``frames`` at every node the search reads, zeros elsewhere; and which
+    nodes were propagated.
 
     SGP4 runs first every ``SCREEN_STRIDE`` nodes (and at the last). Between two of those the
     angle of the satellite from the cone's axis cannot fall faster than
@@ -831,17 +837,23 @@ def _propagate_grid(
     """
     n = len(nodes)
     stride = SCREEN_STRIDE
+
+    def whole_grid() -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+        theta = frames.gmst_rad(nodes)
+        r, v = orbit.satellite_itrs(satrec, nodes, theta)
+        return r, v, theta, np.ones(n, dtype=bool)
+
     if stride <= 1 or cone.cos_half_angle <= -1.0 or n <= 2 * stride:
-        r, v = orbit.satellite_itrs(satrec, nodes, theta_rad)
-        return r, v, np.ones(n, dtype=bool)
+        return whole_grid()
     screen = np.arange(0, n, stride)
     if screen[-1] != n - 1:
         screen = np.append(screen, n - 1)
+    theta_rad = np.zeros(n)
+    theta_rad[screen] = frames.gmst_rad(nodes[screen])
     try:
         r_screen, v_screen = orbit.satellite_itrs(satrec, nodes[screen], theta_rad[screen])
     except PropagationError:
-        r, v = orbit.satellite_itrs(satrec, nodes, theta_rad)
-        return r, v, np.ones(n, dtype=bool)
+        return whole_grid()
     cos_angle = (r_screen @ cone.axis) / np.sqrt(np.einsum("ij,ij->i", r_screen, r_screen))
     angle = np.arccos(np.clip(cos_angle, -1.0, 1.0))
     rate = _direction_rate_bound_rad_s(satrec)
@@ -862,13 +874,13 @@ def _propagate_grid(
     v = np.zeros((n, 3))
     r[screen], v[screen] = r_screen, v_screen
     if extra.size:
+        theta_rad[extra] = frames.gmst_rad(nodes[extra])
         try:
             r[extra], v[extra] = orbit.satellite_itrs(satrec, nodes[extra], theta_rad[extra])
         except PropagationError:
-            r, v = orbit.satellite_itrs(satrec, nodes, theta_rad)
-            return r, v, np.ones(n, dtype=bool)
+            return whole_grid()
         propagated[extra] = True
-    return r, v, propagated
+    return r, v, theta_rad, propagated
 
 
 @dataclass(frozen=True, slots=True)
