@@ -463,6 +463,13 @@ class _Sky:
         delta = _sub(self.track.position(t), _take(self.position_km, place))
         return _dot(delta, _take(self.up, place)) / _norm(delta)
 
+    def sin_elevation_at_node(self, node: IntArray, place: IntArray) -> FloatArray:
+        """:meth:`sin_elevation` at grid nodes (local numbers), read from the node arrays: the
+        same values, as the interpolant is the nodes there, and the nodes are SGP4."""
+        r = self.track.r_km
+        delta = _sub((r[0][node], r[1][node], r[2][node]), _take(self.position_km, place))
+        return _dot(delta, _take(self.up, place)) / _norm(delta)
+
     def elevation_rate(self, t: FloatArray, place: IntArray) -> FloatArray:
         """d/dt of the sine of the elevation (1/s), from the interpolant's velocity."""
         r, v = self.track.state(t)
@@ -1671,8 +1678,7 @@ def _first_below(sky: _Sky, start: IntArray, place: IntArray, sin_h: float, step
                 "a pass lasts longer than half an orbit: this orbit is outside what the "
                 "pass predictor supports"
             )
-        t = track.node_time(current[pending])
-        below = sky.sin_elevation(t, place[pending]) < sin_h
+        below = sky.sin_elevation_at_node(current[pending], place[pending]) < sin_h
         result[pending[below]] = current[pending[below]]
         pending = pending[~below]
         current[pending] += step
