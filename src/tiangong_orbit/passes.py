@@ -309,7 +309,7 @@ class _Track:
     def _locate(self, t: FloatArray) -> tuple[IntArray, FloatArray]:
         x = (t - self.anchor_unix) / self.step_s
         whole = np.floor(x)
-        k = np.clip(whole - self.first, 0, self.r_km.shape[1] - 2).astype(np.intp)
+        k = np.minimum(np.maximum(whole - self.first, 0), self.r_km.shape[1] - 2).astype(np.intp)
         return k, x - (k + self.first)
 
     def position(self, t: FloatArray) -> Vec:
