@@ -530,20 +530,22 @@ def _solve(
     """
     a, b = np.array(a, dtype=float), np.array(b, dtype=float)
     fa, fb = np.array(fa, dtype=float), np.array(fb, dtype=float)
-    kept = np.zeros(len(a), dtype=np.int8)  # -1: ``a`` was kept last round, +1: ``b``
     exact_a, exact_b = fa == 0, fb == 0
     b[exact_a] = a[exact_a]
     a[exact_b] = b[exact_b]
+    # The open brackets, compacted: ``active`` numbers them among all; each leaves (its ends
+    # written back) as soon as it is narrower than ``tol``.
+    active = np.flatnonzero(b - a > tol)
+    lo, hi, flo, fhi = a[active], b[active], fa[active], fb[active]
+    kept = np.zeros(active.size, dtype=np.int8)  # -1: ``lo`` was kept last round, +1: ``hi``
     for round_ in range(200):
-        active = np.flatnonzero(b - a > tol)
         if active.size == 0:
             break
-        lo, hi, flo, fhi = a[active], b[active], fa[active], fb[active]
         if round_ < 40:
             with np.errstate(divide="ignore", invalid="ignore"):
                 x = (lo * fhi - hi * flo) / (fhi - flo)
             x = np.where(np.isfinite(x), x, 0.5 * (lo + hi))
-            x = np.clip(x, lo + 0.5 * tol, hi - 0.5 * tol)
+            x = np.minimum(np.maximum(x, lo + 0.5 * tol), hi - 0.5 * tol)
         else:
             x = 0.5 * (lo + hi)
         fx = func(x, active)
@@ -552,15 +554,26 @@ def _solve(
         move_lo = same_as_lo | zero
         move_hi = ~same_as_lo
         # Illinois: an end kept for the second round running has its value halved.
-        halve_hi = same_as_lo & (kept[active] == 1)
-        halve_lo = move_hi & ~zero & (kept[active] == -1)
-        fhi_new = np.where(halve_hi, 0.5 * fhi, fhi)
-        flo_new = np.where(halve_lo, 0.5 * flo, flo)
-        a[active] = np.where(move_lo, x, lo)
-        fa[active] = np.where(move_lo, fx, flo_new)
-        b[active] = np.where(move_hi, x, hi)
-        fb[active] = np.where(move_hi, fx, fhi_new)
-        kept[active] = np.where(zero, 0, np.where(same_as_lo, 1, -1))
+        fhi = np.where(same_as_lo & (kept == 1), 0.5 * fhi, fhi)
+        flo = np.where(move_hi & ~zero & (kept == -1), 0.5 * flo, flo)
+        lo = np.where(move_lo, x, lo)
+        flo = np.where(move_lo, fx, flo)
+        hi = np.where(move_hi, x, hi)
+        fhi = np.where(move_hi, fx, fhi)
+        kept = np.where(zero, 0, np.where(same_as_lo, 1, -1)).astype(np.int8)
+        open_ = hi - lo > tol
+        if not open_.all():
+            done = ~open_
+            a[active[done]], b[active[done]] = lo[done], hi[done]
+            active, lo, hi, flo, fhi, kept = (
+                active[open_],
+                lo[open_],
+                hi[open_],
+                flo[open_],
+                fhi[open_],
+                kept[open_],
+            )
+    a[active], b[active] = lo, hi
     return 0.5 * (a + b)
 
 
