@@ -1336,6 +1336,24 @@ def _refine_tail(
     below_before = _first_below(sky, at, place, sin_h, -1)
     below_after = _first_below(sky, np.minimum(at + 1, n_nodes - 1), place, sin_h, +1)
     t_node = track.node_time(np.arange(n_nodes))
+    if prefilter_half_s is not None:
+        # Only visible passes wanted: the pass lies between these nodes, minutes apart, where
+        # the tests above allowed a third of an orbit; drop it if that proves it invisible.
+        keep = ~_invisible_within(
+            sky, place, t_node[below_before], t_node[below_after], settings, prefilter_half_s
+        )
+        node, place, culmination, sin_max, top_exact, below_before, below_after = (
+            node[keep],
+            place[keep],
+            culmination[keep],
+            sin_max[keep],
+            top_exact[keep],
+            below_before[keep],
+            below_after[keep],
+        )
+        m = len(node)
+        if m == 0:
+            return None
     rise_lo = t_node[below_before]
     rise_hi = np.minimum(t_node[np.minimum(below_before + 1, n_nodes - 1)], culmination)
     set_lo = np.maximum(t_node[np.maximum(below_after - 1, 0)], culmination)
@@ -1348,21 +1366,8 @@ def _refine_tail(
     roots = _solve(lambda t, w: sky.sin_elevation(t, both_places[w]) - sin_h, lo, hi, f_lo, f_hi)
     rise, set_ = roots[:m], roots[m:]
     if prefilter_half_s is not None:
-        # Only visible passes wanted: drop those provably invisible from rise to set, now that
-        # the span is known (minutes, where the tests above allowed a third of an orbit).
-        # In the Earth's shadow at rise and at set: in it all along, as the lit arc (over half
-        # an orbit) is longer than the pass. Daylight: as above, over half the pass.
-        length = set_ - rise
-        dark_limit_deg = (
-            settings.sun_max_altitude_deg + SUN_ALTITUDE_RATE_DEG_S * 0.5 * length + 0.5
-        )
-        invisible = (
-            (sky.shadow(rise) < 0) & (sky.shadow(set_) < 0) & (length <= 2.0 * prefilter_half_s)
-        )
-        invisible |= sky.sin_sun_altitude(0.5 * (rise + set_), place) > np.sin(
-            np.radians(np.minimum(90.0, dark_limit_deg))
-        )
-        keep = ~invisible
+        # And again from rise to set themselves.
+        keep = ~_invisible_within(sky, place, rise, set_, settings, prefilter_half_s)
         node, place, culmination, sin_max, top_exact = (
             node[keep],
             place[keep],
@@ -1513,6 +1518,30 @@ def _refine_tail(
 
     times = np.column_stack((rise, culmination, set_, vis_start, peak, vis_end))
     return _Found(place, times, entry, exit_, mags, reason)
+
+
+def _invisible_within(
+    sky: _Sky,
+    place: IntArray,
+    t0: FloatArray,
+    t1: FloatArray,
+    settings: Settings,
+    half_limit_s: float,
+) -> NDArray[np.bool_]:
+    """True where a pass over ``place`` lying within ``[t0, t1]`` is provably invisible.
+
+    In the Earth's shadow at both ends, when the span is at most ``2 * half_limit_s`` (a third
+    of an orbit): in it all along, as the shadow is one arc an orbit and the lit arc (over half
+    an orbit) is longer than the span. In daylight throughout: the Sun at mid-span higher than
+    the limit plus what it can sink in half the span (``SUN_ALTITUDE_RATE_DEG_S``), and 0.5°.
+    """
+    length = t1 - t0
+    shadowed = (sky.shadow(t0) < 0) & (sky.shadow(t1) < 0) & (length <= 2.0 * half_limit_s)
+    limit_deg = settings.sun_max_altitude_deg + SUN_ALTITUDE_RATE_DEG_S * 0.5 * length + 0.5
+    daylight = sky.sin_sun_altitude(0.5 * (t0 + t1), place) > np.sin(
+        np.radians(np.minimum(90.0, limit_deg))
+    )
+    return shadowed | daylight
 
 
 def _brightest(
