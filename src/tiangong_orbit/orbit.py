@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -121,6 +121,13 @@ class FrameTable:
     dut1_s: FloatArray
     sun_grid_unix: FloatArray
     sun_teme_km: FloatArray
+    # The leap seconds summed up to each node (None: none in the span), found once.
+    leaps_s: FloatArray | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        jumps = np.zeros(len(self.dut1_s))
+        jumps[1:] = np.round(np.diff(self.dut1_s))  # whole seconds: leap seconds, nothing else
+        object.__setattr__(self, "leaps_s", np.cumsum(jumps) if jumps.any() else None)
 
     @classmethod
     def for_span(
@@ -152,12 +159,9 @@ class FrameTable:
         steps at their node, so the hour before a leap second is not a one-second ramp.
         """
         t_unix = np.asarray(t_unix, dtype=float)
-        grid, dut1 = self.grid_unix, self.dut1_s
-        jumps = np.zeros(len(dut1))
-        jumps[1:] = np.round(np.diff(dut1))  # whole seconds: leap seconds, nothing else
-        if not jumps.any():
+        grid, dut1, leaps = self.grid_unix, self.dut1_s, self.leaps_s
+        if leaps is None:
             return np.interp(t_unix, grid, dut1)
-        leaps = np.cumsum(jumps)
         smooth = np.interp(t_unix, grid, dut1 - leaps)
         # The step belongs to the node where it is first seen: a time at or after it has it.
         index = np.clip(np.searchsorted(grid, t_unix, side="right") - 1, 0, len(grid) - 1)
