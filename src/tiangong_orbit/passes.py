@@ -1154,20 +1154,30 @@ def _maybe_visible(
 
     Too low: the grid maximum lies more than ``visible_margin_deg`` (:func:`_grid_margin_deg`
     for the minimum visible elevation) below that elevation, so the top is below it. Daylight:
-    the Sun stands higher than the limit plus what it can sink in ``half_s`` and a step.
-
-    (No test for a pass wholly in the Earth's shadow: it would read the track a sixth of an
-    orbit from the pass, where the grid is not propagated (:func:`_propagate_grid`); measured,
-    it spared 7 % of the refinements and cost about as much as it saved.)
+    the Sun stands higher than the limit plus what it can sink in ``half_s`` and a step. Then
+    :func:`_invisible_within` the nodes that bracket the pass: the first below the horizon
+    either side of the grid maximum, or its neighbours when it is below itself (the pass, the
+    stretch above the horizon around a top between them, cannot reach past a node below it).
     """
     track = sky.track
     step = track.step_s
     t = track.node_time(node)
     threshold_deg = settings.min_visible_elevation_deg - visible_margin_deg
-    keep = sky.sin_elevation(t, place) >= math.sin(math.radians(max(-90.0, threshold_deg)))
+    keep = sky.sin_elevation_at_node(node, place) >= math.sin(
+        math.radians(max(-90.0, threshold_deg))
+    )
     limit_deg = settings.sun_max_altitude_deg + SUN_ALTITUDE_RATE_DEG_S * (half_s + step) + 0.5
     if limit_deg < 90.0:
         keep &= sky.sin_sun_altitude(t, place) <= math.sin(math.radians(limit_deg))
+    idx = np.flatnonzero(keep)
+    if idx.size:
+        sin_h = math.sin(math.radians(settings.horizon_deg))
+        top, where = node[idx], place[idx]
+        before = np.minimum(_first_below(sky, top, where, sin_h, -1), top - 1)
+        after = np.maximum(_first_below(sky, top, where, sin_h, +1), top + 1)
+        keep[idx] = ~_invisible_within(
+            sky, where, track.node_time(before), track.node_time(after), settings, half_s
+        )
     return keep
 
 
@@ -1336,24 +1346,6 @@ def _refine_tail(
     below_before = _first_below(sky, at, place, sin_h, -1)
     below_after = _first_below(sky, np.minimum(at + 1, n_nodes - 1), place, sin_h, +1)
     t_node = track.node_time(np.arange(n_nodes))
-    if prefilter_half_s is not None:
-        # Only visible passes wanted: the pass lies between these nodes, minutes apart, where
-        # the tests above allowed a third of an orbit; drop it if that proves it invisible.
-        keep = ~_invisible_within(
-            sky, place, t_node[below_before], t_node[below_after], settings, prefilter_half_s
-        )
-        node, place, culmination, sin_max, top_exact, below_before, below_after = (
-            node[keep],
-            place[keep],
-            culmination[keep],
-            sin_max[keep],
-            top_exact[keep],
-            below_before[keep],
-            below_after[keep],
-        )
-        m = len(node)
-        if m == 0:
-            return None
     rise_lo = t_node[below_before]
     rise_hi = np.minimum(t_node[np.minimum(below_before + 1, n_nodes - 1)], culmination)
     set_lo = np.maximum(t_node[np.maximum(below_after - 1, 0)], culmination)
@@ -1366,7 +1358,7 @@ def _refine_tail(
     roots = _solve(lambda t, w: sky.sin_elevation(t, both_places[w]) - sin_h, lo, hi, f_lo, f_hi)
     rise, set_ = roots[:m], roots[m:]
     if prefilter_half_s is not None:
-        # And again from rise to set themselves.
+        # Only visible passes wanted: as in _maybe_visible, from rise to set themselves.
         keep = ~_invisible_within(sky, place, rise, set_, settings, prefilter_half_s)
         node, place, culmination, sin_max, top_exact = (
             node[keep],
