@@ -485,17 +485,27 @@ class _Sky:
         (``orbit.sunlit`` is False, as skyfield's ``is_sunlit``); continuous, so its roots are
         the shadow entry and exit.
         """
-        r = self.track.position(t)
-        to_sun = _sub(self.track.sun(t), r)
-        along = -_dot(r, to_sun) / _norm(to_sun)
-        r2 = _dot(r, r)
-        closest = np.sqrt(np.maximum(r2 - along**2, 0.0))
-        return np.where(along > 0, closest, np.sqrt(r2)) - orbit.SHADOW_EARTH_RADIUS_KM
+        return _clearance_km(self.track.position(t), self.track.sun(t))
 
     def sin_sun_altitude(self, t: FloatArray, place: IntArray) -> FloatArray:
         """Sine of the Sun's geometric (topocentric) altitude at the places."""
         delta = _sub(self.track.sun(t), _take(self.position_km, place))
         return _dot(delta, _take(self.up, place)) / _norm(delta)
+
+    def conditions(
+        self, t: FloatArray, place: IntArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """:meth:`sin_elevation`, :meth:`shadow` and :meth:`sin_sun_altitude` at once, the
+        satellite and the Sun found once (the same values)."""
+        r, sun = self.track.position(t), self.track.sun(t)
+        observer, up = _take(self.position_km, place), _take(self.up, place)
+        delta = _sub(r, observer)
+        to_sun = _sub(sun, observer)
+        return (
+            _dot(delta, up) / _norm(delta),
+            _clearance_km(r, sun),
+            _dot(to_sun, up) / _norm(to_sun),
+        )
 
     def phase_angle_deg(self, t: FloatArray, place: IntArray) -> tuple[FloatArray, FloatArray]:
         """Range (km) and phase angle (deg) at the satellite between the Sun and the place
@@ -506,6 +516,15 @@ class _Sky:
         rng = _norm(to_observer)
         cos_phase = _dot(to_sun, to_observer) / (_norm(to_sun) * rng)
         return rng, np.degrees(np.arccos(np.clip(cos_phase, -1.0, 1.0)))
+
+
+def _clearance_km(r: Vec, sun: Vec) -> FloatArray:
+    """:meth:`_Sky.shadow` from the satellite's and the Sun's positions."""
+    to_sun = _sub(sun, r)
+    along = -_dot(r, to_sun) / _norm(to_sun)
+    r2 = _dot(r, r)
+    closest = np.sqrt(np.maximum(r2 - along**2, 0.0))
+    return np.where(along > 0, closest, np.sqrt(r2)) - orbit.SHADOW_EARTH_RADIUS_KM
 
 
 # --------------------------------------------------------------------------------------------
@@ -1400,8 +1419,9 @@ def _refine_tail(
     samples = rise[:, None] + (set_ - rise)[:, None] * fraction[None, :]  # (m, K)
     flat_t = samples.ravel()
     flat_p = np.repeat(place, CONDITION_SAMPLES)
-    shadow_s = sky.shadow(flat_t).reshape(m, -1)
-    dark_s = (sky.sin_sun_altitude(flat_t, flat_p) - sin_sun).reshape(m, -1)
+    _, shadow_s, sun_s = sky.conditions(flat_t, flat_p)
+    shadow_s = shadow_s.reshape(m, -1)
+    dark_s = (sun_s - sin_sun).reshape(m, -1)
     shadow_cross = _changes(samples, shadow_s, lambda t, pl: sky.shadow(t), place)
     dark_cross = _changes(
         samples, dark_s, lambda t, pl: sky.sin_sun_altitude(t, pl) - sin_sun, place
@@ -1429,12 +1449,15 @@ def _refine_tail(
     bound_kind = np.array(_BOUND_KINDS, dtype=np.int8)[column]
     starts, ends = bounds[:, :-1], bounds[:, 1:]
     valid = np.isfinite(starts) & np.isfinite(ends) & (ends > starts)
-    mids = np.where(valid, 0.5 * (starts + ends), culmination[:, None])
-    mid_t = mids.ravel()
-    mid_p = np.repeat(place, mids.shape[1])
-    is_high = (sky.sin_elevation(mid_t, mid_p) >= sin_v).reshape(mids.shape)
-    is_lit = (sky.shadow(mid_t) >= 0).reshape(mids.shape)
-    is_dark = (sky.sin_sun_altitude(mid_t, mid_p) <= sin_sun).reshape(mids.shape)
+    # Each segment judged at its midpoint (only the valid ones: the others count for nothing).
+    segment = np.flatnonzero(valid.ravel())
+    mid_t = (0.5 * (starts + ends)).ravel()[segment]
+    mid_p = np.repeat(place, valid.shape[1])[segment]
+    sin_el_mid, shadow_mid, sin_sun_mid = sky.conditions(mid_t, mid_p)
+    is_high, is_lit, is_dark = (np.zeros(valid.shape, dtype=bool) for _ in range(3))
+    is_high.ravel()[segment] = sin_el_mid >= sin_v
+    is_lit.ravel()[segment] = shadow_mid >= 0
+    is_dark.ravel()[segment] = sin_sun_mid <= sin_sun
     ok = valid & is_high & is_lit & is_dark
     vis_start, vis_end = _longest_run(ok, starts, ends)
     visible = np.isfinite(vis_start)
