@@ -1666,11 +1666,31 @@ def _on_sgp4(
     )
     new_rise, new_set = crossings[:m], crossings[m:]
 
+    entry, exit_ = shadow
+    both_shadow = np.concatenate((entry, exit_))
+    idx = np.flatnonzero(np.isfinite(both_shadow))
+    if idx.size:
+        unknown = np.full(idx.size, np.nan)
+        both_shadow[idx] = _polish(
+            lambda t, w: exact_sky.shadow(t),
+            lambda t, w: sky.shadow(t),
+            both_shadow[idx],
+            unknown,
+            unknown,
+        )
+    new_entry, new_exit = both_shadow[:m], both_shadow[m:]
+
     ends = []
     for (when, kind), after_top in ((first, False), (last, True)):
         out = when.copy()
         horizon = kind == _EV_HORIZON
         out[horizon] = (new_set if after_top else new_rise)[horizon]
+        # An end in the shadow's edge is (nearly always) the entry or the exit, polished above
+        # from the same time: the same result.
+        for crossing, polished in ((entry, new_entry), (exit_, new_exit)):
+            same = (kind == _EV_SHADOW) & (when == crossing)
+            out[same] = polished[same]
+            kind = np.where(same, _EV_NONE, kind)
         for k, exact_g, interp_g in (
             (_EV_SHADOW, lambda t, pl: exact_sky.shadow(t), lambda t, pl: sky.shadow(t)),
             (
@@ -1697,28 +1717,7 @@ def _on_sgp4(
             hi = new_set[idx] if after_top else culmination[idx]
             out[idx] = _polish(exact_f, interp_f, when[idx], lo, hi)
         ends.append(out)
-
-    entry, exit_ = shadow
-    both_shadow = np.concatenate((entry, exit_))
-    idx = np.flatnonzero(np.isfinite(both_shadow))
-    if idx.size:
-        unknown = np.full(idx.size, np.nan)
-        both_shadow[idx] = _polish(
-            lambda t, w: exact_sky.shadow(t),
-            lambda t, w: sky.shadow(t),
-            both_shadow[idx],
-            unknown,
-            unknown,
-        )
-    return (
-        new_rise,
-        culmination,
-        new_set,
-        ends[0],
-        ends[1],
-        both_shadow[:m],
-        both_shadow[m:],
-    )
+    return new_rise, culmination, new_set, ends[0], ends[1], new_entry, new_exit
 
 
 def _first_below(sky: _Sky, start: IntArray, place: IntArray, sin_h: float, step: int) -> IntArray:
