@@ -1766,8 +1766,10 @@ def _changes(
     rows = np.flatnonzero(has)
     if rows.size == 0:
         return out_first, dir_first, out_last, dir_last
-    columns = np.concatenate((first[rows], last[rows]))
-    both_rows = np.concatenate((rows, rows))
+    # The last change is solved only where it is not the first (one change: not counted twice).
+    two = rows[first[rows] != last[rows]]
+    columns = np.concatenate((first[rows], last[two]))
+    both_rows = np.concatenate((rows, two))
     lo = samples[both_rows, columns]
     hi = samples[both_rows, columns + 1]
     f_lo = values[both_rows, columns]
@@ -1776,10 +1778,8 @@ def _changes(
     roots = _solve(lambda t, w: func(t, pl[w]), lo, hi, f_lo, f_hi)
     direction = np.where(f_hi >= 0, 1.0, -1.0)
     n = len(rows)
-    out_first[rows], out_last[rows] = roots[:n], roots[n:]
-    dir_first[rows], dir_last[rows] = direction[:n], direction[n:]
-    same = first[rows] == last[rows]
-    out_last[rows[same]] = np.nan  # one change only: do not count it twice
+    out_first[rows], out_last[two] = roots[:n], roots[n:]
+    dir_first[rows], dir_last[two] = direction[:n], direction[n:]
     return out_first, dir_first, out_last, dir_last
 
 
