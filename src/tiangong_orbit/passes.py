@@ -9,7 +9,8 @@ all of them), and their neighbours, are propagated: a screening pass every ``SCR
 nodes bounds the rest. For every place at once the sine of the elevation is computed at the
 nodes inside the cone with two (N, 3) @ (3, P) products; its local maxima are the candidate
 culminations. When only visible passes are wanted, candidates whose whole pass is provably too
-low or in daylight are dropped next (first on their grid node, then on their culmination). All
+low, in daylight or in the Earth's shadow are dropped as soon as that shows (on their grid
+node and the nodes bracketing the pass, on their culmination, on their rise and set). All
 candidates are then refined together: culmination as the root of the elevation rate, rise and
 set as roots of ``elevation - horizon``, and the ends of the visible interval (elevation
 threshold, entry into and exit from the Earth's shadow, the Sun crossing
@@ -257,10 +258,10 @@ class _Track:
     # interpolated linearly: 2e-4° off in altitude at most; :meth:`build` gives both.
     sun_step_km: FloatArray | None = None
     dtheta_rad: FloatArray | None = None
-    # Which nodes were propagated (None: all). The others hold zeros: they lie where the
-    # satellite is outside the cone around the places, and the search reads them only with
-    # weight zero (the interpolant at a node time weighs the next node by 0, as 0 * NaN
-    # would not be).
+    # Which nodes were propagated (None: all). The others lie where the satellite is outside
+    # the cone around the places, and the search reads them only with weight zero (the
+    # interpolant at a node time weighs the next node by 0): they hold zeros, as 0 * NaN
+    # would be NaN.
     propagated: NDArray[np.bool_] | None = None
 
     @classmethod
@@ -867,7 +868,7 @@ def _propagate_grid(
     propagated too. They hold every node inside the cone and every node next to one: all the
     search reads (grid maxima and their neighbours, the brackets of every event, the walk to
     the first node below the horizon, which lies next to one above it). For 50 places in
-    Pakistan a third of the nodes are propagated (the cone, 32° wide, holds 9 %).
+    Pakistan 30 % of the nodes are propagated (the cone, 32° in radius, holds 9 %).
 
     Where SGP4 fails the whole grid is propagated, so that the error names the first bad time
     as ever. (A failure confined to nodes never propagated, between two good screening nodes
@@ -1142,9 +1143,10 @@ def _search_chunk(
     visible_margin_deg: float = 90.0,
 ) -> _Found | None:
     """The passes culminating in ``[c0, c1)``. With ``prefilter_half_s`` (only visible passes
-    wanted), passes are dropped before their rise and set are refined when they are provably
-    invisible: too low, or the whole of ``culmination +/- prefilter_half_s`` (longer than any
-    pass) in daylight. With ``exact_sky`` (SGP4 at every time),
+    wanted), passes are dropped before they are refined when they are provably invisible: too
+    low, in daylight or in the Earth's shadow throughout (:func:`_maybe_visible`,
+    :func:`_invisible_within`; ``prefilter_half_s`` is longer than any pass). With
+    ``exact_sky`` (SGP4 at every time),
     the passes whose highest elevation on the interpolant lies within ``GRAZING_BAND_DEG`` of
     the horizon or of the minimum visible elevation are refined on it instead.
     ``visible_margin_deg``: how far below the minimum visible elevation a grid maximum may lie
