@@ -897,13 +897,20 @@ def _propagate_grid(
     cos_angle = (r_screen @ cone.axis) / np.sqrt(np.einsum("ij,ij->i", r_screen, r_screen))
     angle = np.arccos(np.clip(cos_angle, -1.0, 1.0))
     rate = _direction_rate_bound_rad_s(satrec)
-    segment = np.minimum(np.searchsorted(screen, np.arange(n), side="right") - 1, len(screen) - 2)
-    before, after = screen[segment], screen[segment + 1]
+    half_angle = math.acos(cone.cos_half_angle)
+    # Over a stretch between screening nodes the two bounds add up to a constant, so neither
+    # falls below half of it: stretches where that is outside the cone are skipped whole.
+    t_screen = nodes[screen]
+    near = np.flatnonzero(0.5 * (angle[:-1] + angle[1:] - rate * np.diff(t_screen)) <= half_angle)
+    counts = screen[near + 1] - screen[near] + 1
+    segment = np.repeat(near, counts)
+    node = screen[segment] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     lowest = np.maximum(
-        angle[segment] - rate * (nodes - nodes[before]),
-        angle[segment + 1] - rate * (nodes[after] - nodes),
+        angle[segment] - rate * (nodes[node] - t_screen[segment]),
+        angle[segment + 1] - rate * (t_screen[segment + 1] - nodes[node]),
     )
-    maybe_inside = lowest <= math.acos(cone.cos_half_angle)
+    maybe_inside = np.zeros(n, dtype=bool)
+    maybe_inside[node[lowest <= half_angle]] = True
     wanted = maybe_inside.copy()
     wanted[1:] |= maybe_inside[:-1]
     wanted[:-1] |= maybe_inside[1:]
