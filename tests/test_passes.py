@@ -425,6 +425,33 @@ def test_the_screened_grid_finds_what_the_whole_grid_finds(css, monkeypatch, inc
     assert screened == whole
 
 
+def test_points_are_sgp4_at_their_times(css, cities):
+    """Each point's angles, range and altitude are SGP4's at the point's own time (the search
+    carries the SGP4 state its last Newton step used over those milliseconds: within 1 cm)."""
+    start = datetime(2026, 10, 8, tzinfo=UTC)
+    end = start + timedelta(days=5)
+    found = passes.find_passes(css, cities, start, end, include_invisible=True)
+    checked = 0
+    for group in found:
+        observer = orbit.Observers.from_geodetic(
+            group.place.latitude_deg, group.place.longitude_deg, group.place.elevation_m
+        )
+        for p in group.passes:
+            points = [p.rise, p.culmination, p.set]
+            points += [q for q in (p.visible_start, p.visible_peak, p.visible_end) if q]
+            t = np.array([q.time.timestamp() for q in points])
+            r, _ = orbit.satellite_itrs(css.satrec, t)
+            elevation, azimuth, rng = orbit.look_angles(r, observer)
+            for k, q in enumerate(points):
+                assert q.elevation_deg == pytest.approx(elevation[0, k], abs=1e-6)
+                if elevation[0, k] < 85.0:  # the azimuth of the zenith is undefined
+                    assert q.azimuth_deg == pytest.approx(azimuth[0, k], abs=1e-4)
+                assert q.range_km == pytest.approx(rng[0, k], abs=1e-5)
+                assert q.altitude_km == pytest.approx(orbit.geodetic(r[k])[2][0], abs=1e-5)
+                checked += 1
+    assert checked > 200
+
+
 def test_a_pass_belongs_to_the_window_of_its_culmination(css, cities):
     start = datetime(2026, 10, 12, tzinfo=UTC)
     wide = passes.find_passes(
