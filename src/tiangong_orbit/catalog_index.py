@@ -132,8 +132,12 @@ def _rebuild(row: list[Any], source: tle.Source, path: str) -> tle.ElementSet:
     kind, name, norad_id, line1, line2, epoch_text, line_number = row[:7]
     epoch = datetime.fromisoformat(epoch_text)
     if kind == "tle":
-        satrec = Satrec.twoline2rv(line1, line2, WGS72)
-    elif kind == "omm":
+        # Indexed only when twoline2rv gives back the parsed elements exactly (see _row): the
+        # set makes its record from the lines when it is first propagated.
+        return tle.ElementSet(
+            str(name), int(norad_id), epoch, line1, line2, source, path, line_number, None
+        )
+    if kind == "omm":
         jd, fraction, *values = row[7:]
         if len(values) != len(_OMM_VALUES):
             raise ValueError("short OMM row")

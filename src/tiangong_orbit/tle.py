@@ -169,7 +169,18 @@ class ElementSet:
     source: Source = "file"
     path: str | None = None
     line_number: int | None = None
-    satrec: Satrec = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    #: SGP4's record of the set, or ``None`` for one made from the TLE lines when :attr:`satrec`
+    #: is first read: the catalog index rebuilds its thousands of sets so (3 µs each, 7 ms for
+    #: the bundled data), and a command propagates a few of them.
+    record: Satrec | None = field(repr=False, compare=False, default=None)
+
+    @property
+    def satrec(self) -> Satrec:
+        """SGP4's record of the set (WGS72 constants, as the elements were fitted with)."""
+        if self.record is None:
+            # Frozen: the record is a cache of what the lines say, not a change of the set.
+            object.__setattr__(self, "record", Satrec.twoline2rv(self.line1, self.line2, WGS72))
+        return self.record  # type: ignore[return-value]
 
     @property
     def mean_motion_rev_per_day(self) -> float:
@@ -201,7 +212,7 @@ class ElementSet:
             source,
             path,
             self.line_number,
-            self.satrec,
+            self.record,
         )
 
 
@@ -728,7 +739,7 @@ def _element_set_from_lines(
         source=source,
         path=path,
         line_number=number if not name else number - 1,
-        satrec=satrec,
+        record=satrec,
     )
 
 
@@ -889,7 +900,7 @@ def _omm_set(
         source=source,
         path=path,
         line_number=None,
-        satrec=satrec,
+        record=satrec,
     )
 
 
@@ -1072,7 +1083,7 @@ def sets_for(sets: Iterable[ElementSet], norad_id: int) -> list[ElementSet]:
     chosen: list[ElementSet] = []
     for group in _same_epoch_groups(sets, norad_id):
         first = min(group)[1]
-        if all(same_elements(first, element_set) for _, element_set in group):
+        if len(group) == 1 or all(same_elements(first, s) for _, s in group):
             chosen.append(first)
         else:
             chosen.append(max(group)[1])
@@ -1111,8 +1122,6 @@ _SAME_MEAN_MOTION_RAD_MIN = 1.5 * 1e-8 * 2.0 * math.pi / 1440.0
 def same_elements(first: ElementSet, second: ElementSet) -> bool:
     """Whether two sets hold the same mean elements, to the precision of a TLE."""
     a, b = first.satrec, second.satrec
-    if a is None or b is None:
-        return first.line1 == second.line1 and first.line2 == second.line2
     return (
         all(
             abs(math.remainder(x - y, 2.0 * math.pi)) <= _SAME_ANGLE_RAD
