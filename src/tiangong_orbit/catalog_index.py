@@ -4,9 +4,9 @@ fast however large the cache grows.
 Parsing is the slow part of :func:`tiangong_orbit.tle.load_catalog`: the strict validation of
 every TLE line costs some 30 µs a set, an OMM record some 300 µs (a few thousand cached OMM
 records would add a second to every command). The index keeps, for each file read, a BLAKE2
-digest of its bytes and what its sets were made of: the TLE lines (rebuilt with
-``Satrec.twoline2rv``, 3 µs) or, for OMM records, the values that were given to ``sgp4init``
-(rebuilt with it, 10 µs, with the exact epoch). It is ``catalog-index.marshal`` in
+digest of its bytes and what its sets were made of: the TLE lines (from which a set makes its
+SGP4 record with ``Satrec.twoline2rv``, 3 µs, when it is first used) or, for OMM records, the
+values that were given to ``sgp4init`` (rebuilt with it, 10 µs, with the exact epoch). It is ``catalog-index.marshal`` in
 :func:`tiangong_orbit.paths.cache_dir`, beside the ``tle/`` folder (so the catalog never reads
 it as element sets): :mod:`marshal` holds plain lists, strings and numbers, reads several times
 faster than JSON and, unlike pickle, makes no object that runs code. A file whose bytes
