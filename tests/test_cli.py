@@ -771,3 +771,45 @@ def test_a_satellite_missing_from_the_tle_file_names_the_file(tmp_path: Path) ->
         tmp_path=tmp_path,
     )  # fmt: skip
     assert_one_error(result, 3, "25544", str(only_tiangong), "leave out --tle")
+
+
+# --------------------------------------------------------------------------------------------
+# Start-up: a run imports the module of its command alone (cli.app.load_commands)
+
+
+def test_each_top_level_command_is_registered_by_the_module_named_for_it() -> None:
+    from tiangong_orbit.cli import app
+    from tiangong_orbit.cli.app import COMMAND_MODULES
+
+    registered = {info.name: info.callback.__module__ for info in app.registered_commands}
+    assert registered == {
+        name: f"tiangong_orbit.cli.{module}" for name, module in COMMAND_MODULES.items()
+    }
+
+
+def test_a_run_imports_its_command_alone_and_help_keeps_its_order(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from tiangong_orbit.cli import main\n"
+        "def run(*args):\n"
+        "    try:\n"
+        "        main(list(args))\n"
+        "    except SystemExit as done:\n"
+        "        assert done.code in (0, None), done.code\n"
+        f"run('passes', '--tle', {str(LATEST)!r}, '--start', '{EPOCH}', '--days', '1', '--json')\n"
+        "print(sorted(m for m in sys.modules if '.cmd_' in m), file=sys.stderr)\n"
+        "run('history', '--help')\n"  # registers history, and chart history, out of order
+        "run('--help')\n"
+        "run('chart', '--help')\n"
+    )
+    environment = {**os.environ, "TIANGONG_ORBIT_CACHE_DIR": str(tmp_path), "COLUMNS": "160"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "['tiangong_orbit.cli.cmd_passes']"
+    fresh = [run("--help", tmp_path=tmp_path), run("chart", "--help", tmp_path=tmp_path)]
+    history_help = run("history", "--help", tmp_path=tmp_path).stdout
+    # Whatever was registered first, the listings come in the modules' order.
+    listed = done.stdout.split(history_help, 1)[1]
+    assert listed == "".join(result.stdout for result in fresh)

