@@ -14,12 +14,10 @@ This module is pure: no printing, no network; errors are :mod:`tiangong_orbit.er
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import math
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -103,6 +101,8 @@ def _key(text: str) -> str:
     """The matching key of a name: letters and digits only, accents dropped, case folded."""
     if text.isascii():  # the same result, without the Unicode work (start-up: every alias)
         return "".join(filter(str.isalnum, text.lower()))
+    import unicodedata  # here: the names of data/cities.csv are all ASCII (Urdu ones apart)
+
     decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return "".join(ch for ch in bare.casefold().translate(_ARABIC_FOLDS) if ch.isalnum())
@@ -261,6 +261,8 @@ def _or_list(names: Sequence[str]) -> str:
 
 def _suggestions(key: str, limit: int = 3) -> list[str]:
     """Names of the places whose names or aliases look most like ``key``, best first."""
+    import difflib
+
     index = _index()
     candidates: dict[str, Place] = {}
     for table in (index.by_alternate, index.by_urdu, index.by_alias):
@@ -275,7 +277,8 @@ def _suggestions(key: str, limit: int = 3) -> list[str]:
     return names[:limit]
 
 
-_COORDINATES = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,; ]\s*([-+]?\d+(?:\.\d+)?)\s*$")
+#: Coordinates typed as a place name (compiled when a name is not found: an error path).
+_COORDINATES = r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,; ]\s*([-+]?\d+(?:\.\d+)?)\s*$"
 
 
 def find_place(name: str) -> Place:
@@ -310,7 +313,7 @@ def find_place(name: str) -> Place:
         raise UnknownPlaceError(
             f"unknown place '{text}'; did you mean {_or_list(suggestions)}? ({LIST_HINT})"
         )
-    coordinates = _COORDINATES.match(text)
+    coordinates = re.match(_COORDINATES, text)
     if coordinates:
         raise UnknownPlaceError(
             f"'{text}' is not a place name; for coordinates use --lat {coordinates[1]} "
