@@ -233,13 +233,16 @@ _GP_NOT_UPDATED = "has not updated since your last successful download"
 _TITLE = r"(?i)<title[^>]*>([^<]{1,200})</title>"
 
 
-@dataclass(frozen=True, slots=True)
-class BadRecord:
+class BadRecord(NamedTuple):
     """One record of a file that is not a valid element set, and why.
 
     ``norad_id`` is the catalog number when it can still be read from the record (``None``
     when it cannot); ``position`` is its line (TLE, OMM KVN/CSV) or record number (OMM
     JSON/XML), for ordering; ``error`` names the file, the place and what was expected.
+
+    This record, :class:`ParsedText`, :class:`Staleness` and :class:`Catalog` are named tuples
+    rather than dataclasses: results a command makes and reads, never compares or changes,
+    and each dataclass would cost 0.5 ms of every start to define (generating its methods).
     """
 
     norad_id: int | None
@@ -256,8 +259,7 @@ class BadRecord:
         return f"{who}({number})"
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedText:
+class ParsedText(NamedTuple):
     """Everything :func:`read_text` found in one text.
 
     ``sets`` are the valid element sets in file order; ``bad`` the records that are not valid
@@ -1258,8 +1260,7 @@ class Staleness(NamedTuple):
     """How old a set is for the time asked, and what to tell the user (warnings, no printing).
 
     ``sigma_s`` is the expected 1-sigma timing error; ``past_limit`` is true when it exceeds
-    :data:`LIMIT_SIGMA_S` (then a terminal table shows the outlook instead of times). A named
-    tuple: a result read once, which a dataclass would cost 0.5 ms of every start to define.
+    :data:`LIMIT_SIGMA_S` (then a terminal table shows the outlook instead of times).
     """
 
     age_days: float
@@ -1347,8 +1348,7 @@ def _age_words(age_days: float) -> str:
 # Where sets come from (DESIGN.md): --tle FILE, else the bundled files plus the user cache
 
 
-@dataclass(frozen=True, slots=True)
-class Catalog:
+class Catalog(NamedTuple):
     """Every element set available, and warnings met while reading them (broken cache files)."""
 
     sets: tuple[ElementSet, ...]
