@@ -1089,7 +1089,7 @@ def sets_for(sets: Iterable[ElementSet], norad_id: int) -> list[ElementSet]:
     chosen: list[ElementSet] = []
     for group in _same_epoch_groups(sets, norad_id):
         first = min(group)[1]
-        if len(group) == 1 or all(same_elements(first, s) for _, s in group):
+        if len(group) == 1 or all(same_elements(first, element_set) for _, element_set in group):
             chosen.append(first)
         else:
             chosen.append(max(group)[1])

@@ -374,7 +374,7 @@ def _evaluate_annotations(function: object) -> None:
     typer reads the annotations four times while it builds a command (``inspect.signature``
     with ``eval_str=True`` and ``get_type_hints``, twice each), and each read compiles and
     evaluates every string again: for ``passes``, 31 of them. Evaluated once here, those reads
-    find objects: building ``passes`` takes 0.9 ms instead of 2.5 ms (0.5 ms of it here).
+    find objects: building ``passes`` takes 1.4 ms instead of 2.5 ms, 0.5 ms of it here.
     """
     import typing
 
