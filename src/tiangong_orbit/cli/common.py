@@ -226,7 +226,10 @@ def refresh_if_needed(
     most one request per source every 2 hours, none for 30 minutes after a failure, 10 s in
     all; no wait for a lock another process holds). It never raises: a failure is one
     ``warning:`` line naming the set used instead; a success one ``note:`` line (none when
-    ``quiet``). When nothing needs fetching this costs a scan of the epochs and no import.
+    ``quiet``). When nothing needs fetching this costs a scan of the epochs and no import; when
+    the source was asked lately (the 2-hour and 30-minute rules: most runs of a window longer
+    than a day), the fetch module and a read of its state file, without the lock or the
+    network modules (2.5 ms, against 45 ms with them).
     """
     from datetime import UTC
 
