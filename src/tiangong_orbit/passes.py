@@ -428,7 +428,7 @@ class _ExactTrack(_Track):
     def state(self, t: FloatArray) -> tuple[Vec, Vec]:
         """Position and velocity, the velocity the central difference of SGP4's positions
         ``SLOPE_HALF_S`` either side: SGP4's own velocity is not quite the derivative of its
-        positions (a few mm/s off), which moves the top of a low pass by a millisecond. The
+        positions (by up to 0.4 m/s), which moves the top of a low pass by a millisecond. The
         position is the mean of the two (0.4 mm inside the track: nothing for a rate)."""
         t = np.asarray(t, dtype=float)
         both, _ = self._state(np.concatenate((t + SLOPE_HALF_S, t - SLOPE_HALF_S)))
