@@ -230,7 +230,8 @@ def _sub(a: Vec, b: Vec) -> Vec:
 
 
 def _take(components: FloatArray, index: IntArray) -> Vec:
-    return components[0][index], components[1][index], components[2][index]
+    # ``take`` rather than ``[index]``: the same values, a third faster for 1-D gathers.
+    return components[0].take(index), components[1].take(index), components[2].take(index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +330,8 @@ class _Track:
         h11 = (u3 - u2) * h
         r, v = self.r_km, self.v_km_s
         return tuple(  # type: ignore[return-value]
-            h00 * r[c][k] + h10 * v[c][k] + h01 * r[c][k1] + h11 * v[c][k1] for c in range(3)
+            h00 * r[c].take(k) + h10 * v[c].take(k) + h01 * r[c].take(k1) + h11 * v[c].take(k1)
+            for c in range(3)
         )
 
     def state(self, t: FloatArray) -> tuple[Vec, Vec]:
@@ -350,7 +352,7 @@ class _Track:
         position = []
         velocity = []
         for c in range(3):
-            r0, r1, v0, v1 = r[c][k], r[c][k1], v[c][k], v[c][k1]
+            r0, r1, v0, v1 = r[c].take(k), r[c].take(k1), v[c].take(k), v[c].take(k1)
             position.append(h00 * r0 + h10 * v0 + h01 * r1 + h11 * v1)
             velocity.append(d00 * (r0 - r1) + d10 * v0 + d11 * v1)
         return tuple(position), tuple(velocity)  # type: ignore[return-value]
@@ -367,10 +369,10 @@ class _Track:
         a, b = self.sun_km, self.sun_step_km
         if b is None or self.dtheta_rad is None:
             return self.sun_coarse(t)
-        x = a[0][k] + u * b[0][k]
-        y = a[1][k] + u * b[1][k]
-        z = a[2][k] + u * b[2][k]
-        phi = u * self.dtheta_rad[k]
+        x = a[0].take(k) + u * b[0].take(k)
+        y = a[1].take(k) + u * b[1].take(k)
+        z = a[2].take(k) + u * b[2].take(k)
+        phi = u * self.dtheta_rad.take(k)
         phi2 = phi * phi
         cos_p = 1.0 - 0.5 * phi2
         sin_p = phi * (1.0 - phi2 / 6.0)
@@ -480,7 +482,7 @@ class _Sky:
         """:meth:`sin_elevation` at grid nodes (local numbers), read from the node arrays: the
         same values, as the interpolant is the nodes there, and the nodes are SGP4."""
         r = self.track.r_km
-        delta = _sub((r[0][node], r[1][node], r[2][node]), _take(self.position_km, place))
+        delta = _sub(_take(r, node), _take(self.position_km, place))
         return _dot(delta, _take(self.up, place)) / _norm(delta)
 
     def elevation_rate(self, t: FloatArray, place: IntArray) -> FloatArray:
@@ -522,6 +524,17 @@ class _Sky:
             _dot(delta, up) / _norm(delta),
             _clearance_km(r, sun),
             _dot(to_sun, up) / _norm(to_sun),
+        )
+
+    def sun_conditions(self, t: FloatArray, place: IntArray) -> tuple[FloatArray, FloatArray]:
+        """:meth:`shadow` and :meth:`sin_sun_altitude` at once (the same values), the satellite
+        and the Sun found once: :meth:`conditions` without the elevation, for samples whose
+        elevation is known not to be needed."""
+        sun = self.track.sun(t)
+        to_sun = _sub(sun, _take(self.position_km, place))
+        return (
+            _clearance_km(self.track.position(t), sun),
+            _dot(to_sun, _take(self.up, place)) / _norm(to_sun),
         )
 
     def phase_angle_deg(self, t: FloatArray, place: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -1452,7 +1465,7 @@ def _refine_tail(
     samples = rise[:, None] + (set_ - rise)[:, None] * fraction[None, :]  # (m, K)
     flat_t = samples.ravel()
     flat_p = np.repeat(place, CONDITION_SAMPLES)
-    _, shadow_s, sun_s = sky.conditions(flat_t, flat_p)
+    shadow_s, sun_s = sky.sun_conditions(flat_t, flat_p)
     shadow_s = shadow_s.reshape(m, -1)
     dark_s = (sun_s - sin_sun).reshape(m, -1)
     shadow_cross = _changes(samples, shadow_s, lambda t, pl: sky.shadow(t), place)
