@@ -384,7 +384,7 @@ class _Track:
         k, u = self._locate(t)
         a = self.sun_km
         return tuple(  # type: ignore[return-value]
-            a[c][k] + u * (a[c][k + 1] - a[c][k]) for c in range(3)
+            a[c].take(k) + u * (a[c].take(k + 1) - a[c].take(k)) for c in range(3)
         )
 
 
@@ -612,15 +612,16 @@ def _solve(
         kept = np.where(zero, 0, np.where(same_as_lo, 1, -1)).astype(np.int8)
         open_ = hi - lo > tol
         if not open_.all():
-            done = ~open_
-            a[active[done]], b[active[done]] = lo[done], hi[done]
+            done = np.flatnonzero(~open_)
+            a[active.take(done)], b[active.take(done)] = lo.take(done), hi.take(done)
+            still = np.flatnonzero(open_)
             active, lo, hi, flo, fhi, kept = (
-                active[open_],
-                lo[open_],
-                hi[open_],
-                flo[open_],
-                fhi[open_],
-                kept[open_],
+                active.take(still),
+                lo.take(still),
+                hi.take(still),
+                flo.take(still),
+                fhi.take(still),
+                kept.take(still),
             )
     a[active], b[active] = lo, hi
     return 0.5 * (a + b)
