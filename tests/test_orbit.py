@@ -310,6 +310,26 @@ def test_ut1_steps_at_the_2016_leap_second(ts):
     assert np.abs(difference).max() < 1e-8  # float64 Julian dates: 1e-9 rad; a second: 7e-5
 
 
+def test_gmst_is_skyfields_bit_for_bit():
+    """Our GMST 1982 (its remainders taken with ``fmod``) equals skyfield's
+    ``theta_GMST1982`` to the last bit, before 1999 too (where the polynomial is negative and
+    ``fmod`` alone would differ from the floored remainder), at fractions of a day either side
+    of zero and at the ends of the day."""
+    from skyfield.sgp4lib import theta_GMST1982
+
+    rng = np.random.default_rng(14)
+    whole = np.concatenate(
+        (orbit.UNIX_EPOCH_JD + np.floor(rng.uniform(-20000.0, 47000.0, 20000)),
+         rng.uniform(2.4e6, 2.5e6, 20000))
+    )  # fmt: skip
+    fraction = np.concatenate((rng.random(20000), rng.uniform(-1.0, 1.0, 20000)))
+    fraction[:6] = [0.0, -0.0, 0.5, 1.0 - 1e-16, 1e-300, -1e-300]
+    ours = orbit.gmst1982_rad(whole, fraction)
+    theirs, _ = theta_GMST1982(whole, fraction)
+    assert np.array_equal(ours, theirs)
+    assert np.array_equal(np.signbit(ours), np.signbit(theirs))
+
+
 # --------------------------------------------------------------------------------------------
 # Impossible positions: SGP4 error code 0 with a state that is no orbit is refused (exit 3)
 
