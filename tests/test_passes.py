@@ -409,6 +409,11 @@ def test_the_screened_grid_finds_what_the_whole_grid_finds(css, monkeypatch, inc
     frames = orbit.FrameTable.for_span(nodes[0], nodes[-1], sun=False)
     *_, propagated = passes._propagate_grid(css.satrec, nodes, frames, cone)
     assert propagated.mean() < 0.5
+    # Visible passes only: the nodes in daylight far from any dark one are skipped as well.
+    frames = orbit.FrameTable.for_span(nodes[0], nodes[-1], sun_step_s=passes.SUN_STEP_S)
+    daylight = passes._Daylight(passes._daylight_limit_deg(Settings(), 900.0, 120.0), 1260.0)
+    *_, by_day = passes._propagate_grid(css.satrec, nodes, frames, cone, daylight)
+    assert 0 < by_day.sum() < 0.9 * propagated.sum() and not (by_day & ~propagated).any()
 
     def run() -> list[tuple[PlacePasses, ...]]:
         return [

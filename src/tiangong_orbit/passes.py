@@ -838,6 +838,10 @@ def _find_columns(
     visible_margin_deg = _grid_margin_deg(element_set, settings.min_visible_elevation_deg, step)
     cone = _Cone.around(observers, element_set, settings.horizon_deg - margin_deg)
     chunk_steps = _chunk_steps(len(places), chunk_days, step)
+    daylight = None
+    if not include_invisible:
+        half_s = period_s / 6.0
+        daylight = _Daylight(_daylight_limit_deg(settings, half_s, step), half_s + 3.0 * step)
     # The grid is anchored to absolute time (whole multiples of the step since 1970), not to
     # ``start``: the same instants are sampled whatever the window, so a pass is found (or
     # not) and timed identically from any ``--start`` and in any piece of a longer window.
@@ -853,7 +857,9 @@ def _find_columns(
         k_lo = first - pad_steps
         k_hi = k_start + min(offset + chunk_steps, total_steps) + pad_steps
         nodes = anchor + step * np.arange(k_lo, k_hi + 1).astype(float)
-        r_km, v_km_s, theta, propagated = _propagate_grid(element_set.satrec, nodes, frames, cone)
+        r_km, v_km_s, theta, propagated = _propagate_grid(
+            element_set.satrec, nodes, frames, cone, daylight
+        )
         sun_teme = np.zeros_like(r_km)
         sun_teme[propagated] = frames.sun_teme_at(nodes[propagated])
         track = _Track.build(anchor, k_lo, step, r_km, v_km_s, sun_teme, theta, propagated)
@@ -889,8 +895,23 @@ def _direction_rate_bound_rad_s(satrec: Satrec) -> float:
     return speed_km_s / lowest_km + EARTH_ROTATION_RAD_S
 
 
+@dataclass(frozen=True, slots=True)
+class _Daylight:
+    """When only visible passes are wanted: a grid maximum is dropped as a pass in daylight
+    when the Sun stands above ``limit_deg`` at its place (:func:`_daylight_limit_deg`), and
+    whatever the search reads for a pass it keeps lies within ``reach_s`` of the pass's grid
+    maximum (the prefilter's half-width, longer than any pass, and three steps)."""
+
+    limit_deg: float
+    reach_s: float
+
+
 def _propagate_grid(
-    satrec: Satrec, nodes: FloatArray, frames: orbit.FrameTable, cone: _Cone
+    satrec: Satrec,
+    nodes: FloatArray,
+    frames: orbit.FrameTable,
+    cone: _Cone,
+    daylight: _Daylight | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
     """Earth-fixed positions and velocities (N, 3) and the sidereal angle (N,) at the grid
     ``nodes``: SGP4 and ``frames`` at every node the search reads, zeros elsewhere; and which
@@ -904,6 +925,17 @@ def _propagate_grid(
     search reads (grid maxima and their neighbours, the brackets of every event, the walk to
     the first node below the horizon, which lies next to one above it). For 50 places in
     Pakistan 30 % of the nodes are propagated (the cone, 32° in radius, holds 9 %).
+
+    With ``daylight`` (visible passes only), of those only the nodes within its ``reach_s`` of
+    a node where the Sun may stand at or below its ``limit_deg`` at one of the places are
+    propagated: a grid maximum anywhere else is dropped as in daylight without reading
+    anything more, and every node a kept one reads is propagated (a maximum found on the edge
+    of the nodes propagated, beside a node that is not, lies in such daylight: see
+    :func:`_coarse_candidates`). The Sun's altitude at every place is at least its altitude at
+    the cone's axis less the places' spread and 1° (the geodetic vertical, 0.2° off the
+    geocentric one, and the Sun's parallax, 0.003°), bounded between the screening nodes by
+    ``SUN_ALTITUDE_RATE_DEG_S``. For 50 places in Pakistan over a year, 23 % of the nodes are
+    propagated instead of 30 %; the results are the same.
 
     Where SGP4 fails the whole grid is propagated, so that the error names the first bad time
     as ever. (A failure confined to nodes never propagated, between two good screening nodes
@@ -949,6 +981,8 @@ def _propagate_grid(
     wanted = maybe_inside.copy()
     wanted[1:] |= maybe_inside[:-1]
     wanted[:-1] |= maybe_inside[1:]
+    if daylight is not None:
+        wanted &= _maybe_dark(nodes, screen, theta_rad[screen], frames, cone, daylight)
     propagated = np.zeros(n, dtype=bool)
     propagated[screen] = True
     extra = np.flatnonzero(wanted & ~propagated)
@@ -965,6 +999,42 @@ def _propagate_grid(
     return r, v, theta_rad, propagated
 
 
+def _maybe_dark(
+    nodes: FloatArray,
+    screen: IntArray,
+    theta_screen_rad: FloatArray,
+    frames: orbit.FrameTable,
+    cone: _Cone,
+    daylight: _Daylight,
+) -> NDArray[np.bool_]:
+    """The grid ``nodes`` within ``daylight.reach_s`` of one where the Sun may stand at or
+    below ``daylight.limit_deg`` at one of the places around ``cone``'s axis, from the Sun at
+    the screening nodes ``screen`` (sidereal angle ``theta_screen_rad`` there); see
+    :func:`_propagate_grid`."""
+    n = len(nodes)
+    everywhere = np.ones(n, dtype=bool)
+    threshold_deg = daylight.limit_deg + math.degrees(cone.spread_rad) + 1.0
+    if threshold_deg >= 90.0 or cone.cos_half_angle <= -1.0:
+        return everywhere
+    t_screen = nodes[screen]
+    sun = frames.sun_itrs_at(t_screen, theta_screen_rad)
+    sin_altitude = (sun @ cone.axis) / np.sqrt(np.einsum("ij,ij->i", sun, sun))
+    altitude_deg = np.degrees(np.arcsin(np.clip(sin_altitude, -1.0, 1.0)))
+    # Lowest the Sun can stand over a stretch between screening nodes (as in _propagate_grid).
+    lowest_deg = 0.5 * (
+        altitude_deg[:-1] + altitude_deg[1:] - SUN_ALTITUDE_RATE_DEG_S * np.diff(t_screen)
+    )
+    dark_stretch = lowest_deg <= threshold_deg
+    stretch = np.minimum(np.arange(n) // SCREEN_STRIDE, len(dark_stretch) - 1)
+    dark = dark_stretch[stretch]
+    dark[screen[1:]] |= dark_stretch  # a screening node ends one stretch and starts the next
+    # Every node within the reach of a dark one.
+    reach = math.ceil(daylight.reach_s / float(nodes[1] - nodes[0]))
+    count = np.concatenate(([0], np.cumsum(dark)))
+    index = np.arange(n)
+    return count[np.minimum(index + reach + 1, n)] - count[np.maximum(index - reach, 0)] > 0
+
+
 @dataclass(frozen=True, slots=True)
 class _Cone:
     """A cone around the places, from the Earth's centre, outside which the satellite stands
@@ -972,6 +1042,8 @@ class _Cone:
 
     axis: FloatArray  # unit vector (3,)
     cos_half_angle: float
+    # Largest angle (rad) between a place's geocentric direction and the axis.
+    spread_rad: float = 0.0
 
     @classmethod
     def around(cls, observers: orbit.Observers, element_set: ElementSet, elevation_deg: float):
@@ -981,7 +1053,7 @@ class _Cone:
         mean = directions.mean(axis=0)
         size = float(np.linalg.norm(mean))
         if size < 1e-6:
-            return cls(np.array([0.0, 0.0, 1.0]), -1.0)
+            return cls(np.array([0.0, 0.0, 1.0]), -1.0, math.pi)
         axis = mean / size
         spread = float(np.arccos(np.clip(directions @ axis, -1.0, 1.0)).max())
         # Widest reach of a satellite at apogee seen from the smallest Earth radius (polar),
@@ -992,7 +1064,7 @@ class _Cone:
         ratio = min(1.0, 6356.0 * math.cos(elevation) / (apogee_km + 50.0))
         reach = math.acos(ratio) - elevation + math.radians(2.0)
         half_angle = spread + reach
-        return cls(axis, math.cos(half_angle) if half_angle < math.pi else -1.0)
+        return cls(axis, math.cos(half_angle) if half_angle < math.pi else -1.0, spread)
 
 
 #: Hand-overs between element sets: each set's passes within this many of its orbital periods
@@ -1163,6 +1235,11 @@ def _coarse_candidates(
     is_max &= middle >= sin_el[2:]
     # Only nodes inside the cone whose neighbours in ``rows`` are their neighbours in time.
     consecutive = (rows[:-2] == rows[1:-1] - 1) & (rows[2:] == rows[1:-1] + 1)
+    if track.propagated is not None:
+        # Both neighbours propagated: a node on the edge of the nodes propagated for the
+        # visible passes only, beside one skipped in daylight (see _propagate_grid), is no
+        # maximum (it lies in that daylight; every other node's neighbours are propagated).
+        consecutive &= track.propagated[rows[:-2]] & track.propagated[rows[2:]]
     is_max &= (inside[rows[1:-1]] & consecutive)[:, None]
     j, place = np.nonzero(is_max)
     node = rows[j + 1]
@@ -1202,6 +1279,13 @@ def _search_chunk(
     )
 
 
+def _daylight_limit_deg(settings: Settings, half_s: float, step_s: float) -> float:
+    """The Sun's altitude (deg) at a place above which :func:`_maybe_visible` drops a grid
+    maximum there as a pass in daylight: the limit plus what the Sun can sink in ``half_s``
+    and a step, and 0.5° to spare."""
+    return settings.sun_max_altitude_deg + SUN_ALTITUDE_RATE_DEG_S * (half_s + step_s) + 0.5
+
+
 def _maybe_visible(
     sky: _Sky,
     node: IntArray,
@@ -1229,7 +1313,7 @@ def _maybe_visible(
     keep = sky.sin_elevation_at_node(node, place) >= math.sin(
         math.radians(max(-90.0, threshold_deg))
     )
-    limit_deg = settings.sun_max_altitude_deg + SUN_ALTITUDE_RATE_DEG_S * (half_s + step) + 0.5
+    limit_deg = _daylight_limit_deg(settings, half_s, step)
     if limit_deg < 90.0:
         keep &= sky.sin_sun_altitude(t, place) <= math.sin(math.radians(limit_deg))
     idx = np.flatnonzero(keep)
