@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -328,6 +330,30 @@ def test_gmst_is_skyfields_bit_for_bit():
     theirs, _ = theta_GMST1982(whole, fraction)
     assert np.array_equal(ours, theirs)
     assert np.array_equal(np.signbit(ours), np.signbit(theirs))
+
+
+def test_teme_rotation_is_skyfields_bit_for_bit():
+    from skyfield.sgp4lib import TEME
+
+    t_unix = datetime(2026, 10, 6, tzinfo=UTC).timestamp() + 21600.0 * np.arange(-3000, 3000, 7)
+    ours = orbit.teme_rotation(orbit.skyfield_times(t_unix))
+    assert np.array_equal(ours, TEME.rotation_at(orbit.skyfield_times(t_unix)))
+
+
+def test_a_pass_search_does_not_import_skyfields_sgp4_module():
+    """GMST and the TEME rotation are computed here: skyfield.sgp4lib, with the OMM reader
+    and XML parser it imports, is not loaded for a pass search (2 ms of a first run)."""
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime, timedelta\n"
+        "from tiangong_orbit import passes, places, tle\n"
+        f"css = tle.parse_file({str(TLE_DIR / 'stations_latest.tle')!r})[0]\n"
+        "start = datetime(2026, 10, 6, 16, tzinfo=UTC)\n"
+        "passes.find_passes(css, [places.find_place('Lahore')], start, start + timedelta(days=1))\n"
+        "assert 'skyfield.timelib' in sys.modules\n"
+        "assert 'skyfield.sgp4lib' not in sys.modules, 'skyfield.sgp4lib imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 # --------------------------------------------------------------------------------------------

@@ -431,10 +431,21 @@ def sun_itrs_km(t_unix: FloatArray, theta_rad: FloatArray | None = None) -> Floa
     return table.sun_itrs_at(t_unix, theta_rad)
 
 
+def teme_rotation(t: Any) -> FloatArray:
+    """The rotation (3, 3, N) from GCRS to SGP4's TEME frame at a skyfield ``Time`` array: as
+    skyfield's ``TEME.rotation_at`` builds it (the precession-nutation matrix, then the turn
+    by GMST 1982 less the apparent sidereal time), the same operations and so the same bits,
+    without importing ``skyfield.sgp4lib`` for it (with the OMM reader it loads, 2 ms of a
+    first run: the GMST is :func:`gmst1982_rad`)."""
+    from skyfield.functions import mxm, rot_z
+
+    theta = gmst1982_rad(t.whole, t.ut1_fraction)
+    return mxm(rot_z(theta - t.gast / 24.0 * (2.0 * math.pi)), t.M)
+
+
 def _sun_teme_km_at(t: Any) -> FloatArray:
     """Geometric Earth-to-Sun vector (N, 3), km, TEME, at a skyfield ``Time`` array."""
     from skyfield.nutationlib import iau2000b_radians
-    from skyfield.sgp4lib import TEME
 
     # IAU 2000B nutation (77 terms; within 1 mas = 5e-9 rad of the full 2000A series, McCarthy
     # & Luzum 2003) instead of skyfield's default 2000A (1,365 terms): ten times cheaper, and
@@ -442,7 +453,7 @@ def _sun_teme_km_at(t: Any) -> FloatArray:
     t._nutation_angles_radians = iau2000b_radians(t)
     eph = ephemeris()
     sun_gcrs = (eph["sun"] - eph["earth"]).at(t).xyz.km  # (3, N)
-    rotation = TEME.rotation_at(t)  # GCRS -> TEME, (3, 3, N)
+    rotation = teme_rotation(t)  # GCRS -> TEME, (3, 3, N)
     return np.einsum("ijn,jn->ni", rotation, sun_gcrs)
 
 
