@@ -509,13 +509,15 @@ def add_near(
                     _relation(d_az, d_alt, best_sep),
                     mags[choice],
                 )
+    by_group: dict[int, list[tuple[int, Near]]] = {}
+    for (g, k), near in found.items():
+        by_group.setdefault(g, []).append((k, near))
     result = []
     for g, group in enumerate(groups):
         if isinstance(group.passes, PassList):
             column = group.passes.columns.near_column().copy()
-            for (owner_g, k), near in found.items():
-                if owner_g == g:
-                    column[k] = near
+            for k, near in by_group.get(g, ()):
+                column[k] = near
             columns = replace(group.passes.columns, near=column)
             result.append(replace(group, passes=PassList(columns)))
             continue
