@@ -325,16 +325,17 @@ def visible_bodies(objects: SkyObjects, moments: Sequence[float]) -> list[str]:
 #: How many visible passes :func:`add_near` samples at once (memory: about 2 kB a pass).
 NEAR_BATCH_PASSES = 8192
 #: Spacing (s) of the samples of each visible interval in :func:`add_near`'s search. Between
-#: two samples the station's direction is taken to move along the great circle through them
-#: (exact for a straight path; the orbit's curvature bends it by at most about 0.04° in 16 s
-#: at the zenith, less lower down), so the spacing bounds the search's error, not a
-#: sampling of the separation.
-NEAR_STEP_S = 16.0
-#: Half-width (s) of the three fresh positions that refine each closest approach found.
-NEAR_REFINE_S = 1.0
-#: Objects whose closest approach the search puts within this angle (degrees) of the best one
-#: are all refined before choosing: twice the search's largest error.
-NEAR_TIE_DEG = 0.1
+#: two samples the station's direction is taken to move along the great circle through them:
+#: exact for a straight path; gravity (8.7 m/s² at 390 km) bends the path off its chord by
+#: g T²/8 = 1.1 km over 32 s, 0.16° seen from 390 km (a pass through the zenith), less lower
+#: down. That is the search's error, which the refinement below then removes.
+NEAR_STEP_S = 32.0
+#: Half-width (s) of the three fresh positions that refine each closest approach found (the
+#: search puts it within 0.8 s of the refined time; the path bends by 0.0006° in 2 s).
+NEAR_REFINE_S = 2.0
+#: Objects the search puts within this angle (degrees) of the pass's best, or of the limit, are
+#: measured again before choosing: twice the search's largest error.
+NEAR_TIE_DEG = 0.35
 
 
 @dataclass(frozen=True)
@@ -487,28 +488,28 @@ def add_near(
     step_s: float = NEAR_STEP_S,
 ) -> tuple[PlacePasses, ...]:
     """``groups`` with :attr:`Pass.near` filled for every visible pass (the others are left
-    as they are).
+    as they are): of the bright stars, the Moon and the planets, the one that the station
+    passes closest to within :data:`NEAR_LIMIT_DEG`, the Moon and planets counted 1° closer
+    than they are (people recognise them: they are preferred to a star at a like distance).
 
     ``stretches`` are the (element set, start, end) spans the passes were computed from
     (``tle.nearest_segments``): each pass uses the set whose span holds its culmination.
     The closest approach to each object is searched along the visible interval's path
     sampled every ``step_s`` seconds, the path between two samples taken as the great-circle
-    arc through them (:func:`_closest_on_chords`; the orbit's curvature over a step bends the
-    path off it by at most about 0.04°). All samples of all places go through SGP4 at once
-    and meet the bright stars and the bodies in one array, in the TEME frame: the stars'
-    directions of date are taken once for the window (they turn by 0.004° a month), the Moon
-    and planets from hourly geocentric nodes seen from each place (parallax included).
-    Objects below the horizon at a sample are skipped there. Only objects whose nearest
-    sample is within reach of the limit (allowing half the pass's longest step between
-    samples) are measured along the arcs. Every object the search puts within
-    ``NEAR_TIE_DEG`` of the pass's best is then measured again on three fresh positions
-    ``NEAR_REFINE_S`` apart around its closest approach, and the choice is made on those:
-    planets and the Moon are preferred to a star at a like distance (within 1°), as they are
-    what people recognise.
+    arc through them (:func:`_closest_on_chords`; :data:`NEAR_STEP_S` says how far the true
+    path strays). All samples of all places go through SGP4 at once and meet the bright stars
+    and the bodies in one array, in the TEME frame: the stars' directions of date are taken
+    once for the window (they turn by 0.004° a month), the Moon and planets from hourly
+    geocentric nodes seen from each place (parallax included). Objects below the horizon at
+    a sample are skipped there. Only objects whose nearest sample is within reach (the
+    limit plus :data:`NEAR_TIE_DEG`, plus half the pass's longest step between samples) are
+    measured along the arcs. Every object the search puts within :data:`NEAR_TIE_DEG` of the
+    pass's best is then measured again on three fresh positions :data:`NEAR_REFINE_S` apart
+    around its closest approach, and the choice is made on those.
 
     Measured on every visible pass of 130 places over 30 days (2,176 closest approaches)
-    against the same search sampled every 0.25 s: the same object every time, separations
-    within 0.0001° and times within 0.02 s.
+    against the same choice made on the separations sampled every 0.25 s: the same object
+    every time, separations within 0.0001° and times within 0.04 s.
     """
     from dataclasses import replace
 
@@ -557,11 +558,11 @@ def add_near(
         [p.elevation_m for p in places],
     )
     frames = orbit.FrameTable.for_span(float(all_start.min()), float(all_end.max()), sun=False)
-    # An object within NEAR_LIMIT_DEG (+1° for the planets' preference) of a station standing
-    # higher than that is above the horizon: the horizon test is needed only where the station
-    # stands lower (a --min-visible-elevation under about 6.5°).
+    # An object within the reach (NEAR_LIMIT_DEG + NEAR_TIE_DEG) of a station standing higher
+    # than 6.5° is above the horizon: the horizon test is needed only where the station stands
+    # lower (a --min-visible-elevation under that).
     always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
-    reach_cos = math.cos(math.radians(NEAR_LIMIT_DEG + 1.0))
+    reach_rad = math.radians(NEAR_LIMIT_DEG + NEAR_TIE_DEG)
 
     found: dict[tuple[int, int], Near] = {}
     # In batches of passes, so that memory stays bounded however long the window
@@ -581,39 +582,37 @@ def add_near(
         view = _views(t, place_of_job[owner], set_of_job[owner], stretches, observers, frames)
         u = view.towards
         body_dirs = _unit_rows(objects.body_km(t) - view.observer_km[:, None, :])
-        # Cosines of every object's angle at every sample ((n_samples, n_objects); objects
-        # below the horizon -2).
-        cos = np.concatenate(
-            (u @ objects.star_dirs.T, np.einsum("nk,nbk->nb", u, body_dirs)), axis=1
-        )
+        # Cosines of every object's angle at every sample, (n_objects, n_samples) so that each
+        # pass's samples are contiguous; objects below the horizon -2.
+        cos = np.empty((len(objects.names), len(t)))
+        cos[:n_stars] = objects.star_dirs @ u.T
+        cos[n_stars:] = np.einsum("nk,nbk->bn", u, body_dirs)
         if np.einsum("nk,nk->n", u, view.up).min() <= always_up:
-            altitude = np.concatenate(
-                (view.up @ objects.star_dirs.T, np.einsum("nk,nbk->nb", view.up, body_dirs)),
-                axis=1,
-            )
-            cos[altitude <= 0.0] = -2.0
+            below = np.empty(cos.shape, dtype=bool)
+            below[:n_stars] = objects.star_dirs @ view.up.T <= 0.0
+            below[n_stars:] = np.einsum("nk,nbk->bn", view.up, body_dirs) <= 0.0
+            cos[below] = -2.0
         # Screening: between two samples an arc of angle step comes no closer to an object than
         # its nearer end less half the step, so only objects whose best sample is within the
         # reach plus half the pass's longest step can be near; the arcs are measured for those.
-        last_of_job = np.zeros(bounds[-1], dtype=bool)
+        last_of_job = np.zeros(len(t), dtype=bool)
         last_of_job[bounds[1:] - 1] = True
         seg = np.flatnonzero(~last_of_job)  # sample i begins the arc i -> i + 1
-        step_cos = np.ones(bounds[-1])
+        step_cos = np.ones(len(t))
         step_cos[seg] = np.einsum("nk,nk->n", u[seg], u[seg + 1])
         widest = np.minimum.reduceat(step_cos, bounds[:-1])  # cos of each pass's longest step
         half_step = np.arccos(np.clip(widest, -1.0, 1.0)) / 2.0
-        best_sample = np.maximum.reduceat(cos, bounds[:-1], axis=0)  # (n_jobs, n_objects)
+        best_sample = np.maximum.reduceat(cos, bounds[:-1], axis=1)  # (n_objects, n_jobs)
         sample_rad = np.arccos(np.clip(best_sample, -1.0, 1.0))
         sample_rad[best_sample < -1.5] = np.inf
-        job_c, obj_c = np.nonzero(sample_rad - half_step[:, None] <= math.acos(reach_cos) + 1e-9)
+        obj_c, job_c = np.nonzero(sample_rad - half_step <= reach_rad)
+        by_job = np.argsort(job_c, kind="stable")  # candidates of one pass together
+        job_c, obj_c = job_c[by_job], obj_c[by_job]
         # Every arc of each candidate (pass, object), arcs of one candidate together.
         arcs_per = counts[job_c] - 1
         cand = np.repeat(np.arange(len(job_c)), arcs_per)
-        i = (
-            bounds[:-1][job_c][cand]
-            + np.arange(arcs_per.sum())
-            - np.repeat(np.cumsum(arcs_per) - arcs_per, arcs_per)
-        )
+        starts_of = np.cumsum(arcs_per) - arcs_per
+        i = bounds[:-1][job_c][cand] + np.arange(arcs_per.sum()) - starts_of[cand]
         obj = obj_c[cand]
         goal = np.empty((len(i), 3))
         is_star = obj < n_stars
@@ -623,24 +622,22 @@ def add_near(
             u[i], u[i + 1], goal, view.range_km[i], view.range_km[i + 1]
         )
         # Where the object is below the horizon at either end, only the ends count.
-        up_a, up_b = cos[i, obj] > -1.5, cos[i + 1, obj] > -1.5
-        both_up = up_a & up_b
-        arc_cos = np.where(both_up, arc_cos, np.maximum(cos[i, obj], cos[i + 1, obj]))
-        fraction = np.where(both_up, fraction, (cos[i + 1, obj] > cos[i, obj]).astype(float))
-        starts_of = np.cumsum(arcs_per) - arcs_per
+        cos_a, cos_b = cos[obj, i], cos[obj, i + 1]
+        both_up = (cos_a > -1.5) & (cos_b > -1.5)
+        arc_cos = np.where(both_up, arc_cos, np.maximum(cos_a, cos_b))
+        fraction = np.where(both_up, fraction, (cos_b > cos_a).astype(float))
         cand_cos = np.maximum.reduceat(arc_cos, starts_of) if len(arc_cos) else arc_cos
         cand_deg = np.where(
             cand_cos < -1.5, np.inf, np.degrees(np.arccos(np.clip(cand_cos, -1.0, 1.0)))
         )
         # Every object that may be the choice once measured exactly: within the limit and
-        # within NEAR_TIE_DEG of the pass's best (planets and the Moon 1° ahead).
-        score = cand_deg + penalty[obj_c]
+        # within NEAR_TIE_DEG of the best of those (planets and the Moon 1° ahead), both
+        # allowing for the search's error.
+        within = cand_deg <= NEAR_LIMIT_DEG + NEAR_TIE_DEG
+        score = np.where(within, cand_deg + penalty[obj_c], np.inf)
         best_score = np.full(n_jobs, np.inf)
         np.minimum.at(best_score, job_c, score)
-        shortlist = np.flatnonzero(
-            (score <= best_score[job_c] + NEAR_TIE_DEG)
-            & (cand_deg <= NEAR_LIMIT_DEG + NEAR_TIE_DEG)
-        )
+        shortlist = np.flatnonzero(within & (score <= best_score[job_c] + NEAR_TIE_DEG))
         if not len(shortlist):
             continue
         # The arc of each one's closest approach (the first best).
@@ -657,12 +654,12 @@ def add_near(
             jobs, objs, t0, starts, ends, place_of_job, set_of_job,
             stretches, observers, frames, objects,
         )  # fmt: skip
-        # Per pass, the best score among its shortlist (the lowest object index on a tie, as
-        # argmin), if within the limit.
-        final = near_deg + penalty[objs]
+        # Per pass, of those within the limit, the best score (the lowest object index on a
+        # tie, as argmin picks).
+        final = np.where(near_deg <= NEAR_LIMIT_DEG, near_deg + penalty[objs], np.inf)
         order = np.lexsort((objs, final, jobs))
         first_of_job = order[np.concatenate(([True], jobs[order][1:] != jobs[order][:-1]))]
-        for m in first_of_job[near_deg[first_of_job] <= NEAR_LIMIT_DEG].tolist():
+        for m in first_of_job[np.isfinite(final[first_of_job])].tolist():
             choice = int(objs[m])
             separation = float(near_deg[m])
             found[pass_of[b0 + int(jobs[m])]] = Near(
