@@ -73,13 +73,26 @@ class Catalogue:
 
 
 @cache
-def catalogue() -> Catalogue:
-    """The bundled star catalogue, read once; :class:`DataError` if a file is damaged."""
+def catalogue(*, figures: bool = True) -> Catalogue:
+    """The bundled star catalogue, read once; :class:`DataError` if a file is damaged.
+    ``figures=False`` leaves the constellation figures out (empty; their file is not read)."""
     stars_path = data_path("sky", "bright_stars.csv")
     lines_path = data_path("sky", "constellation_lines.csv")
     try:
-        with stars_path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        if not figures:
+            with stars_path.open(encoding="utf-8", newline="") as handle:
+                header, *rows = csv.reader(handle)
+            columns = list(zip(*rows, strict=True))
+            name, ra, dec, vmag = (
+                columns[header.index(key)] for key in ("name", "ra_deg", "dec_deg", "vmag")
+            )
+            return Catalogue(
+                tuple(name),
+                np.array(ra, dtype=float),
+                np.array(dec, dtype=float),
+                np.array(vmag, dtype=float),
+                np.zeros((0, 4)),
+            )
         with lines_path.open(encoding="utf-8", newline="") as handle:
             segments = [
                 [
@@ -90,18 +103,19 @@ def catalogue() -> Catalogue:
                 ]
                 for r in csv.DictReader(handle)
             ]
-        return Catalogue(
-            tuple(r["name"] for r in rows),
-            np.array([float(r["ra_deg"]) for r in rows]),
-            np.array([float(r["dec_deg"]) for r in rows]),
-            np.array([float(r["vmag"]) for r in rows]),
-            np.array(segments, dtype=float).reshape(-1, 4),
-        )
     except (OSError, KeyError, ValueError) as exc:
         raise DataError(
             f"cannot read the bundled star catalogue in {stars_path.parent}: {exc}; "
             "reinstall tiangong-orbit"
         ) from exc
+    stars = catalogue(figures=False)
+    return Catalogue(
+        stars.name,
+        stars.ra_deg,
+        stars.dec_deg,
+        stars.vmag,
+        np.array(segments, dtype=float).reshape(-1, 4),
+    )
 
 
 @dataclass(frozen=True)
@@ -375,7 +389,7 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     from skyfield.sgp4lib import TEME
     from skyfield.starlib import Star
 
-    cat = catalogue()
+    cat = catalogue(figures=False)
     bright = np.flatnonzero((cat.vmag <= NEAR_STAR_MAG) & np.array([bool(n) for n in cat.name]))
     names = [cat.name[i] for i in bright]
     kinds = ["star"] * len(bright)
