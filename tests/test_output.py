@@ -236,6 +236,26 @@ def test_write_passes_json_in_pieces(every_pass: Prediction) -> None:
     assert json.loads(buffer.getvalue())["observers"] == []
 
 
+def test_write_passes_json_is_the_whole_document_byte_for_byte(
+    every_pass: Prediction, tiangong
+) -> None:
+    # The pieces (passes of consecutive places formatted together, the nears' times in one
+    # call) are exactly the document json.dumps lays out, closest approaches included.
+    from dataclasses import replace
+
+    from tiangong_orbit import sky
+
+    end = START + timedelta(days=12)
+    with_near = replace(
+        every_pass, places=sky.add_near(every_pass.places, [(tiangong, START, end)])
+    )
+    assert any(p.near is not None for group in with_near.places for p in group.passes)
+    pieces: list[bytes] = []
+    write_passes_json(with_near, pieces.append)
+    whole = json.dumps(passes_json(with_near), indent=2, ensure_ascii=False) + "\n"
+    assert b"".join(pieces) == whole.encode()
+
+
 def test_every_city_every_pass_streams(tmp_path: Path, tiangong) -> None:
     # The big case scaled down (366 days in the benchmark): every gazetteer place, every pass.
     args = ("--city", "all", "--start", "2026-10-06T16:00Z", "--days", "2", "--all")
