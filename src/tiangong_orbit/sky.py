@@ -446,9 +446,11 @@ def _views(
     stretches: Sequence[tuple[ElementSet, datetime, datetime]],
     observers: orbit.Observers,
     frames: orbit.FrameTable,
+    *,
+    horizontal: bool = False,
 ) -> _Views:
     """SGP4 at ``t_unix`` (each time with the set ``set_of`` names) seen from the place
-    ``place_of`` names."""
+    ``place_of`` names; its north and east only when ``horizontal`` (else empty)."""
     sat_km = np.empty((len(t_unix), 3))
     for index in sorted(set(set_of.tolist())):  # (np.unique costs a 16 ms import)
         rows = set_of == index
@@ -462,8 +464,8 @@ def _views(
         range_km,
         observer_km,
         orbit.teme_to_itrs(observers.up[place_of], back),
-        orbit.teme_to_itrs(observers.north[place_of], back),
-        orbit.teme_to_itrs(observers.east[place_of], back),
+        orbit.teme_to_itrs(observers.north[place_of], back) if horizontal else np.empty((0, 3)),
+        orbit.teme_to_itrs(observers.east[place_of], back) if horizontal else np.empty((0, 3)),
     )
 
 
@@ -475,8 +477,9 @@ def _closest_on_chords(
     between ``goal`` and the great-circle arc from ``a`` to ``b``, the fraction of the
     stretch's time at which it is reached and that direction (unit rows).
 
-    The station moves on a near-straight line in space over a few seconds, and the directions
-    of a straight line from a point lie on one great circle; the point of the line where the
+    The station moves on a near-straight line in space over one step of the search (gravity
+    bends it off by :data:`NEAR_STEP_S` says how much), and the directions of a straight line
+    from a point lie on one great circle; the point of the line where the
     direction is ``(1 - f) a + f b`` (normalised) is at the fraction of time ``f r_a / (f r_a
     + (1 - f) r_b)`` (``r``: ranges), exact for uniform motion along the line.
     """
@@ -729,7 +732,10 @@ def _refine_near(
         [np.clip(t0 + shift, lo, hi) for shift in (-NEAR_REFINE_S, 0.0, NEAR_REFINE_S)], axis=1
     ).ravel()
     three = np.repeat(jobs, 3)
-    view = _views(times, place_of_job[three], set_of_job[three], stretches, observers, frames)
+    view = _views(
+        times, place_of_job[three], set_of_job[three], stretches, observers, frames,
+        horizontal=True,
+    )  # fmt: skip
     # The chosen object's direction at t0 (a body moves by under 0.001° in a second).
     middle = np.arange(n) * 3 + 1
     goal = np.empty((n, 3))
