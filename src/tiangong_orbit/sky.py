@@ -611,11 +611,11 @@ def add_near(
         # Cosines of every object's angle at every sample, (n_objects, n_samples) so that each
         # pass's samples are contiguous; objects below the horizon -2.
         cos = np.empty((len(objects.names), len(t)))
-        cos[:n_stars] = objects.star_dirs @ u.T
+        cos[:n_stars] = _cosines(objects.star_dirs, u)
         cos[n_stars:] = np.einsum("nk,nbk->bn", u, body_dirs)
         if np.einsum("nk,nk->n", u, view.up).min() <= always_up:
             below = np.empty(cos.shape, dtype=bool)
-            below[:n_stars] = objects.star_dirs @ view.up.T <= 0.0
+            below[:n_stars] = _cosines(objects.star_dirs, view.up) <= 0.0
             below[n_stars:] = np.einsum("nk,nbk->bn", view.up, body_dirs) <= 0.0
             cos[below] = -2.0
         # Screening: between two samples an arc of angle step comes no closer to an object than
@@ -786,6 +786,17 @@ def _refine_near(
     obj_az, obj_alt = alt_az(goal)
     d_az = ((sat_az - obj_az + 180.0) % 360.0 - 180.0) * np.cos(np.radians(obj_alt))
     return best_t, best_sep, d_az, sat_alt - obj_alt
+
+
+def _cosines(fixed: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``fixed @ rows.T`` for unit vectors ((m, 3) and (n, 3): the (m, n) cosines) as three
+    products rather than a matrix product: numpy's BLAS runs a product of this shape on a
+    pool of threads that keeps a second core spinning without finishing sooner (measured
+    on every city for 30 days: CPU time doubled, wall clock unchanged)."""
+    out = fixed[:, 0:1] * rows[:, 0]
+    out += fixed[:, 1:2] * rows[:, 1]
+    out += fixed[:, 2:3] * rows[:, 2]
+    return out
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
