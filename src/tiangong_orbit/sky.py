@@ -18,7 +18,7 @@ import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -321,6 +321,31 @@ def _relation(d_az_deg: float, d_alt_deg: float, separation_deg: float) -> str:
     return "left of" if d_az_deg < 0 else "right of"
 
 
+def _relations(
+    d_az_deg: np.ndarray, d_alt_deg: np.ndarray, separation_deg: np.ndarray
+) -> list[str]:
+    """:func:`_relation` of each."""
+    return np.select(
+        [
+            separation_deg < 0.5,
+            (np.abs(d_alt_deg) >= np.abs(d_az_deg)) & (d_alt_deg > 0),
+            np.abs(d_alt_deg) >= np.abs(d_az_deg),
+            d_az_deg < 0,
+        ],
+        ["across", "above", "below", "left of"],
+        "right of",
+    ).tolist()
+
+
+def _datetimes(t_unix: np.ndarray) -> list[datetime]:
+    """``timeutil.from_unix`` of each (whole seconds, then the rest rounded to the
+    microsecond), made by numpy."""
+    whole = np.floor(t_unix)
+    micro = np.round((t_unix - whole) * 1e6)
+    stamps = (whole.astype(np.int64) * 1_000_000 + micro.astype(np.int64)).astype("datetime64[us]")
+    return [moment.replace(tzinfo=UTC) for moment in stamps.astype(object).tolist()]
+
+
 def near_phrase(near: Near | None, clock: str) -> str | None:
     """The words for a pass's closest approach, or ``None`` (for the alert text)."""
     return None if near is None else near.phrase(clock)
@@ -534,7 +559,6 @@ def add_near(
     from dataclasses import replace
 
     from tiangong_orbit.model import PassList
-    from tiangong_orbit.timeutil import from_unix
 
     # One row per visible pass: place, pass, visible start and end, culmination (POSIX s).
     pass_of: list[tuple[int, int]] = []
@@ -686,15 +710,21 @@ def add_near(
         final = np.where(near_deg <= NEAR_LIMIT_DEG, near_deg + penalty[objs], np.inf)
         order = np.lexsort((objs, final, jobs))
         first_of_job = order[np.concatenate(([True], jobs[order][1:] != jobs[order][:-1]))]
-        for m in first_of_job[np.isfinite(final[first_of_job])].tolist():
-            choice = int(objs[m])
-            separation = float(near_deg[m])
-            found[pass_of[b0 + int(jobs[m])]] = Near(
+        chosen = first_of_job[np.isfinite(final[first_of_job])]
+        for job, choice, moment, separation, relation in zip(
+            (jobs[chosen] + b0).tolist(),
+            objs[chosen].tolist(),
+            _datetimes(near_t[chosen]),
+            near_deg[chosen].tolist(),
+            _relations(d_az[chosen], d_alt[chosen], near_deg[chosen]),
+            strict=True,
+        ):
+            found[pass_of[job]] = Near(
                 objects.names[choice],
                 objects.kinds[choice],
-                from_unix(float(near_t[m])),
+                moment,
                 separation,
-                _relation(float(d_az[m]), float(d_alt[m]), separation),
+                relation,
                 objects.magnitudes[choice],
             )
     by_group: dict[int, list[tuple[int, Near]]] = {}
