@@ -427,14 +427,15 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     star = Star(ra_hours=cat.ra_deg[bright] / 15.0, dec_degrees=cat.dec_deg[bright])
     star_teme = eph["earth"].at(middle[0]).observe(star).apparent().frame_xyz(TEME).au
     star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T
-    # Each interval needs the node at or before its start through the one after its end.
-    hour_of_start = np.floor(starts / 3600.0).astype(np.int64)
-    hour_span = np.floor(ends / 3600.0).astype(np.int64) + 1 - hour_of_start
-    hours = np.zeros(int(hour_span.max()) + 1 + int(hour_of_start.max() - hour_of_start.min()))
-    for extra in range(int(hour_span.max()) + 1):  # a visible interval lasts minutes: 2-3 nodes
-        reach = extra <= hour_span
-        hours[hour_of_start[reach] - hour_of_start.min() + extra] = 1.0
-    nodes = (np.flatnonzero(hours) + hour_of_start.min()) * 3600.0
+    # Each interval needs the whole hours from the one at or before its start to the one
+    # after its end (a visible interval lasts minutes: two or three nodes).
+    low = np.floor(starts / 3600.0).astype(np.int64)
+    high = np.floor(ends / 3600.0).astype(np.int64) + 1
+    needed = np.zeros(int(high.max() - low.min()) + 1, dtype=bool)
+    for extra in range(int((high - low).max()) + 1):
+        hour = low + extra
+        needed[hour[hour <= high] - low.min()] = True
+    nodes = (np.flatnonzero(needed) + low.min()) * 3600.0
     node_t = orbit.skyfield_times(nodes)
     earth = eph["earth"].at(node_t)
     vectors = []
@@ -504,11 +505,11 @@ def _closest_on_chords(
     between ``goal`` and the great-circle arc from ``a`` to ``b``, the fraction of the
     stretch's time at which it is reached and that direction (unit rows).
 
-    The station moves on a near-straight line in space over one step of the search (gravity
-    bends it off by :data:`NEAR_STEP_S` says how much), and the directions of a straight line
-    from a point lie on one great circle; the point of the line where the
-    direction is ``(1 - f) a + f b`` (normalised) is at the fraction of time ``f r_a / (f r_a
-    + (1 - f) r_b)`` (``r``: ranges), exact for uniform motion along the line.
+    Over one step of the search the station moves on a near-straight line in space (gravity
+    bends it slightly: see :data:`NEAR_STEP_S`), and the directions of a straight line from
+    a point lie on one great circle; the point of the line where the direction is ``(1 - f)
+    a + f b`` (normalised) is at the fraction of time ``f r_a / (f r_a + (1 - f) r_b)``
+    (``r``: ranges), exact for uniform motion along the line.
     """
     ab = np.einsum("nk,nk->n", a, b)
     ga = np.einsum("nk,nk->n", goal, a)
@@ -570,20 +571,18 @@ def add_near(
             pass_of += [(g, index) for index in k.tolist()]
             times.append(t6[k][:, [3, 5, 1]])
             continue
+        rows = []
         for k, item in enumerate(group.passes):
             if item.visible_start is not None and item.visible_end is not None:
                 pass_of.append((g, k))
-                times.append(
-                    np.array(
-                        [
-                            [
-                                item.visible_start.time.timestamp(),
-                                item.visible_end.time.timestamp(),
-                                item.culmination.time.timestamp(),
-                            ]
-                        ]
+                rows.append(
+                    (
+                        item.visible_start.time.timestamp(),
+                        item.visible_end.time.timestamp(),
+                        item.culmination.time.timestamp(),
                     )
                 )
+        times.append(np.array(rows, dtype=float).reshape(-1, 3))
     if not pass_of or not stretches:
         return tuple(groups)
 
