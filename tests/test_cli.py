@@ -805,3 +805,81 @@ def test_a_satellite_missing_from_the_tle_file_names_the_file(tmp_path: Path) ->
         tmp_path=tmp_path,
     )  # fmt: skip
     assert_one_error(result, 3, "25544", str(only_tiangong), "leave out --tle")
+
+
+# --------------------------------------------------------------------------------------------
+# Start-up: a run imports the module of its command alone (cli.app.load_commands)
+
+
+def test_each_top_level_command_is_registered_by_the_modules_named_for_it() -> None:
+    from tiangong_orbit.cli import app
+    from tiangong_orbit.cli.app import COMMAND_MODULES
+
+    registered = {info.name: {info.callback.__module__} for info in app.registered_commands}
+    for group in app.registered_groups:
+        commands = group.typer_instance.registered_commands
+        registered[group.name] = {info.callback.__module__ for info in commands}
+    assert registered == {
+        name: {f"tiangong_orbit.cli.{module}" for module in modules}
+        for name, modules in COMMAND_MODULES.items()
+    }
+
+
+def test_a_run_imports_its_command_alone_and_help_keeps_its_order(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from tiangong_orbit.cli import main\n"
+        "def run(*args):\n"
+        "    try:\n"
+        "        main(list(args))\n"
+        "    except SystemExit as done:\n"
+        "        assert done.code in (0, None), done.code\n"
+        f"run('passes', '--tle', {str(LATEST)!r}, '--start', '{EPOCH}', '--days', '1', '--json')\n"
+        "print(sorted(m for m in sys.modules if '.cmd_' in m), file=sys.stderr)\n"
+        "run('history', '--help')\n"  # registers history, and chart history, out of order
+        "run('chart', '--help')\n"
+        "run('--help')\n"
+    )
+    environment = {**os.environ, "TIANGONG_ORBIT_CACHE_DIR": str(tmp_path), "COLUMNS": "160"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "['tiangong_orbit.cli.cmd_passes']"
+    fresh = [run("chart", "--help", tmp_path=tmp_path), run("--help", tmp_path=tmp_path)]
+    history_help = run("history", "--help", tmp_path=tmp_path).stdout
+    # Whatever was registered first, the listings come in the modules' order.
+    listed = done.stdout.split(history_help, 1)[1]
+    assert listed == "".join(result.stdout for result in fresh)
+
+
+#: What a plain run (the bundled sets, one city, --json) has no use for, and what each cost.
+NOT_LOADED_BY_A_PLAIN_RUN = {
+    "_hashlib": "OpenSSL, through hashlib: 3 ms (the catalog index digests with _blake2)",
+    "importlib.resources": "with its zip readers, 2 ms (data paths come from __file__)",
+    "calendar": "0.5 ms (tle counts leap years itself)",
+    "secrets": "hmac and OpenSSL again",
+    "tiangong_orbit.render.i18n": "the Urdu and compass tables (JSON is English)",
+    "unicodedata": "needed for names that are not ASCII only",
+}
+
+
+def test_a_plain_run_loads_nothing_it_does_not_use() -> None:
+    code = (
+        "import sys\n"
+        "from tiangong_orbit.cli import main\n"
+        "try:\n"
+        "    main(['passes', '--start', '2026-10-06T00:00Z', '--days', '1', '--json'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        f"print([m for m in {sorted(NOT_LOADED_BY_A_PLAIN_RUN)!r} if m in sys.modules],"
+        " file=sys.stderr)\n"
+    )
+    # The first run of a cache parses the bundled files (OMM text needs more) and indexes them;
+    # the second is every later run.
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"

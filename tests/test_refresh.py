@@ -272,9 +272,23 @@ def test_alert_quiet_prints_no_note(
     assert not [x for x in stderr_lines(done) if x.startswith("note:")]
 
 
+#: What a run that fetches nothing must not load: the refresh's own machinery (the fetch
+#: module, the lock, the configuration file's TOML parser), and the network stack, which
+#: skyfield.api would bring in with its file loader (urllib, ssl, http: 70 modules, 40 ms).
+NOT_LOADED_WITHOUT_FETCHING = (
+    "tiangong_orbit.fetch",
+    "filelock",
+    "tomllib",
+    "skyfield.api",
+    "skyfield.iokit",
+    "ssl",
+    "urllib.request",
+    "http.client",
+    "email",
+)
+
+
 def test_no_network_module_is_imported_when_nothing_needs_fetching(online: Path) -> None:
-    # skyfield.api itself imports urllib.request and ssl; the refresh must add nothing to it:
-    # not the fetch module, not the lock, not the configuration file's TOML parser.
     code = (
         "import sys\n"
         "from tiangong_orbit.cli.app import main\n"
@@ -282,8 +296,7 @@ def test_no_network_module_is_imported_when_nothing_needs_fetching(online: Path)
         "    main(['passes', '--start', '2026-10-06T00:00Z', '--days', '1', '--json'])\n"
         "except SystemExit as done:\n"
         "    assert done.code == 0, done.code\n"
-        "loaded = [m for m in ('tiangong_orbit.fetch', 'filelock', 'tomllib')"
-        " if m in sys.modules]\n"
+        f"loaded = [m for m in {NOT_LOADED_WITHOUT_FETCHING!r} if m in sys.modules]\n"
         "print(loaded, file=sys.stderr)\n"
     )
     done = subprocess.run(
@@ -291,6 +304,39 @@ def test_no_network_module_is_imported_when_nothing_needs_fetching(online: Path)
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_refresh_that_finds_the_source_asked_lately_loads_no_lock_and_no_network(
+    online: Path, server
+) -> None:
+    # A window reaching more than a day past the newest set always calls for a refresh (a
+    # plain 'passes' asks for 10 days); within 2 hours of the last check it asks nothing, and
+    # must cost nothing either: neither the lock nor the network stack (45 ms to import).
+    server.add(GP_PATH, Answer(200, STATIONS_TLE))
+    url = server.url(GP_PATH)
+    fetch.update(now=utc_now(), url=url)
+    code = (
+        "import sys\n"
+        "from tiangong_orbit.cli.app import main\n"
+        "try:\n"
+        f"    main({list(PASSES)!r})\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "loaded = [m for m in ('filelock', 'ssl', 'urllib.request', 'http.client', 'email')"
+        " if m in sys.modules]\n"
+        "print(loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "TIANGONG_ORBIT_TLE_URL": url},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    assert len(server.requests) == 1  # the update's, none of the run's
 
 
 def test_tle_update_uses_the_environment_source(

@@ -4,12 +4,13 @@ fast however large the cache grows.
 Parsing is the slow part of :func:`tiangong_orbit.tle.load_catalog`: the strict validation of
 every TLE line costs some 30 µs a set, an OMM record some 300 µs (a few thousand cached OMM
 records would add a second to every command). The index keeps, for each file read, a BLAKE2
-digest of its bytes and what its sets were made of: the TLE lines (rebuilt with
-``Satrec.twoline2rv``, 3 µs) or, for OMM records, the values that were given to ``sgp4init``
-(rebuilt with it, 10 µs, with the exact epoch). It is ``catalog-index.marshal`` in
-:func:`tiangong_orbit.paths.cache_dir`, beside the ``tle/`` folder (so the catalog never reads
-it as element sets): :mod:`marshal` holds plain lists, strings and numbers, reads several times
-faster than JSON and, unlike pickle, makes no object that runs code. A file whose bytes
+digest of its bytes and what its sets were made of: the TLE lines (from which a set makes its
+SGP4 record with ``Satrec.twoline2rv``, 3 µs, when it is first used) or, for OMM records, the
+values that were given to ``sgp4init`` (rebuilt with it, 10 µs, with the exact epoch). It is
+``catalog-index.marshal`` in :func:`tiangong_orbit.paths.cache_dir`, beside the ``tle/`` folder
+(so the catalog never reads it as element sets): :mod:`marshal` holds plain lists, strings and
+numbers, reads several times faster than JSON and, unlike pickle, makes no object that runs
+code. A file whose bytes
 changed, an index written by another version, or one that does not read is simply parsed
 again; the index is only ever a shortcut to what :func:`tiangong_orbit.tle.parse_file` returns
 for the same bytes, never a source of its own. Writing it is best effort: a read-only cache
@@ -18,7 +19,6 @@ folder only means no shortcut.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import sys
 from datetime import datetime
@@ -28,6 +28,11 @@ from typing import Any
 from sgp4.api import WGS72, Satrec
 
 from tiangong_orbit import __version__, tle
+
+try:  # hashlib's own BLAKE2, without the OpenSSL library that importing hashlib loads (3 ms)
+    from _blake2 import blake2b
+except ImportError:  # a Python built without its bundled hashes
+    from hashlib import blake2b
 
 INDEX_NAME = "catalog-index.marshal"
 #: What the index was written by: its layout, this package's version and Python's (marshal's
@@ -68,7 +73,7 @@ class CatalogIndex:
         its errors), from the index when the file's bytes are the ones indexed."""
         key = str(path)
         try:
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            digest = blake2b(path.read_bytes(), digest_size=16).hexdigest()
         except OSError:
             return tle.parse_file(path, source=source)  # raises the usual error
         self._used.add(key)
@@ -132,8 +137,12 @@ def _rebuild(row: list[Any], source: tle.Source, path: str) -> tle.ElementSet:
     kind, name, norad_id, line1, line2, epoch_text, line_number = row[:7]
     epoch = datetime.fromisoformat(epoch_text)
     if kind == "tle":
-        satrec = Satrec.twoline2rv(line1, line2, WGS72)
-    elif kind == "omm":
+        # Indexed only when twoline2rv gives back the parsed elements exactly (see _row): the
+        # set makes its record from the lines when it is first propagated.
+        return tle.ElementSet(
+            str(name), int(norad_id), epoch, line1, line2, source, path, line_number, None
+        )
+    if kind == "omm":
         jd, fraction, *values = row[7:]
         if len(values) != len(_OMM_VALUES):
             raise ValueError("short OMM row")

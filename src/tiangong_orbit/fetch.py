@@ -31,19 +31,14 @@ Nothing here prints or reads the clock: ``now`` is an argument and the result sa
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import re
-import socket
-import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from tiangong_orbit import __version__, paths, tle
@@ -53,6 +48,12 @@ from tiangong_orbit.errors import (
     TLEFormatError,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    # The network modules (with ssl and email, some 40 modules) are imported where a request
+    # is made: the automatic refresh mostly finds it asked lately and makes none.
+    import http.client
+    import urllib.error
 
 #: CelesTrak's GP query for the space stations group (Tiangong, its modules, the ISS, visiting
 #: vehicles) in OMM JSON, which carries every element at full precision.
@@ -305,6 +306,16 @@ def refresh(*, now: datetime, url: str, deadline_s: float | None = None) -> Refr
         deadline_s = REFRESH_DEADLINE_S
     try:
         _check_url(url)
+    except UsageError as error:
+        return RefreshResult("failed", url, _one_line(error))
+    # Most runs stop here: a window of more than a day always calls for a refresh, which then
+    # finds the source asked lately. The state file is replaced whole (write_atomic), so it
+    # reads safely without the lock, whose module (filelock) and the request's (urllib, ssl)
+    # cost 45 ms to import; the decision is taken again under the lock.
+    unlocked: list[str] = []  # warnings of this reading; the one under the lock repeats them
+    if _asked_lately(*_source_times(_read_state(unlocked), url, now, unlocked), now):
+        return RefreshResult("skipped", url, warnings=tuple(unlocked))
+    try:
         lock = _take_lock(0.0)
     except BusyError:
         return RefreshResult("busy", url)
@@ -314,9 +325,7 @@ def refresh(*, now: datetime, url: str, deadline_s: float | None = None) -> Refr
         warnings: list[str] = []
         state = _read_state(warnings)
         last_success, last_failure = _source_times(state, url, now, warnings)
-        if last_success is not None and now - last_success < MIN_INTERVAL:
-            return RefreshResult("skipped", url, warnings=tuple(warnings))
-        if last_failure is not None and now - last_failure < RETRY_AFTER_FAILURE:
+        if _asked_lately(last_success, last_failure, now):
             return RefreshResult("skipped", url, warnings=tuple(warnings))
         try:
             result = _update_locked(
@@ -335,6 +344,16 @@ def refresh(*, now: datetime, url: str, deadline_s: float | None = None) -> Refr
         return RefreshResult(outcome, url, update=result, warnings=result.warnings)
     finally:
         lock.release()
+
+
+def _asked_lately(
+    last_success: datetime | None, last_failure: datetime | None, now: datetime
+) -> bool:
+    """Whether the source was checked successfully less than :data:`MIN_INTERVAL` before
+    ``now``, or failed less than :data:`RETRY_AFTER_FAILURE` before (a refresh asks nothing)."""
+    if last_success is not None and now - last_success < MIN_INTERVAL:
+        return True
+    return last_failure is not None and now - last_failure < RETRY_AFTER_FAILURE
 
 
 def _one_line(error: Exception) -> str:
@@ -576,7 +595,10 @@ def _download(url: str, timeout_s: float, deadline: float) -> tuple[int, bytes, 
     """One GET: ``(status, body, not_updated_message)``; the message is set for CelesTrak's
     403 "has not updated" answer. Any failure is a :class:`DownloadError`. ``deadline`` is the
     ``time.monotonic()`` by which the whole body must be in."""
+    import http.client
     import time
+    import urllib.error
+    import urllib.request
 
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT}, method="GET"
@@ -650,6 +672,8 @@ def _read_body(
 
 
 def _error_body(error: urllib.error.HTTPError) -> str:
+    import http.client
+
     try:
         if getattr(error, "fp", None) is None:
             return ""
@@ -682,6 +706,9 @@ def _status_hint(status: int) -> str:
 
 
 def _describe_reason(reason: object, timeout_s: float) -> str:
+    import socket
+    import ssl
+
     if isinstance(reason, socket.gaierror):
         return f"cannot resolve the host name (DNS: {reason.strerror or reason})"
     if isinstance(reason, ConnectionRefusedError):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +41,8 @@ def remove_stale_temporaries(path: str | os.PathLike[str], *, now_s: float | Non
     (``.NAME.<random>.tmp`` in its folder) when they are older than :data:`STALE_TMP_S`
     (``now_s``: the time to compare with, Unix seconds; default the clock). Returns how many
     were removed; files that cannot be removed are left alone."""
+    import glob
+
     target = Path(path)
     limit = (time.time() if now_s is None else now_s) - STALE_TMP_S
     removed = 0
@@ -98,6 +98,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[Callable[[bytes], ob
     killed writers removed first; destination problems are :class:`UsageError`."""
     # mkstemp makes the file private (0600); it gets the mode a plain open() would have (the
     # existing file's mode, else 0666 less the umask), so a shared chart stays shared.
+    import tempfile  # here, not at the top: reading files (read_limited) is on every start
+
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():

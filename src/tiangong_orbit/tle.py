@@ -10,7 +10,6 @@ Epochs are UTC (AIAA 2006-6753); ages are in days.
 
 from __future__ import annotations
 
-import calendar
 import functools
 import json
 import math
@@ -19,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 
@@ -115,7 +114,9 @@ _LINE2_FIELDS: tuple[tuple[int, int, str, str, bool], ...] = (
     (64, 68, "the revolution number", r"[ 0-9]{5}", True),
     (69, 69, "the checksum digit", r"[0-9]", False),
 )
-_INNER_SPACE = re.compile(r"\S +\S")
+# Patterns are compiled on first use (see _compiled): most runs never need these, and compiling
+# them all at import cost every start 0.3 ms.
+_INNER_SPACE = r"\S +\S"
 
 _OMM_REQUIRED = (
     "OBJECT_NAME",
@@ -169,7 +170,18 @@ class ElementSet:
     source: Source = "file"
     path: str | None = None
     line_number: int | None = None
-    satrec: Satrec = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    #: SGP4's record of the set, or ``None`` for one made from the TLE lines when :attr:`satrec`
+    #: is first read: the catalog index rebuilds its thousands of sets so (3 µs each, 7 ms for
+    #: the bundled data), and a command propagates a few of them.
+    record: Satrec | None = field(repr=False, compare=False, default=None)
+
+    @property
+    def satrec(self) -> Satrec:
+        """SGP4's record of the set (WGS72 constants, as the elements were fitted with)."""
+        if self.record is None:
+            # Frozen: the record is a cache of what the lines say, not a change of the set.
+            object.__setattr__(self, "record", Satrec.twoline2rv(self.line1, self.line2, WGS72))
+        return self.record  # type: ignore[return-value]
 
     @property
     def mean_motion_rev_per_day(self) -> float:
@@ -201,7 +213,7 @@ class ElementSet:
             source,
             path,
             self.line_number,
-            self.satrec,
+            self.record,
         )
 
 
@@ -218,16 +230,19 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 _BAD_RECORDS_NAMED = 5
 
 _GP_NOT_UPDATED = "has not updated since your last successful download"
-_TITLE = re.compile(r"<title[^>]*>([^<]{1,200})</title>", re.IGNORECASE)
+_TITLE = r"(?i)<title[^>]*>([^<]{1,200})</title>"
 
 
-@dataclass(frozen=True, slots=True)
-class BadRecord:
+class BadRecord(NamedTuple):
     """One record of a file that is not a valid element set, and why.
 
     ``norad_id`` is the catalog number when it can still be read from the record (``None``
     when it cannot); ``position`` is its line (TLE, OMM KVN/CSV) or record number (OMM
     JSON/XML), for ordering; ``error`` names the file, the place and what was expected.
+
+    This record, :class:`ParsedText`, :class:`Staleness` and :class:`Catalog` are named tuples
+    rather than dataclasses: results a command makes and reads, never compares or changes,
+    and each dataclass would cost 0.5 ms of every start to define (generating its methods).
     """
 
     norad_id: int | None
@@ -244,8 +259,7 @@ class BadRecord:
         return f"{who}({number})"
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedText:
+class ParsedText(NamedTuple):
     """Everything :func:`read_text` found in one text.
 
     ``sets`` are the valid element sets in file order; ``bad`` the records that are not valid
@@ -351,7 +365,7 @@ def read_text(text: str, *, path: str = "<text>", source: Source = "file") -> Pa
 
 
 def _html_error(head: str, first_line: int, path: str) -> TLEFormatError:
-    title = _TITLE.search(head)
+    title = _compiled(_TITLE).search(head)
     named = f" ({_quote(' '.join(title.group(1).split()), 60)})" if title else ""
     return TLEFormatError(
         f"{path}: line {first_line}: this is an HTML page{named}, not element sets; expected "
@@ -606,7 +620,7 @@ def _check_fields(
     )
     for first, last, what, pattern, is_number in () if clean else fields:
         chunk = line[first - 1 : last]
-        inner_space = is_number and _INNER_SPACE.search(chunk)
+        inner_space = is_number and _compiled(_INNER_SPACE).search(chunk)
         if inner_space or not _compiled(pattern).fullmatch(chunk):
             columns = f"column {first}" if first == last else f"columns {first}-{last}"
             note = " (a space inside the number)" if inner_space else ""
@@ -690,7 +704,7 @@ def _element_set_from_lines(
     # and day 366 of a common year are refused, not moved into another year (README).
     two_digit_year = int(line1[18:20])
     year = two_digit_year + (1900 if two_digit_year >= 57 else 2000)
-    days_in_year = 366 if calendar.isleap(year) else 365
+    days_in_year = _days_in_year(year)
     if not 1.0 <= day_of_year < days_in_year + 1:
         common = "" if days_in_year == 366 else f", {year} being a common year"
         raise TLEFormatError(
@@ -728,8 +742,13 @@ def _element_set_from_lines(
         source=source,
         path=path,
         line_number=number if not name else number - 1,
-        satrec=satrec,
+        record=satrec,
     )
+
+
+def _days_in_year(year: int) -> int:
+    """365, or 366 in a leap year of the Gregorian calendar."""
+    return 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
 
 
 def _epoch_of(satrec: Satrec) -> datetime:
@@ -742,9 +761,7 @@ def _epoch_of(satrec: Satrec) -> datetime:
 
 # OMM: CelesTrak JSON, CCSDS XML and KVN, CelesTrak CSV. One record reader for all four.
 
-_ORDINAL_EPOCH = re.compile(
-    r"(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|[+-]00:?00)?", re.ASCII
-)
+_ORDINAL_EPOCH = r"(?a)(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|[+-]00:?00)?"
 
 
 def omm_epoch(text: str) -> datetime:
@@ -755,10 +772,10 @@ def omm_epoch(text: str) -> datetime:
     :class:`ValueError` for a day or time that does not exist (day 366 of a common year).
     """
     text = text.strip()
-    ordinal = _ORDINAL_EPOCH.fullmatch(text)
+    ordinal = _compiled(_ORDINAL_EPOCH).fullmatch(text)
     if ordinal is not None:
         year, day = int(ordinal[1]), int(ordinal[2])
-        days_in_year = 366 if calendar.isleap(year) else 365
+        days_in_year = _days_in_year(year)
         if not 1 <= day <= days_in_year:
             raise ValueError(f"day {day} of {year} does not exist (1 to {days_in_year})")
         hour, minute, second = int(ordinal[3]), int(ordinal[4]), int(ordinal[5])
@@ -889,7 +906,7 @@ def _omm_set(
         source=source,
         path=path,
         line_number=None,
-        satrec=satrec,
+        record=satrec,
     )
 
 
@@ -966,7 +983,7 @@ def _read_omm_xml(
 _KVN_MARKERS = frozenset(
     {"META_START", "META_STOP", "DATA_START", "DATA_STOP", "COVARIANCE_START", "COVARIANCE_STOP"}
 )
-_KVN_UNITS = re.compile(r"\s*\[[^\]]*\]\s*$")
+_KVN_UNITS = r"\s*\[[^\]]*\]\s*$"
 
 
 def _read_omm_kvn(text: str, *, path: str, source: Source) -> ParsedText:
@@ -992,7 +1009,7 @@ def _read_omm_kvn(text: str, *, path: str, source: Source) -> ParsedText:
                 f"{path}: line {number}: expected KEY = value in OMM KVN, found {_quote(line)}"
             )
             continue
-        current.setdefault(key, _KVN_UNITS.sub("", value.strip()))
+        current.setdefault(key, _compiled(_KVN_UNITS).sub("", value.strip()))
     records.append((start, f"{path}: line {start}: OMM", current, problem))
     return _omm_sets(records, path=path, source=source, kind="omm-kvn")
 
@@ -1072,7 +1089,7 @@ def sets_for(sets: Iterable[ElementSet], norad_id: int) -> list[ElementSet]:
     chosen: list[ElementSet] = []
     for group in _same_epoch_groups(sets, norad_id):
         first = min(group)[1]
-        if all(same_elements(first, element_set) for _, element_set in group):
+        if len(group) == 1 or all(same_elements(first, element_set) for _, element_set in group):
             chosen.append(first)
         else:
             chosen.append(max(group)[1])
@@ -1111,8 +1128,6 @@ _SAME_MEAN_MOTION_RAD_MIN = 1.5 * 1e-8 * 2.0 * math.pi / 1440.0
 def same_elements(first: ElementSet, second: ElementSet) -> bool:
     """Whether two sets hold the same mean elements, to the precision of a TLE."""
     a, b = first.satrec, second.satrec
-    if a is None or b is None:
-        return first.line1 == second.line1 and first.line2 == second.line2
     return (
         all(
             abs(math.remainder(x - y, 2.0 * math.pi)) <= _SAME_ANGLE_RAD
@@ -1241,8 +1256,7 @@ def limit_age_days() -> float:
     return age_for_sigma_days(LIMIT_SIGMA_S)
 
 
-@dataclass(frozen=True, slots=True)
-class Staleness:
+class Staleness(NamedTuple):
     """How old a set is for the time asked, and what to tell the user (warnings, no printing).
 
     ``sigma_s`` is the expected 1-sigma timing error; ``past_limit`` is true when it exceeds
@@ -1334,8 +1348,7 @@ def _age_words(age_days: float) -> str:
 # Where sets come from (DESIGN.md): --tle FILE, else the bundled files plus the user cache
 
 
-@dataclass(frozen=True, slots=True)
-class Catalog:
+class Catalog(NamedTuple):
     """Every element set available, and warnings met while reading them (broken cache files)."""
 
     sets: tuple[ElementSet, ...]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +98,8 @@ def read_config(path: str | os.PathLike[str]) -> AlertConfig:
         raise UsageError(f"--config: cannot read {file_path}: {error.strerror}") from None
     except UnicodeDecodeError:
         raise UsageError(f"--config {file_path} is not UTF-8 text; expected TOML") from None
+    import tomllib  # here: only a --config file needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -8,20 +8,21 @@ an error) leaves behind only the alerts it really tried; the rest stay due for t
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import logging
 import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from tiangong_orbit.alerts.masking import mask_text, mask_url
 from tiangong_orbit.alerts.message import Alert
 from tiangong_orbit.alerts.state import AlertState, Claim, RowState
 from tiangong_orbit.errors import BusyError, UsageError
+
+if TYPE_CHECKING:
+    import logging  # imported where Apprise runs: a dry run needs neither it nor hashlib
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,8 @@ def _apprise_quiet() -> Iterator[list[logging.LogRecord]]:
     DEBUG ones to tell a read timeout (the request went out) from a refused connection.
     Apprise's plugins also import deprecated modules (``imghdr``): their warnings are dropped.
     """
+    import logging
+
     logger = logging.getLogger("apprise")
     records: list[logging.LogRecord] = []
 
@@ -81,6 +84,8 @@ def _apprise_quiet() -> Iterator[list[logging.LogRecord]]:
 
 
 def _problem_lines(records: Sequence[logging.LogRecord]) -> list[str]:
+    import logging
+
     lines = []
     for record in records:
         if record.levelno >= logging.WARNING:
@@ -117,6 +122,8 @@ def destination_key(canonical_url: str) -> str:
     :data:`_TRANSPORT_OPTIONS`. A trailing slash does (``/hook/`` is another address than
     ``/hook`` to a web server). The state never stores a token in clear.
     """
+    import hashlib  # here: OpenSSL, which it loads, costs 3 ms of a run that posts nothing
+
     parts = urlsplit(canonical_url)
     path = re.sub(r"/+", "/", parts.path)
     options = sorted(

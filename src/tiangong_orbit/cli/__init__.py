@@ -1,22 +1,29 @@
 """Command-line interface: parse, call one core function, render.
 
-Every ``cmd_*`` module in this package registers its commands on :data:`app` (or on the
-``tle``/``chart`` groups) when imported; they are imported here in alphabetical order. They keep
-their heavy imports inside the command functions.
+Every ``cmd_*`` module in this package registers its commands on the application (or on the
+``tle``/``chart`` groups) when imported, and keeps its heavy imports inside the command
+functions. A run imports the module of its command alone (:func:`main`); ``app``, ``chart_app``
+and ``tle_app`` here are the whole application: the first use of one of these names imports
+every module (:func:`~tiangong_orbit.cli.app.load_commands`).
 """
 
-import importlib
-import os
+from tiangong_orbit.cli.app import load_commands, main
 
-from tiangong_orbit.cli.app import app, chart_app, main, tle_app
+# Importing the module ``cli.app`` bound the name ``app`` here to it; in this package the name
+# stands for the application, which __getattr__ gives with all its commands.
+del globals()["app"]
 
-# A listing of the folder rather than pkgutil, whose import costs more than the listing.
-for _module in sorted(
-    name.removesuffix(".py")
-    for folder in __path__
-    for name in os.listdir(folder)
-    if name.startswith("cmd_") and name.endswith(".py")
-):
-    importlib.import_module(f"{__name__}.{_module}")
+_APPLICATIONS = ("app", "chart_app", "tle_app")
 
-__all__ = ["app", "chart_app", "main", "tle_app"]
+
+def __getattr__(name: str) -> object:
+    """``app``, ``chart_app``, ``tle_app``: the application (or group) with every command."""
+    if name in _APPLICATIONS:
+        import sys
+
+        load_commands()
+        return getattr(sys.modules[f"{__name__}.app"], name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["app", "chart_app", "load_commands", "main", "tle_app"]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from tiangong_orbit.cli.app import warn
 from tiangong_orbit.tle import Catalog, ElementSet
 
 
-@dataclass(frozen=True, slots=True)
-class Chosen:
-    """The element set a command uses, the catalog it came from, and its age at the time asked."""
+class Chosen(NamedTuple):
+    """The element set a command uses, the catalog it came from, and its age at the time asked.
+
+    (A named tuple rather than a dataclass: a record made once per command, which a dataclass
+    would cost 0.5 ms of every start to define.)"""
 
     element_set: ElementSet
     catalog: Catalog
@@ -224,7 +226,10 @@ def refresh_if_needed(
     most one request per source every 2 hours, none for 30 minutes after a failure, 10 s in
     all; no wait for a lock another process holds). It never raises: a failure is one
     ``warning:`` line naming the set used instead; a success one ``note:`` line (none when
-    ``quiet``). When nothing needs fetching this costs a scan of the epochs and no import.
+    ``quiet``). When nothing needs fetching this costs a scan of the epochs and no import; when
+    the source was asked lately (the 2-hour and 30-minute rules: most runs of a window longer
+    than a day), the fetch module and a read of its state file, without the lock or the
+    network modules (2.5 ms, against 45 ms with them).
     """
     from datetime import UTC
 

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tiangong_orbit.errors import UsageError
-from tiangong_orbit.render.i18n import LANGUAGES, compass_point
 
 if TYPE_CHECKING:
     from tiangong_orbit.model import Prediction
@@ -43,6 +42,8 @@ def render_passes(
     reminder (VALARM) before each pass, 0 for none. Raises
     :class:`~tiangong_orbit.errors.UsageError` for an unknown format or language.
     """
+    from tiangong_orbit.render.i18n import LANGUAGES
+
     fmt = fmt.lower()
     if fmt not in PASS_FORMATS:
         raise UsageError(f"--format '{fmt}' is not one of {', '.join(PASS_FORMATS)}")
@@ -67,6 +68,15 @@ def render_passes(
     from tiangong_orbit.render.ics import passes_ics
 
     return passes_ics(prediction, remind_minutes=remind_minutes)
+
+
+def compass_point(azimuth_deg: float, lang: str = "en") -> str:
+    """The 16-point compass name of an azimuth in degrees, in English or Urdu (see
+    :func:`tiangong_orbit.render.i18n.compass_point`; the module, with its tables, is imported
+    on first use: importing this package is part of every ``--json`` run)."""
+    from tiangong_orbit.render.i18n import compass_point as point
+
+    return point(azimuth_deg, lang)
 
 
 def render_altitude_series(rows: Iterable[Mapping[str, Any]], fmt: str) -> str:

@@ -22,7 +22,7 @@ _GAP = 2
 
 def compass(azimuth_deg: float) -> str:
     """16-point compass name of an azimuth in degrees (N = 0°, E = 90°)."""
-    from tiangong_orbit.render import compass_point
+    from tiangong_orbit.render.i18n import compass_point
 
     return compass_point(azimuth_deg)
 
