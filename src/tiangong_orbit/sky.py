@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -379,10 +379,10 @@ NEAR_REFINE_S = 2.0
 NEAR_TIE_DEG = 0.4
 
 
-@dataclass(frozen=True)
-class _NearObjects:
+class _NearObjects(NamedTuple):
     """What :func:`add_near` measures against: the bright stars' directions of date (TEME
-    unit vectors, fixed) and the Moon and planets' geocentric TEME vectors (km) on nodes."""
+    unit vectors, fixed) and the Moon and planets' geocentric TEME vectors (km) on nodes.
+    (Named tuples, this and :class:`_Views`: cheaper than dataclasses to define at import.)"""
 
     names: list[str]
     kinds: list[str]
@@ -454,8 +454,7 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors))
 
 
-@dataclass(frozen=True)
-class _Views:
+class _Views(NamedTuple):
     """The station seen from the places at some times, in the TEME frame: unit vectors
     (n, 3) towards it, its range (km), the observers' positions and local axes."""
 
