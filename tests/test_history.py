@@ -384,6 +384,13 @@ def test_uncertainty_shape_and_words() -> None:
     assert uncertainty.describe_error(60, short=True).startswith("about ±")
 
 
+def test_uncertainty_of_many_ages_at_once_is_the_scalar_model() -> None:
+    ages = np.concatenate((-np.geomspace(1e-5, 400.0, 50), [0.0], np.geomspace(1e-5, 400.0, 200)))
+    expected = [uncertainty.uncertainty_s(float(age)) for age in ages]
+    # numpy's power may differ from the C library's in the last bit.
+    np.testing.assert_allclose(uncertainty.uncertainties_s(ages), expected, rtol=1e-15, atol=0)
+
+
 # --------------------------------------------------------------------------------------------
 # The command line
 

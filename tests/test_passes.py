@@ -22,7 +22,7 @@ from conftest import TLE_DIR
 from reference import open_de421, reference_passes
 from tiangong_orbit import orbit, passes, places, tle
 from tiangong_orbit.errors import DataError, UsageError
-from tiangong_orbit.model import Pass, Settings
+from tiangong_orbit.model import Pass, PlacePasses, Settings
 from tiangong_orbit.uncertainty import uncertainty_s
 
 CITIES = ("Karachi", "Lahore", "Islamabad")
@@ -388,6 +388,68 @@ def test_chunk_borders_change_nothing(css, cities):
     chunked = passes.find_passes(css, cities, start, end, include_invisible=True, chunk_days=0.3)
     assert sum(len(found.passes) for found in whole) > 50
     assert chunked == whole
+
+
+@pytest.mark.parametrize("include_invisible", [False, True])
+def test_the_screened_grid_finds_what_the_whole_grid_finds(css, monkeypatch, include_invisible):
+    """Only the grid nodes near the places are propagated (passes._propagate_grid): the same
+    passes, to the last bit, as with every node propagated, for places near one another (a
+    narrow cone, most nodes skipped), one place for a month (narrower still: events next to
+    the last node propagated) and places far apart."""
+    start = datetime(2026, 10, 6, 16, tzinfo=UTC)
+    near = list(places.gazetteer()[:30])
+    wide = [*near[:3], places.Place("Cape Town", -33.92, 18.42, 0.0, "UTC")]
+    cases = ((near, 6), (near[:1], 30), (wide, 6))
+    end = start + timedelta(days=6)
+    nodes = 120.0 * np.arange(math.floor(start.timestamp() / 120.0), end.timestamp() / 120.0)
+    observers = orbit.Observers.from_geodetic(
+        [p.latitude_deg for p in near], [p.longitude_deg for p in near], [0.0] * len(near)
+    )
+    cone = passes._Cone.around(observers, css, -1.5)
+    frames = orbit.FrameTable.for_span(nodes[0], nodes[-1], sun=False)
+    *_, propagated = passes._propagate_grid(css.satrec, nodes, frames, cone)
+    assert propagated.mean() < 0.5
+
+    def run() -> list[tuple[PlacePasses, ...]]:
+        return [
+            passes.find_passes(
+                css, group, start, start + timedelta(days=days), include_invisible=include_invisible
+            )
+            for group, days in cases
+        ]
+
+    screened = run()
+    monkeypatch.setattr(passes, "SCREEN_STRIDE", 1)
+    whole = run()
+    assert sum(len(found.passes) for found in whole[0]) > 100
+    assert screened == whole
+
+
+def test_points_are_sgp4_at_their_times(css, cities):
+    """Each point's angles, range and altitude are SGP4's at the point's own time (the search
+    carries the SGP4 state its last Newton step used over those milliseconds: within 1 cm)."""
+    start = datetime(2026, 10, 8, tzinfo=UTC)
+    end = start + timedelta(days=5)
+    found = passes.find_passes(css, cities, start, end, include_invisible=True)
+    checked = 0
+    for group in found:
+        observer = orbit.Observers.from_geodetic(
+            group.place.latitude_deg, group.place.longitude_deg, group.place.elevation_m
+        )
+        for p in group.passes:
+            points = [p.rise, p.culmination, p.set]
+            points += [q for q in (p.visible_start, p.visible_peak, p.visible_end) if q]
+            t = np.array([q.time.timestamp() for q in points])
+            r, _ = orbit.satellite_itrs(css.satrec, t)
+            elevation, azimuth, rng = orbit.look_angles(r, observer)
+            for k, q in enumerate(points):
+                assert q.elevation_deg == pytest.approx(elevation[0, k], abs=1e-6)
+                if elevation[0, k] < 85.0:  # the azimuth of the zenith is undefined
+                    assert q.azimuth_deg == pytest.approx(azimuth[0, k], abs=1e-4)
+                assert q.range_km == pytest.approx(rng[0, k], abs=1e-5)
+                assert q.altitude_km == pytest.approx(orbit.geodetic(r[k])[2][0], abs=1e-5)
+                checked += 1
+    assert checked > 200
 
 
 def test_a_pass_belongs_to_the_window_of_its_culmination(css, cities):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -124,6 +124,13 @@ class FrameTable:
     dut1_s: FloatArray
     sun_grid_unix: FloatArray
     sun_teme_km: FloatArray
+    # The leap seconds summed up to each node (None: none in the span), found once.
+    leaps_s: FloatArray | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        jumps = np.zeros(len(self.dut1_s))
+        jumps[1:] = np.round(np.diff(self.dut1_s))  # whole seconds: leap seconds, nothing else
+        object.__setattr__(self, "leaps_s", np.cumsum(jumps) if jumps.any() else None)
 
     @classmethod
     def for_span(
@@ -155,12 +162,9 @@ class FrameTable:
         steps at their node, so the hour before a leap second is not a one-second ramp.
         """
         t_unix = np.asarray(t_unix, dtype=float)
-        grid, dut1 = self.grid_unix, self.dut1_s
-        jumps = np.zeros(len(dut1))
-        jumps[1:] = np.round(np.diff(dut1))  # whole seconds: leap seconds, nothing else
-        if not jumps.any():
+        grid, dut1, leaps = self.grid_unix, self.dut1_s, self.leaps_s
+        if leaps is None:
             return np.interp(t_unix, grid, dut1)
-        leaps = np.cumsum(jumps)
         smooth = np.interp(t_unix, grid, dut1 - leaps)
         # The step belongs to the node where it is first seen: a time at or after it has it.
         index = np.clip(np.searchsorted(grid, t_unix, side="right") - 1, 0, len(grid) - 1)
@@ -211,9 +215,17 @@ def gmst_rad(t_unix: FloatArray) -> FloatArray:
 
 def teme_to_itrs(vectors_teme: FloatArray, theta_rad: FloatArray) -> FloatArray:
     """Rotate (N, 3) TEME vectors about z by GMST ``theta_rad`` (N,) into the Earth-fixed frame."""
-    cos_t, sin_t = np.cos(theta_rad), np.sin(theta_rad)
-    x, y, z = vectors_teme[:, 0], vectors_teme[:, 1], vectors_teme[:, 2]
-    return np.stack((cos_t * x + sin_t * y, -sin_t * x + cos_t * y, z), axis=-1)
+    return _turn(vectors_teme, np.cos(theta_rad), np.sin(theta_rad))
+
+
+def _turn(vectors: FloatArray, cos_t: FloatArray, sin_t: FloatArray) -> FloatArray:
+    """:func:`teme_to_itrs` with the angle's cosine and sine given."""
+    x, y = vectors[:, 0], vectors[:, 1]
+    out = np.empty(np.shape(vectors), dtype=float)
+    out[:, 0] = cos_t * x + sin_t * y
+    out[:, 1] = -sin_t * x + cos_t * y
+    out[:, 2] = vectors[:, 2]
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,11 +332,13 @@ def satellite_itrs(
     t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
     r_teme, v_teme = propagate_teme(satrec, t_unix)
     theta = gmst_rad(t_unix) if theta_rad is None else theta_rad
-    r = teme_to_itrs(r_teme, theta)
+    cos_t, sin_t = np.cos(theta), np.sin(theta)
+    r = _turn(r_teme, cos_t, sin_t)
     # The frame turns: subtract omega x r (AIAA 2006-6753 eq. C-2), omega from theta's rate.
     omega_rad_s = 7.292115146706979e-5
-    v = teme_to_itrs(v_teme, theta)
-    v = v + omega_rad_s * np.stack((r[:, 1], -r[:, 0], np.zeros(len(r))), axis=-1)
+    v = _turn(v_teme, cos_t, sin_t)
+    v[:, 0] += omega_rad_s * r[:, 1]
+    v[:, 1] -= omega_rad_s * r[:, 0]
     return r, v
 
 

@@ -62,6 +62,16 @@ def uncertainty_s(age_days: float) -> float:
     return model_s(age_days, fit["A_s"], fit["B"], fit["floor_s"])
 
 
+def uncertainties_s(age_days: Any) -> Any:
+    """:func:`uncertainty_s` for an array of ages (days) at once: an array of seconds, the same
+    values element by element (numpy imported lazily)."""
+    import numpy as np
+
+    fit = load_fit()
+    age = np.maximum(np.abs(np.asarray(age_days, dtype=float)), 1e-3)
+    return np.maximum(fit["floor_s"], fit["A_s"] * age ** fit["B"])
+
+
 #: Half of Tiangong's ~92-minute orbit, in seconds: a larger timing error means no prediction.
 LOST_ALONG_ORBIT_S = 46 * 60
 
