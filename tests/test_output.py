@@ -84,9 +84,11 @@ def test_round_array_matches_python_round() -> None:
     values += [0.0, -0.0, -0.001, 1e-9, -1e-9, 359.995, 89.9999999]
     for digits in (1, 2, 6):
         got = round_array(np.array(values), digits)
-        expected = [round(v, digits) for v in values]
+        # Python's round, except that a value rounding to zero is 0.0, never -0.0.
+        expected = [round(v, digits) + 0.0 for v in values]
         assert got == expected
-        assert [str(g) for g in got] == [str(e) for e in expected]  # -0.0 stays -0.0
+        assert [str(g) for g in got] == [str(e) for e in expected]
+        assert "-0.0" not in {str(g) for g in got}
     assert round_array(np.array([np.nan, 1.25]), 1) == [None, 1.2]
 
 
@@ -391,3 +393,17 @@ def test_filters_on_arrays_match_filters_on_objects(
     assert both == _merged([tuple(lahore.passes), tuple(quetta.passes)])
     times = [p.culmination.time for p in both]
     assert times == sorted(times) and len(times) == len(lahore.passes) + len(quetta.passes)
+
+
+def test_no_negative_zero_in_json(every_pass: Prediction) -> None:
+    # Rise and set lie on the horizon: their elevations, -1e-9° or +1e-9°, are both 0°. The
+    # JSON says 0.0 (as the CSV does), never -0.0, whichever side the root fell on.
+    text = json.dumps(passes_json(every_pass))
+    elevations = [
+        point["elevation_deg"]
+        for observer in json.loads(text)["observers"]
+        for item in observer["passes"]
+        for point in (item["rise"], item["set"])
+    ]
+    assert elevations and all(e == 0.0 for e in elevations)
+    assert "-0.0" not in text

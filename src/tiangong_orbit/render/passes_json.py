@@ -49,11 +49,12 @@ def round_array(values: Any, digits: int) -> list[float | None]:
 
     ``np.round`` scales, rounds and scales back, which differs from Python's correctly
     rounded ``round`` only when the scaled value lies within rounding error of a half: those
-    few values are rounded by Python itself, so the result is identical.
+    few values are rounded by Python itself, so the result is identical. A value that rounds
+    to zero is written ``0.0``, never ``-0.0`` (a rise at the horizon: -1e-9° is 0°).
     """
     x = np.asarray(values, dtype=float)
     scale = 10.0**digits
-    out = np.round(x, digits)
+    out = np.round(x, digits) + 0.0  # -0.0 + 0.0 is +0.0
     scaled = x * scale
     near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
     missing = np.isnan(x)
@@ -61,7 +62,7 @@ def round_array(values: Any, digits: int) -> list[float | None]:
         return out.tolist()  # type: ignore[no-any-return]
     items = out.astype(object)
     for i in np.flatnonzero(near_half).tolist():
-        items[i] = round(float(x[i]), digits)
+        items[i] = round(float(x[i]), digits) + 0.0
     items[missing] = None
     return items.tolist()  # type: ignore[no-any-return]
 
@@ -265,8 +266,8 @@ def _observer(group: PlacePasses, passes: list[dict[str, Any]] | None) -> dict[s
     place = group.place
     data: dict[str, Any] = {
         "name": place.name,
-        "latitude_deg": round(place.latitude_deg, 6),
-        "longitude_deg": round(place.longitude_deg, 6),
+        "latitude_deg": round(place.latitude_deg, 6) + 0.0,
+        "longitude_deg": round(place.longitude_deg, 6) + 0.0,
         "elevation_m": place.elevation_m,
         "elevation_known": place.elevation_known,
         "timezone": place.timezone,
@@ -296,9 +297,9 @@ def _nears(nears: list[Near | None]) -> list[dict[str, Any] | None]:
                 "name": near.name,
                 "kind": near.kind,
                 "time": time,
-                "separation_deg": round(near.separation_deg, 2),
+                "separation_deg": round(near.separation_deg, 2) + 0.0,
                 "relation": near.relation,
-                "magnitude": None if near.magnitude is None else round(near.magnitude, 1),
+                "magnitude": None if near.magnitude is None else round(near.magnitude, 1) + 0.0,
                 "words": near.words(),
             }
             for near, time in zip(present, times, strict=True)
