@@ -642,6 +642,40 @@ def test_contradictory_options_exit_2(
         assert word in lines[0]
 
 
+def test_the_next_visible_pass_of_every_city_is_that_of_one_30_day_search(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The look-ahead searches 3 days first, then 30 for the places still without a visible
+    # pass (91 of them here): the same pass as one search over the 30 days, everywhere.
+    from datetime import timedelta
+
+    from tiangong_orbit import passes, tle
+    from tiangong_orbit.model import Settings
+    from tiangong_orbit.places import gazetteer
+    from tiangong_orbit.render.passes_json import pass_json
+
+    args = ("passes", "--tle", str(LATEST), "--allow-stale", "--city", "all")
+    window = ("--start", "2026-10-06T16:00Z", "--days", "1", "--json")
+    code, out, err = cli(capsys, monkeypatch, *args, *window)
+    assert code == 0, err
+    observers = json.loads(out)["observers"]
+    after = datetime(2026, 10, 7, 16, tzinfo=UTC)
+    sets = tle.load_catalog(LATEST).sets
+    stretches = tle.nearest_segments(sets, 48274, after, after + timedelta(days=30))
+    reference = passes.find_passes_over_sets(stretches, list(gazetteer()), Settings())
+    found, far = 0, 0
+    for observer, group in zip(observers, reference, strict=True):
+        if "next_visible_pass" not in observer:
+            continue
+        first = next((p for p in group.passes if p.visible), None)
+        expected = None if first is None else {**pass_json(first), "norad_id": 48274}
+        assert observer["next_visible_pass"] == expected, observer["name"]
+        if first is not None:
+            found += 1
+            far += first.culmination.time > after + timedelta(days=3)
+    assert found > 100 and far > 10  # both searches were needed
+
+
 def test_version_prints_the_newest_epoch(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

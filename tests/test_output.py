@@ -84,9 +84,11 @@ def test_round_array_matches_python_round() -> None:
     values += [0.0, -0.0, -0.001, 1e-9, -1e-9, 359.995, 89.9999999]
     for digits in (1, 2, 6):
         got = round_array(np.array(values), digits)
-        expected = [round(v, digits) for v in values]
+        # Python's round, except that a value rounding to zero is 0.0, never -0.0.
+        expected = [round(v, digits) + 0.0 for v in values]
         assert got == expected
-        assert [str(g) for g in got] == [str(e) for e in expected]  # -0.0 stays -0.0
+        assert [str(g) for g in got] == [str(e) for e in expected]
+        assert "-0.0" not in {str(g) for g in got}
     assert round_array(np.array([np.nan, 1.25]), 1) == [None, 1.2]
 
 
@@ -236,6 +238,26 @@ def test_write_passes_json_in_pieces(every_pass: Prediction) -> None:
     assert json.loads(buffer.getvalue())["observers"] == []
 
 
+def test_write_passes_json_is_the_whole_document_byte_for_byte(
+    every_pass: Prediction, tiangong
+) -> None:
+    # The pieces (passes of consecutive places formatted together, the nears' times in one
+    # call) are exactly the document json.dumps lays out, closest approaches included.
+    from dataclasses import replace
+
+    from tiangong_orbit import sky
+
+    end = START + timedelta(days=12)
+    with_near = replace(
+        every_pass, places=sky.add_near(every_pass.places, [(tiangong, START, end)])
+    )
+    assert any(p.near is not None for group in with_near.places for p in group.passes)
+    pieces: list[bytes] = []
+    write_passes_json(with_near, pieces.append)
+    whole = json.dumps(passes_json(with_near), indent=2, ensure_ascii=False) + "\n"
+    assert b"".join(pieces) == whole.encode()
+
+
 def test_every_city_every_pass_streams(tmp_path: Path, tiangong) -> None:
     # The big case scaled down (366 days in the benchmark): every gazetteer place, every pass.
     args = ("--city", "all", "--start", "2026-10-06T16:00Z", "--days", "2", "--all")
@@ -371,3 +393,17 @@ def test_filters_on_arrays_match_filters_on_objects(
     assert both == _merged([tuple(lahore.passes), tuple(quetta.passes)])
     times = [p.culmination.time for p in both]
     assert times == sorted(times) and len(times) == len(lahore.passes) + len(quetta.passes)
+
+
+def test_no_negative_zero_in_json(every_pass: Prediction) -> None:
+    # Rise and set lie on the horizon: their elevations, -1e-9° or +1e-9°, are both 0°. The
+    # JSON says 0.0 (as the CSV does), never -0.0, whichever side the root fell on.
+    text = json.dumps(passes_json(every_pass))
+    elevations = [
+        point["elevation_deg"]
+        for observer in json.loads(text)["observers"]
+        for item in observer["passes"]
+        for point in (item["rise"], item["set"])
+    ]
+    assert elevations and all(e == 0.0 for e in elevations)
+    assert "-0.0" not in text

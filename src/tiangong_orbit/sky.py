@@ -18,9 +18,9 @@ import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -73,13 +73,26 @@ class Catalogue:
 
 
 @cache
-def catalogue() -> Catalogue:
-    """The bundled star catalogue, read once; :class:`DataError` if a file is damaged."""
+def catalogue(*, figures: bool = True) -> Catalogue:
+    """The bundled star catalogue, read once; :class:`DataError` if a file is damaged.
+    ``figures=False`` leaves the constellation figures out (empty; their file is not read)."""
     stars_path = data_path("sky", "bright_stars.csv")
     lines_path = data_path("sky", "constellation_lines.csv")
     try:
-        with stars_path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        if not figures:
+            with stars_path.open(encoding="utf-8", newline="") as handle:
+                header, *rows = csv.reader(handle)
+            columns = list(zip(*rows, strict=True))
+            name, ra, dec, vmag = (
+                columns[header.index(key)] for key in ("name", "ra_deg", "dec_deg", "vmag")
+            )
+            return Catalogue(
+                tuple(name),
+                np.array(ra, dtype=float),
+                np.array(dec, dtype=float),
+                np.array(vmag, dtype=float),
+                np.zeros((0, 4)),
+            )
         with lines_path.open(encoding="utf-8", newline="") as handle:
             segments = [
                 [
@@ -90,18 +103,19 @@ def catalogue() -> Catalogue:
                 ]
                 for r in csv.DictReader(handle)
             ]
-        return Catalogue(
-            tuple(r["name"] for r in rows),
-            np.array([float(r["ra_deg"]) for r in rows]),
-            np.array([float(r["dec_deg"]) for r in rows]),
-            np.array([float(r["vmag"]) for r in rows]),
-            np.array(segments, dtype=float).reshape(-1, 4),
-        )
     except (OSError, KeyError, ValueError) as exc:
         raise DataError(
             f"cannot read the bundled star catalogue in {stars_path.parent}: {exc}; "
             "reinstall tiangong-orbit"
         ) from exc
+    stars = catalogue(figures=False)
+    return Catalogue(
+        stars.name,
+        stars.ra_deg,
+        stars.dec_deg,
+        stars.vmag,
+        np.array(segments, dtype=float).reshape(-1, 4),
+    )
 
 
 @dataclass(frozen=True)
@@ -307,6 +321,31 @@ def _relation(d_az_deg: float, d_alt_deg: float, separation_deg: float) -> str:
     return "left of" if d_az_deg < 0 else "right of"
 
 
+def _relations(
+    d_az_deg: np.ndarray, d_alt_deg: np.ndarray, separation_deg: np.ndarray
+) -> list[str]:
+    """:func:`_relation` of each."""
+    return np.select(
+        [
+            separation_deg < 0.5,
+            (np.abs(d_alt_deg) >= np.abs(d_az_deg)) & (d_alt_deg > 0),
+            np.abs(d_alt_deg) >= np.abs(d_az_deg),
+            d_az_deg < 0,
+        ],
+        ["across", "above", "below", "left of"],
+        "right of",
+    ).tolist()
+
+
+def _datetimes(t_unix: np.ndarray) -> list[datetime]:
+    """``timeutil.from_unix`` of each (whole seconds, then the rest rounded to the
+    microsecond), made by numpy."""
+    whole = np.floor(t_unix)
+    micro = np.round((t_unix - whole) * 1e6)
+    stamps = (whole.astype(np.int64) * 1_000_000 + micro.astype(np.int64)).astype("datetime64[us]")
+    return [moment.replace(tzinfo=UTC) for moment in stamps.astype(object).tolist()]
+
+
 def near_phrase(near: Near | None, clock: str) -> str | None:
     """The words for a pass's closest approach, or ``None`` (for the alert text)."""
     return None if near is None else near.phrase(clock)
@@ -322,73 +361,87 @@ def visible_bodies(objects: SkyObjects, moments: Sequence[float]) -> list[str]:
     return names
 
 
-#: How many visible passes :func:`add_near` samples at once (memory: about 4 kB a pass).
+#: How many visible passes :func:`add_near` samples at once (memory: about 10 kB a pass, 85 MB
+#: a batch, measured).
 NEAR_BATCH_PASSES = 8192
+#: Spacing (s) of the samples of each visible interval in :func:`add_near`'s search. Between
+#: two samples the station's direction is taken to move along the great circle through them:
+#: exact for a straight path; gravity (8.7 m/s² at 390 km) bends the path off its chord by
+#: g T²/8 = 1.1 km over 32 s, 0.16° seen from 390 km (a pass through the zenith), less lower
+#: down. That is the search's error, which the refinement below then removes.
+NEAR_STEP_S = 32.0
+#: Half-width (s) of the three fresh positions that refine each closest approach found (the
+#: search puts it within 0.8 s of the refined time; the path bends by 0.0006° in 2 s).
+NEAR_REFINE_S = 2.0
+#: Objects the search puts within this angle (degrees) of the pass's best, or of the limit, are
+#: measured again before choosing: twice the search's largest error (0.16° from the path's
+#: curvature, 0.04° from holding the Moon still over a pass).
+NEAR_TIE_DEG = 0.4
 
 
-def add_near(
-    groups: Sequence[PlacePasses],
-    stretches: Sequence[tuple[ElementSet, datetime, datetime]],
-    *,
-    step_s: float = 4.0,
-) -> tuple[PlacePasses, ...]:
-    """``groups`` with :attr:`Pass.near` filled for every visible pass (the others are left
-    as they are).
+class _NearObjects(NamedTuple):
+    """What :func:`add_near` measures against: the bright stars' directions of date (TEME
+    unit vectors, fixed) and the Moon and planets' geocentric TEME vectors (km) on nodes.
+    (Named tuples, this and :class:`_Views`: cheaper than dataclasses to define at import.)"""
 
-    ``stretches`` are the (element set, start, end) spans the passes were computed from
-    (``tle.nearest_segments``): each pass is sampled every ``step_s`` seconds over its visible
-    interval with the set whose span holds its culmination. All samples of all places go
-    through SGP4 at once and meet the bright stars and the bodies in one array per set, in
-    the TEME frame: the stars' directions of date are taken once for the window (they turn by
-    0.004° a month), the Moon and planets from hourly geocentric nodes seen from each place
-    (parallax included). The closest sample is refined on the chords to its neighbours (the
-    path is straight over a few seconds). Planets and the Moon are preferred to a star at a
-    like distance (within 1°): they are what people recognise.
-    """
-    from dataclasses import replace
+    names: list[str]
+    kinds: list[str]
+    magnitudes: list[float | None]
+    star_dirs: np.ndarray  # (n_stars, 3)
+    node_unix: np.ndarray  # (n_nodes,)
+    body_nodes_km: np.ndarray  # (n_bodies, n_nodes, 3)
 
+    @property
+    def n_stars(self) -> int:
+        return len(self.star_dirs)
+
+    def body_km(self, t_unix: np.ndarray) -> np.ndarray:
+        """Geocentric TEME vectors (n_times, n_bodies, 3) of the bodies, interpolated linearly
+        between the nodes (hourly: the Moon's chord errs by about 4 km, 0.0007°)."""
+        nodes = self.body_nodes_km
+        return np.stack(
+            [
+                np.stack([np.interp(t_unix, self.node_unix, body[:, k]) for k in range(3)], -1)
+                for body in nodes
+            ],
+            axis=1,
+        )
+
+
+def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
+    """The named bright stars, the Moon and the planets for visible intervals ``[starts,
+    ends]`` (POSIX s). The bodies' nodes are the whole hours around the intervals only (the
+    visible passes gather in the twilights: a few hours a day), all through one skyfield
+    time array, so the TEME rotation (nutation) is evaluated once per node."""
     from skyfield.sgp4lib import TEME
     from skyfield.starlib import Star
 
-    from tiangong_orbit.model import PassList
-    from tiangong_orbit.timeutil import from_unix
-
-    jobs: list[tuple[int, int, float, float]] = []  # (group, pass, start, end) in POSIX s
-    culminations: list[float] = []
-    for g, group in enumerate(groups):
-        if isinstance(group.passes, PassList):  # the predictor's arrays: no object per pass
-            t6 = group.passes.columns.time_unix
-            for k in np.flatnonzero(np.isfinite(t6[:, 3]) & np.isfinite(t6[:, 5])).tolist():
-                jobs.append((g, k, float(t6[k, 3]), float(t6[k, 5])))
-                culminations.append(float(t6[k, 1]))
-            continue
-        for k, item in enumerate(group.passes):
-            if item.visible_start is not None and item.visible_end is not None:
-                jobs.append(
-                    (g, k, item.visible_start.time.timestamp(), item.visible_end.time.timestamp())
-                )
-                culminations.append(item.culmination.time.timestamp())
-    if not jobs or not stretches:
-        return tuple(groups)
-
-    first = min(job[2] for job in jobs) - 3600.0
-    last = max(job[3] for job in jobs) + 3600.0
-    cat = catalogue()
+    cat = catalogue(figures=False)
     bright = np.flatnonzero((cat.vmag <= NEAR_STAR_MAG) & np.array([bool(n) for n in cat.name]))
     names = [cat.name[i] for i in bright]
     kinds = ["star"] * len(bright)
     mags: list[float | None] = [float(cat.vmag[i]) for i in bright]
     eph = orbit.ephemeris()
+    first, last = float(starts.min()), float(ends.max())
     middle = orbit.skyfield_times(np.array([(first + last) / 2.0]))
     star = Star(ra_hours=cat.ra_deg[bright] / 15.0, dec_degrees=cat.dec_deg[bright])
     star_teme = eph["earth"].at(middle[0]).observe(star).apparent().frame_xyz(TEME).au
-    star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T  # (n_stars, 3)
-    grid = np.arange(math.floor(first / 3600.0) * 3600.0, last + 3600.0, 3600.0)
-    grid_t = orbit.skyfield_times(grid)
-    body_nodes = []
+    star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T
+    # Each interval needs the whole hours from the one at or before its start to the one
+    # after its end (a visible interval lasts minutes: two or three nodes).
+    low = np.floor(starts / 3600.0).astype(np.int64)
+    high = np.floor(ends / 3600.0).astype(np.int64) + 1
+    needed = np.zeros(int(high.max() - low.min()) + 1, dtype=bool)
+    for extra in range(int((high - low).max()) + 1):
+        hour = low + extra
+        needed[hour[hour <= high] - low.min()] = True
+    nodes = (np.flatnonzero(needed) + low.min()) * 3600.0
+    node_t = orbit.skyfield_times(nodes)
+    earth = eph["earth"].at(node_t)
+    vectors = []
     for target, word in (("moon", "the Moon"), *PLANETS):
-        seen = eph["earth"].at(grid_t).observe(eph[target]).apparent()
-        body_nodes.append(np.asarray(seen.frame_xyz(TEME).km).T)  # (n_grid, 3)
+        seen = earth.observe(eph[target]).apparent()
+        vectors.append(np.asarray(seen.frame_xyz(TEME).km).T)  # (n_nodes, 3)
         try:
             magnitude: float | None = (
                 None if target == "moon" else float(np.nanmin(planetary_magnitude_of(seen)))
@@ -398,124 +451,301 @@ def add_near(
         names.append(word)
         kinds.append("moon" if target == "moon" else "planet")
         mags.append(magnitude)
-    n_stars = len(bright)
+    return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors))
+
+
+class _Views(NamedTuple):
+    """The station seen from the places at some times, in the TEME frame: unit vectors
+    (n, 3) towards it, its range (km), the observers' positions and local axes."""
+
+    towards: np.ndarray
+    range_km: np.ndarray
+    observer_km: np.ndarray
+    up: np.ndarray
+    north: np.ndarray
+    east: np.ndarray
+
+
+def _views(
+    t_unix: np.ndarray,
+    place_of: np.ndarray,
+    set_of: np.ndarray,
+    stretches: Sequence[tuple[ElementSet, datetime, datetime]],
+    observers: orbit.Observers,
+    frames: orbit.FrameTable,
+    *,
+    horizontal: bool = False,
+) -> _Views:
+    """SGP4 at ``t_unix`` (each time with the set ``set_of`` names) seen from the place
+    ``place_of`` names; its north and east only when ``horizontal`` (else empty)."""
+    sat_km = np.empty((len(t_unix), 3))
+    for index in sorted(set(set_of.tolist())):  # (np.unique costs a 16 ms import)
+        rows = set_of == index
+        sat_km[rows], _ = orbit.propagate_teme(stretches[int(index)][0].satrec, t_unix[rows])
+    back = -frames.gmst_rad(t_unix)  # Earth-fixed to TEME: turn back by GMST
+    observer_km = orbit.teme_to_itrs(observers.position_km[place_of], back)
+    relative = sat_km - observer_km
+    range_km = np.linalg.norm(relative, axis=1)
+    return _Views(
+        relative / range_km[:, None],
+        range_km,
+        observer_km,
+        orbit.teme_to_itrs(observers.up[place_of], back),
+        orbit.teme_to_itrs(observers.north[place_of], back) if horizontal else np.empty((0, 3)),
+        orbit.teme_to_itrs(observers.east[place_of], back) if horizontal else np.empty((0, 3)),
+    )
+
+
+def _closest_on_chords(
+    a: np.ndarray, b: np.ndarray, goal: np.ndarray, range_a: np.ndarray, range_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For unit vectors ``a`` to ``b`` (rows: the station's direction at the two ends of a
+    stretch of its path) and a fixed unit vector ``goal``: the cosine of the smallest angle
+    between ``goal`` and the great-circle arc from ``a`` to ``b``, the fraction of the
+    stretch's time at which it is reached and that direction (unit rows).
+
+    Over one step of the search the station moves on a near-straight line in space (gravity
+    bends it slightly: see :data:`NEAR_STEP_S`), and the directions of a straight line from
+    a point lie on one great circle; the point of the line where the direction is ``(1 - f)
+    a + f b`` (normalised) is at the fraction of time ``f r_a / (f r_a + (1 - f) r_b)``
+    (``r``: ranges), exact for uniform motion along the line.
+    """
+    ab = np.einsum("nk,nk->n", a, b)
+    ga = np.einsum("nk,nk->n", goal, a)
+    gb = np.einsum("nk,nk->n", goal, b)
+    # goal's projection on the arc's plane is alpha a + beta b (times 1 - ab^2 > 0): inside the
+    # arc when both are positive, else the nearer end is closest.
+    alpha = ga - gb * ab
+    beta = gb - ga * ab
+    inside = (alpha > 0.0) & (beta > 0.0)
+    f = np.where(inside, beta / np.where(inside, alpha + beta, 1.0), np.where(beta > 0.0, 1.0, 0.0))
+    point = _unit_rows(a + f[:, None] * (b - a))
+    cos = np.einsum("nk,nk->n", point, goal)
+    time_fraction = f * range_a / np.maximum(f * range_a + (1.0 - f) * range_b, 1e-300)
+    return cos, time_fraction, point
+
+
+def add_near(
+    groups: Sequence[PlacePasses],
+    stretches: Sequence[tuple[ElementSet, datetime, datetime]],
+    *,
+    step_s: float = NEAR_STEP_S,
+) -> tuple[PlacePasses, ...]:
+    """``groups`` with :attr:`Pass.near` filled for every visible pass (the others are left
+    as they are): of the bright stars, the Moon and the planets, the one that the station
+    passes closest to within :data:`NEAR_LIMIT_DEG`, the Moon and planets counted 1° closer
+    than they are (people recognise them: they are preferred to a star at a like distance).
+
+    ``stretches`` are the (element set, start, end) spans the passes were computed from
+    (``tle.nearest_segments``): each pass uses the set whose span holds its culmination.
+    The closest approach to each object is searched along the visible interval's path
+    sampled every ``step_s`` seconds, the path between two samples taken as the great-circle
+    arc through them (:func:`_closest_on_chords`; :data:`NEAR_STEP_S` says how far the true
+    path strays). All samples of all places go through SGP4 at once and meet the bright stars
+    and the bodies in one array, in the TEME frame: the stars' directions of date are taken
+    once for the window (they turn by 0.004° a month), the Moon and planets from hourly
+    geocentric nodes seen from each place (parallax included) at the middle of each visible
+    interval, held there for the search. Objects below the horizon at a sample are skipped
+    there. Only objects whose nearest sample is within reach (the limit plus
+    :data:`NEAR_TIE_DEG`, plus half the pass's longest step between samples) are measured
+    along the arcs, the two either side of that sample. Every object the search puts within
+    :data:`NEAR_TIE_DEG` of the pass's best is then measured again on three fresh positions
+    :data:`NEAR_REFINE_S` apart around its closest approach, and the choice is made on those.
+
+    Measured on every visible pass of 130 places over 30 days (2,176 closest approaches)
+    against the same choice made on the separations sampled every 0.25 s: the same object
+    every time, separations within 0.0001° and times within 0.04 s.
+    """
+    from dataclasses import replace
+
+    from tiangong_orbit.model import PassList
+
+    # One row per visible pass: place, pass, visible start and end, culmination (POSIX s).
+    pass_of: list[tuple[int, int]] = []
+    times: list[np.ndarray] = []
+    for g, group in enumerate(groups):
+        if isinstance(group.passes, PassList):  # the predictor's arrays: no object per pass
+            t6 = group.passes.columns.time_unix
+            k = np.flatnonzero(np.isfinite(t6[:, 3]) & np.isfinite(t6[:, 5]))
+            pass_of += [(g, index) for index in k.tolist()]
+            times.append(t6[k][:, [3, 5, 1]])
+            continue
+        rows = []
+        for k, item in enumerate(group.passes):
+            if item.visible_start is not None and item.visible_end is not None:
+                pass_of.append((g, k))
+                rows.append(
+                    (
+                        item.visible_start.time.timestamp(),
+                        item.visible_end.time.timestamp(),
+                        item.culmination.time.timestamp(),
+                    )
+                )
+        times.append(np.array(rows, dtype=float).reshape(-1, 3))
+    if not pass_of or not stretches:
+        return tuple(groups)
+
+    all_group = np.array([g for g, _ in pass_of], dtype=np.int64)
+    all_start, all_end, all_culmination = np.concatenate(times).T
+    # The set whose stretch holds the culmination (the first before them all, the last after).
+    highs = np.array([high.timestamp() for _, _, high in stretches])
+    all_set = np.minimum(np.searchsorted(highs, all_culmination, side="right"), len(stretches) - 1)
+    objects = _near_objects(all_start, all_end)
+    n_stars = objects.n_stars
+    penalty = np.array([0.0 if kind == "star" else -1.0 for kind in objects.kinds])
+    places = [group.place for group in groups]
+    observers = orbit.Observers.from_geodetic(
+        [p.latitude_deg for p in places],
+        [p.longitude_deg for p in places],
+        [p.elevation_m for p in places],
+    )
+    frames = orbit.FrameTable.for_span(float(all_start.min()), float(all_end.max()), sun=False)
+    # An object within the reach (NEAR_LIMIT_DEG + NEAR_TIE_DEG) of a station standing higher
+    # than 6.5° is above the horizon: the horizon test is needed only where the station stands
+    # lower (a --min-visible-elevation under that).
+    always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
+    reach_rad = math.radians(NEAR_LIMIT_DEG + NEAR_TIE_DEG)
 
     found: dict[tuple[int, int], Near] = {}
-    all_jobs, all_culminations = jobs, culminations
     # In batches of passes, so that memory stays bounded however long the window
-    # (a year of every place: about 100,000 visible passes, 4.5 million samples).
-    for b0 in range(0, len(all_jobs), NEAR_BATCH_PASSES):
-        jobs = all_jobs[b0 : b0 + NEAR_BATCH_PASSES]
-        culminations = all_culminations[b0 : b0 + NEAR_BATCH_PASSES]
-        # Samples of every visible interval.
-        starts = np.array([job[2] for job in jobs])
-        ends = np.array([job[3] for job in jobs])
+    # (a year of every place: about 100,000 visible passes).
+    for b0 in range(0, len(all_group), NEAR_BATCH_PASSES):
+        batch = slice(b0, b0 + NEAR_BATCH_PASSES)
+        starts, ends = all_start[batch], all_end[batch]
+        place_of_job, set_of_job = all_group[batch], all_set[batch]
+        n_jobs = len(starts)
+        # Samples of every visible interval, its last on its end.
         counts = np.maximum(2, np.ceil((ends - starts) / step_s).astype(int) + 1)
-        owner = np.repeat(np.arange(len(jobs)), counts)
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        t = np.minimum(starts[owner] + offsets * step_s, ends[owner])
-        t[np.cumsum(counts) - 1] = ends  # each interval's last sample on its end
-        places = [group.place for group in groups]
-        observers = orbit.Observers.from_geodetic(
-            [p.latitude_deg for p in places],
-            [p.longitude_deg for p in places],
-            [p.elevation_m for p in places],
-        )
-        place_of = np.array([job[0] for job in jobs])[owner]
-
-        def set_for(moment: float) -> int:
-            for index, (_, low, high) in enumerate(stretches):
-                if low.timestamp() <= moment < high.timestamp():
-                    return index
-            return len(stretches) - 1 if moment >= stretches[-1][2].timestamp() else 0
-
-        set_of_job = np.array([set_for(c) for c in culminations])
-        frames = orbit.FrameTable.for_span(float(t.min()), float(t.max()), sun=False)
-        theta = frames.gmst_rad(t)
-        sat_teme = np.empty((len(t), 3))
-        for index in sorted(set(set_of_job.tolist())):  # (np.unique costs a 16 ms import)
-            rows = set_of_job[owner] == index
-            sat_teme[rows], _ = orbit.propagate_teme(stretches[int(index)][0].satrec, t[rows])
-
-        # Observers in TEME: turn their Earth-fixed vectors back by GMST.
-        def to_teme(vectors: np.ndarray, theta: np.ndarray = theta) -> np.ndarray:
-            return orbit.teme_to_itrs(vectors, -theta)
-
-        p_teme = to_teme(observers.position_km[place_of])
-        up_teme = to_teme(observers.up[place_of])
-        north_teme = to_teme(observers.north[place_of])
-        east_teme = to_teme(observers.east[place_of])
-        sat_dir = _unit_rows(sat_teme - p_teme)
-        body_dirs = np.stack(
-            [
-                _unit_rows(
-                    np.stack([np.interp(t, grid, nodes[:, k]) for k in range(3)], -1) - p_teme
-                )
-                for nodes in body_nodes
-            ],
-            axis=1,
-        )  # (n_samples, n_bodies, 3)
-        # Per visible interval and object, the largest cosine of the separation (objects below
-        # the horizon count as -2), in chunks of samples to bound memory.
+        owner = np.repeat(np.arange(n_jobs), counts)
         bounds = np.concatenate(([0], np.cumsum(counts)))
-        n_objects = n_stars + len(body_nodes)
-        best_cos = np.full((len(jobs), n_objects), -2.0)
-        # An object within NEAR_LIMIT_DEG (+1° for the planets' preference) of a station standing
-        # higher than that is above the horizon: the horizon test is needed only for chunks where
-        # the station stands lower (a --min-visible-elevation under about 6.5°).
-        sin_station = np.einsum("nk,nk->n", sat_dir, up_teme)
-        always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
-        chunk = 50_000
-        for c0 in range(0, len(jobs), max(1, chunk // max(1, int(counts.max())))):
-            c1 = min(len(jobs), c0 + max(1, chunk // max(1, int(counts.max()))))
-            lo, hi = int(bounds[c0]), int(bounds[c1])
-            cos = np.concatenate(
-                (
-                    sat_dir[lo:hi] @ star_dirs.T,
-                    np.einsum("nk,nbk->nb", sat_dir[lo:hi], body_dirs[lo:hi]),
-                ),
-                axis=1,
+        offsets = np.arange(bounds[-1]) - bounds[:-1][owner]
+        t = np.minimum(starts[owner] + offsets * step_s, ends[owner])
+        t[bounds[1:] - 1] = ends
+        view = _views(t, place_of_job[owner], set_of_job[owner], stretches, observers, frames)
+        u = view.towards
+        # The Moon and planets from each place at the middle of its visible interval, held
+        # for the search: at a visible interval's ends (6 minutes at most) the Moon has moved
+        # by up to 0.04°, a planet 0.005° (measured over a year of every eighth place).
+        middle = (starts + ends) / 2.0
+        observer_middle = orbit.teme_to_itrs(
+            observers.position_km[place_of_job], -frames.gmst_rad(middle)
+        )
+        body_dirs = _unit_rows(objects.body_km(middle) - observer_middle[:, None, :])[owner]
+        # Cosines of every object's angle at every sample, (n_objects, n_samples) so that each
+        # pass's samples are contiguous; objects below the horizon -2.
+        cos = np.empty((len(objects.names), len(t)))
+        cos[:n_stars] = _cosines(objects.star_dirs, u)
+        cos[n_stars:] = np.einsum("nk,nbk->bn", u, body_dirs)
+        if np.einsum("nk,nk->n", u, view.up).min() <= always_up:
+            below = np.empty(cos.shape, dtype=bool)
+            below[:n_stars] = _cosines(objects.star_dirs, view.up) <= 0.0
+            below[n_stars:] = np.einsum("nk,nbk->bn", view.up, body_dirs) <= 0.0
+            cos[below] = -2.0
+        # Screening: between two samples an arc of angle step comes no closer to an object than
+        # its nearer end less half the step, so only objects whose best sample is within the
+        # reach plus half the pass's longest step can be near; the arcs are measured for those.
+        last_of_job = np.zeros(len(t), dtype=bool)
+        last_of_job[bounds[1:] - 1] = True
+        seg = np.flatnonzero(~last_of_job)  # sample i begins the arc i -> i + 1
+        step_cos = np.ones(len(t))
+        step_cos[seg] = np.einsum("nk,nk->n", u[seg], u[seg + 1])
+        widest = np.minimum.reduceat(step_cos, bounds[:-1])  # cos of each pass's longest step
+        half_step = np.arccos(np.clip(widest, -1.0, 1.0)) / 2.0
+        best_sample = np.maximum.reduceat(cos, bounds[:-1], axis=1)  # (n_objects, n_jobs)
+        sample_rad = np.arccos(np.clip(best_sample, -1.0, 1.0))
+        sample_rad[best_sample < -1.5] = np.inf
+        obj_c, job_c = np.nonzero(sample_rad - half_step <= reach_rad)
+        by_job = np.argsort(job_c, kind="stable")  # candidates of one pass together
+        job_c, obj_c = job_c[by_job], obj_c[by_job]
+        # Each candidate's nearest sample (the first on a tie): the distance to an object rises
+        # on both sides of the closest approach along the path, so that lies on one of the two
+        # arcs either side of it (or both are the one arc of an end).
+        per = counts[job_c]
+        owner_c = np.repeat(np.arange(len(job_c)), per)
+        first_c = np.cumsum(per) - per
+        sample_c = bounds[:-1][job_c][owner_c] + np.arange(per.sum()) - first_c[owner_c]
+        at_top = np.flatnonzero(cos[obj_c[owner_c], sample_c] == best_sample[obj_c, job_c][owner_c])
+        at_top = at_top[np.concatenate(([True], owner_c[at_top][1:] != owner_c[at_top][:-1]))]
+        nearest = sample_c[at_top]
+        first_arc = bounds[:-1][job_c]
+        last_arc = bounds[1:][job_c] - 2
+        i = np.stack(
+            (np.maximum(nearest - 1, first_arc), np.minimum(nearest, last_arc)), axis=1
+        ).ravel()  # sample i begins the arc i -> i + 1
+        cand = np.repeat(np.arange(len(job_c)), 2)
+        starts_of = np.arange(0, len(i), 2)
+        obj = obj_c[cand]
+        goal = np.empty((len(i), 3))
+        is_star = obj < n_stars
+        goal[is_star] = objects.star_dirs[obj[is_star]]
+        goal[~is_star] = body_dirs[i[~is_star], obj[~is_star] - n_stars]
+        arc_cos, fraction, _ = _closest_on_chords(
+            u[i], u[i + 1], goal, view.range_km[i], view.range_km[i + 1]
+        )
+        # Where the object is below the horizon at either end, only the ends count.
+        cos_a, cos_b = cos[obj, i], cos[obj, i + 1]
+        both_up = (cos_a > -1.5) & (cos_b > -1.5)
+        arc_cos = np.where(both_up, arc_cos, np.maximum(cos_a, cos_b))
+        fraction = np.where(both_up, fraction, (cos_b > cos_a).astype(float))
+        cand_cos = np.maximum.reduceat(arc_cos, starts_of) if len(arc_cos) else arc_cos
+        cand_deg = np.where(
+            cand_cos < -1.5, np.inf, np.degrees(np.arccos(np.clip(cand_cos, -1.0, 1.0)))
+        )
+        # Every object that may be the choice once measured exactly: within the limit and
+        # within NEAR_TIE_DEG of the best of those (planets and the Moon 1° ahead), both
+        # allowing for the search's error.
+        within = cand_deg <= NEAR_LIMIT_DEG + NEAR_TIE_DEG
+        score = np.where(within, cand_deg + penalty[obj_c], np.inf)
+        best_score = np.full(n_jobs, np.inf)
+        np.minimum.at(best_score, job_c, score)
+        shortlist = np.flatnonzero(within & (score <= best_score[job_c] + NEAR_TIE_DEG))
+        if not len(shortlist):
+            continue
+        # The arc of each one's closest approach (the first best).
+        listed = np.zeros(len(job_c), dtype=bool)
+        listed[shortlist] = True
+        arcs = np.flatnonzero(listed[cand])
+        at_best = arcs[arc_cos[arcs] == cand_cos[cand[arcs]]]
+        first_best = np.concatenate(([True], cand[at_best][1:] != cand[at_best][:-1]))
+        arc = at_best[first_best]  # one per shortlisted (pass, object), in their order
+        a = i[arc]
+        t0 = t[a] + fraction[arc] * (t[a + 1] - t[a])
+        jobs, objs = job_c[shortlist], obj_c[shortlist]
+        near_t, near_deg, d_az, d_alt = _refine_near(
+            jobs, objs, t0, starts, ends, place_of_job, set_of_job,
+            stretches, observers, frames, objects,
+        )  # fmt: skip
+        # Per pass, of those within the limit, the best score (the lowest object index on a
+        # tie, as argmin picks).
+        final = np.where(near_deg <= NEAR_LIMIT_DEG, near_deg + penalty[objs], np.inf)
+        order = np.lexsort((objs, final, jobs))
+        first_of_job = order[np.concatenate(([True], jobs[order][1:] != jobs[order][:-1]))]
+        chosen = first_of_job[np.isfinite(final[first_of_job])]
+        for job, choice, moment, separation, relation in zip(
+            (jobs[chosen] + b0).tolist(),
+            objs[chosen].tolist(),
+            _datetimes(near_t[chosen]),
+            near_deg[chosen].tolist(),
+            _relations(d_az[chosen], d_alt[chosen], near_deg[chosen]),
+            strict=True,
+        ):
+            found[pass_of[job]] = Near(
+                objects.names[choice],
+                objects.kinds[choice],
+                moment,
+                separation,
+                relation,
+                objects.magnitudes[choice],
             )
-            if sin_station[lo:hi].min() <= always_up:
-                altitude = np.concatenate(
-                    (
-                        up_teme[lo:hi] @ star_dirs.T,
-                        np.einsum("nk,nbk->nb", up_teme[lo:hi], body_dirs[lo:hi]),
-                    ),
-                    axis=1,
-                )
-                cos[altitude <= 0.0] = -2.0
-            best_cos[c0:c1] = np.maximum.reduceat(cos, bounds[c0:c1] - lo, axis=0)
-        best_deg = np.degrees(np.arccos(np.clip(best_cos, -1.0, 1.0)))
-        best_deg[best_cos < -1.5] = np.inf
-        penalty = np.array([0.0 if kind == "star" else -1.0 for kind in kinds])
-        choices = np.argmin(best_deg + penalty, axis=1)
-        chosen_deg = best_deg[np.arange(len(jobs)), choices]
-        near_jobs = np.flatnonzero(chosen_deg <= NEAR_LIMIT_DEG)
-
-        if len(near_jobs):
-            closest = _closest_approaches(
-                near_jobs, choices, chosen_deg, bounds, t, sat_dir, star_dirs, body_dirs,
-                (up_teme, north_teme, east_teme), n_stars,
-            )  # fmt: skip
-            for j, (best_t, best_sep, d_az, d_alt, choice) in zip(
-                near_jobs.tolist(), closest, strict=True
-            ):
-                found[(jobs[j][0], jobs[j][1])] = Near(
-                    names[choice],
-                    kinds[choice],
-                    from_unix(best_t),
-                    best_sep,
-                    _relation(d_az, d_alt, best_sep),
-                    mags[choice],
-                )
+    by_group: dict[int, list[tuple[int, Near]]] = {}
+    for (g, k), near in found.items():
+        by_group.setdefault(g, []).append((k, near))
     result = []
     for g, group in enumerate(groups):
         if isinstance(group.passes, PassList):
             column = group.passes.columns.near_column().copy()
-            for (owner_g, k), near in found.items():
-                if owner_g == g:
-                    column[k] = near
+            for k, near in by_group.get(g, ()):
+                column[k] = near
             columns = replace(group.passes.columns, near=column)
             result.append(replace(group, passes=PassList(columns)))
             continue
@@ -527,83 +757,87 @@ def add_near(
     return tuple(result)
 
 
-def _closest_approaches(
-    near_jobs: np.ndarray,
-    choices: np.ndarray,
-    chosen_deg: np.ndarray,
-    bounds: np.ndarray,
-    t: np.ndarray,
-    sat_dir: np.ndarray,
-    star_dirs: np.ndarray,
-    body_dirs: np.ndarray,
-    frame: tuple[np.ndarray, np.ndarray, np.ndarray],
-    n_stars: int,
-) -> list[tuple[float, float, float, float, int]]:
-    """For each job of ``near_jobs`` (all arrays at once): the closest sample to its chosen
-    object, refined along the chords to its two neighbours (the station's direction moves
-    almost on a great circle between samples), then where it passes the object as seen by
-    the observer. Returns ``(time_unix, separation_deg, d_az_deg, d_alt_deg, object index)``
-    per job: ``d_az`` is the azimuth difference scaled by cos(altitude), both station minus
-    object."""
-    up, north, east = frame
-    choice = choices[near_jobs]
-    lo, hi = bounds[near_jobs], bounds[near_jobs + 1]
-    count = hi - lo
-    owner = np.repeat(np.arange(len(near_jobs)), count)
-    first = np.cumsum(count) - count
-    sample = lo[owner] + np.arange(count.sum()) - first[owner]
-    target = np.empty((len(sample), 3))
-    star = choice[owner] < n_stars
-    target[star] = star_dirs[choice[owner][star]]
-    target[~star] = body_dirs[sample[~star], choice[owner][~star] - n_stars]
-    dots = np.einsum("nk,nk->n", sat_dir[sample], target)
-    best_dot = np.maximum.reduceat(dots, first)
-    at_best = np.flatnonzero(dots == best_dot[owner])
-    keep = np.concatenate(([True], owner[at_best][1:] != owner[at_best][:-1]))
-    k = at_best[keep]  # the first best sample of each job, as numpy's argmax picks it
-    i = sample[k]
-    goal = target[k]
-    best_sep = chosen_deg[near_jobs].astype(float)
-    best_t = t[i].astype(float)
-    best_u = sat_dir[i].copy()
-    for a, b, valid in ((i - 1, i, i - 1 >= lo), (i, i + 1, i + 1 < hi)):
-        a = np.where(valid, a, i)
-        b = np.where(valid, b, i)
-        chord = sat_dir[b] - sat_dir[a]
-        length2 = np.einsum("nk,nk->n", chord, chord)
-        usable = valid & (length2 > 0.0)
-        f = np.einsum("nk,nk->n", goal - sat_dir[a], chord) / np.where(usable, length2, 1.0)
-        f = np.clip(f, 0.0, 1.0)
-        point = _unit_rows(sat_dir[a] + f[:, None] * chord)
-        half_chord = np.linalg.norm(point - goal, axis=1) / 2.0
-        sep = np.degrees(2.0 * np.arcsin(np.minimum(1.0, half_chord)))
-        better = usable & (sep < best_sep)
-        best_sep = np.where(better, sep, best_sep)
-        best_t = np.where(better, t[a] + f * (t[b] - t[a]), best_t)
+def _refine_near(
+    jobs: np.ndarray,
+    choice: np.ndarray,
+    t0: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    place_of_job: np.ndarray,
+    set_of_job: np.ndarray,
+    stretches: Sequence[tuple[ElementSet, datetime, datetime]],
+    observers: orbit.Observers,
+    frames: orbit.FrameTable,
+    objects: _NearObjects,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each closest approach found near ``t0`` (POSIX s; one per entry of ``jobs``, to the
+    object ``choice``), measured again on fresh positions at ``t0`` and ``NEAR_REFINE_S``
+    either side (kept within the visible interval) with the arcs between them, then where
+    the station passes the object as seen by the observer. Returns arrays of ``time_unix``,
+    ``separation_deg``, ``d_az_deg`` and ``d_alt_deg``: ``d_az`` is the azimuth difference
+    scaled by cos(altitude), both station minus object."""
+    n = len(jobs)
+    lo, hi = starts[jobs], ends[jobs]
+    times = np.stack(
+        [np.clip(t0 + shift, lo, hi) for shift in (-NEAR_REFINE_S, 0.0, NEAR_REFINE_S)], axis=1
+    ).ravel()
+    three = np.repeat(jobs, 3)
+    view = _views(
+        times, place_of_job[three], set_of_job[three], stretches, observers, frames,
+        horizontal=True,
+    )  # fmt: skip
+    # The chosen object's direction at t0 (a body moves by under 0.001° in a second).
+    middle = np.arange(n) * 3 + 1
+    goal = np.empty((n, 3))
+    is_star = choice < objects.n_stars
+    goal[is_star] = objects.star_dirs[choice[is_star]]
+    if (~is_star).any():
+        rows = middle[~is_star]
+        bodies = objects.body_km(times[rows]) - view.observer_km[rows][:, None, :]
+        goal[~is_star] = _unit_rows(
+            bodies[np.arange(len(rows)), choice[~is_star] - objects.n_stars]
+        )
+    u, r = view.towards, view.range_km
+    best_cos = np.full(n, -2.0)
+    best_t = t0.copy()
+    best_u = u[middle].copy()
+    for first in (middle - 1, middle):
+        cos, fraction, point = _closest_on_chords(
+            u[first], u[first + 1], goal, r[first], r[first + 1]
+        )
+        better = cos > best_cos
+        best_cos = np.where(better, cos, best_cos)
+        best_t = np.where(
+            better, times[first] + fraction * (times[first + 1] - times[first]), best_t
+        )
         best_u = np.where(better[:, None], point, best_u)
+    best_sep = np.degrees(
+        2.0 * np.arcsin(np.minimum(1.0, np.linalg.norm(best_u - goal, axis=1) / 2.0))
+    )
+    up, north, east = view.up[middle], view.north[middle], view.east[middle]
 
     def alt_az(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sin_alt = np.clip(np.einsum("nk,nk->n", vectors, up[i]), -1.0, 1.0)
+        sin_alt = np.clip(np.einsum("nk,nk->n", vectors, up), -1.0, 1.0)
         azimuth = np.degrees(
-            np.arctan2(
-                np.einsum("nk,nk->n", vectors, east[i]), np.einsum("nk,nk->n", vectors, north[i])
-            )
+            np.arctan2(np.einsum("nk,nk->n", vectors, east), np.einsum("nk,nk->n", vectors, north))
         )
         return azimuth, np.degrees(np.arcsin(sin_alt))
 
     sat_az, sat_alt = alt_az(best_u)
     obj_az, obj_alt = alt_az(goal)
     d_az = ((sat_az - obj_az + 180.0) % 360.0 - 180.0) * np.cos(np.radians(obj_alt))
-    return list(
-        zip(
-            best_t.tolist(),
-            best_sep.tolist(),
-            d_az.tolist(),
-            (sat_alt - obj_alt).tolist(),
-            choice.tolist(),
-            strict=True,
-        )
-    )
+    return best_t, best_sep, d_az, sat_alt - obj_alt
+
+
+def _cosines(fixed: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``fixed @ rows.T`` for unit vectors ((m, 3) and (n, 3): the (m, n) cosines) as three
+    products rather than a matrix product: numpy's BLAS runs a product of this shape on a
+    pool of threads that keeps a second core spinning without finishing sooner (measured
+    on every city for 30 days: CPU time doubled, wall clock unchanged)."""
+    out = fixed[:, 0:1] * rows[:, 0]
+    out += fixed[:, 1:2] * rows[:, 1]
+    out += fixed[:, 2:3] * rows[:, 2]
+    return out
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
