@@ -317,9 +317,10 @@ class _Track:
         k = np.minimum(np.maximum(whole - self.first, 0), self.r_km.shape[1] - 2).astype(np.intp)
         return k, x - (k + self.first)
 
-    def position(self, t: FloatArray) -> Vec:
-        """Position by cubic Hermite interpolation of the nodes' positions and velocities."""
-        k, u = self._locate(t)
+    def position(self, t: FloatArray, at: tuple[IntArray, FloatArray] | None = None) -> Vec:
+        """Position by cubic Hermite interpolation of the nodes' positions and velocities.
+        ``at``: ``t`` located on the grid already (:meth:`locate`)."""
+        k, u = self._locate(t) if at is None else at
         k1 = k + 1
         h = self.step_s
         u2 = u * u
@@ -357,7 +358,12 @@ class _Track:
             velocity.append(d00 * (r0 - r1) + d10 * v0 + d11 * v1)
         return tuple(position), tuple(velocity)  # type: ignore[return-value]
 
-    def sun(self, t: FloatArray) -> Vec:
+    def locate(self, t: FloatArray) -> tuple[IntArray, FloatArray] | None:
+        """``t`` located on the grid (the node before it and the fraction of a step since),
+        for :meth:`position`, :meth:`sun` and :meth:`sun_coarse` at the same times."""
+        return self._locate(t)
+
+    def sun(self, t: FloatArray, at: tuple[IntArray, FloatArray] | None = None) -> Vec:
         """Earth-to-Sun vector (km), Earth-fixed: the TEME vector (it turns 0.0014° in 120 s
         there, so linear interpolation errs by under 1e-9 rad in direction) turned by the
         sidereal angle at ``t`` (linear between nodes: exact to 1e-12 rad).
@@ -365,10 +371,10 @@ class _Track:
         Written as the node's Earth-fixed vector and its TEME increment, both turned by the
         node's angle, then turned by the small angle ``phi`` gone since the node (under 0.6°:
         the cosine and sine series below err by under 3e-10 rad)."""
-        k, u = self._locate(t)
+        k, u = self._locate(t) if at is None else at
         a, b = self.sun_km, self.sun_step_km
         if b is None or self.dtheta_rad is None:
-            return self.sun_coarse(t)
+            return self.sun_coarse(t, (k, u))
         x = a[0].take(k) + u * b[0].take(k)
         y = a[1].take(k) + u * b[1].take(k)
         z = a[2].take(k) + u * b[2].take(k)
@@ -378,10 +384,10 @@ class _Track:
         sin_p = phi * (1.0 - phi2 / 6.0)
         return cos_p * x + sin_p * y, cos_p * y - sin_p * x, z
 
-    def sun_coarse(self, t: FloatArray) -> Vec:
+    def sun_coarse(self, t: FloatArray, at: tuple[IntArray, FloatArray] | None = None) -> Vec:
         """The Earth-fixed Sun interpolated linearly between nodes: its direction within 2e-4°
         (the chord of its daily circle), enough for a phase angle, not for twilight."""
-        k, u = self._locate(t)
+        k, u = self._locate(t) if at is None else at
         a = self.sun_km
         return tuple(  # type: ignore[return-value]
             a[c].take(k) + u * (a[c].take(k + 1) - a[c].take(k)) for c in range(3)
@@ -418,7 +424,10 @@ class _ExactTrack(_Track):
         t = np.asarray(t, dtype=float)
         return orbit.satellite_itrs(self.satrec, t, self.frames.gmst_rad(t))
 
-    def position(self, t: FloatArray) -> Vec:
+    def locate(self, t: FloatArray) -> tuple[IntArray, FloatArray] | None:
+        return None  # nothing to share: SGP4 and the frame table at every time
+
+    def position(self, t: FloatArray, at: tuple[IntArray, FloatArray] | None = None) -> Vec:
         r, _ = self._state(t)
         return r[:, 0], r[:, 1], r[:, 2]
 
@@ -440,7 +449,7 @@ class _ExactTrack(_Track):
         v = (after - before) / (2.0 * SLOPE_HALF_S)
         return (r[:, 0], r[:, 1], r[:, 2]), (v[:, 0], v[:, 1], v[:, 2])
 
-    def sun(self, t: FloatArray) -> Vec:
+    def sun(self, t: FloatArray, at: tuple[IntArray, FloatArray] | None = None) -> Vec:
         assert self.frames is not None
         s = self.frames.sun_itrs_at(np.asarray(t, dtype=float))
         return s[:, 0], s[:, 1], s[:, 2]
@@ -504,7 +513,8 @@ class _Sky:
         (``orbit.sunlit`` is False, as skyfield's ``is_sunlit``); continuous, so its roots are
         the shadow entry and exit.
         """
-        return _clearance_km(self.track.position(t), self.track.sun(t))
+        at = self.track.locate(t)
+        return _clearance_km(self.track.position(t, at), self.track.sun(t, at))
 
     def sin_sun_altitude(self, t: FloatArray, place: IntArray) -> FloatArray:
         """Sine of the Sun's geometric (topocentric) altitude at the places."""
@@ -516,7 +526,8 @@ class _Sky:
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """:meth:`sin_elevation`, :meth:`shadow` and :meth:`sin_sun_altitude` at once, the
         satellite and the Sun found once (the same values)."""
-        r, sun = self.track.position(t), self.track.sun(t)
+        at = self.track.locate(t)
+        r, sun = self.track.position(t, at), self.track.sun(t, at)
         observer, up = _take(self.position_km, place), _take(self.up, place)
         delta = _sub(r, observer)
         to_sun = _sub(sun, observer)
@@ -530,18 +541,20 @@ class _Sky:
         """:meth:`shadow` and :meth:`sin_sun_altitude` at once (the same values), the satellite
         and the Sun found once: :meth:`conditions` without the elevation, for samples whose
         elevation is known not to be needed."""
-        sun = self.track.sun(t)
+        at = self.track.locate(t)
+        sun = self.track.sun(t, at)
         to_sun = _sub(sun, _take(self.position_km, place))
         return (
-            _clearance_km(self.track.position(t), sun),
+            _clearance_km(self.track.position(t, at), sun),
             _dot(to_sun, _take(self.up, place)) / _norm(to_sun),
         )
 
     def phase_angle_deg(self, t: FloatArray, place: IntArray) -> tuple[FloatArray, FloatArray]:
         """Range (km) and phase angle (deg) at the satellite between the Sun and the place
         (the Sun's direction within 2e-4°: 1e-5 mag)."""
-        r = self.track.position(t)
-        to_sun = _sub(self.track.sun_coarse(t), r)
+        at = self.track.locate(t)
+        r = self.track.position(t, at)
+        to_sun = _sub(self.track.sun_coarse(t, at), r)
         to_observer = _sub(_take(self.position_km, place), r)
         rng = _norm(to_observer)
         cos_phase = _dot(to_sun, to_observer) / (_norm(to_sun) * rng)
