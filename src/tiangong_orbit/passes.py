@@ -6,7 +6,9 @@ grid nodes the track is a cubic Hermite interpolant of those positions and veloc
 about 5 m at 120 s, 0.3 m at 60 s: far below a millisecond of pass time). Only the nodes where
 the satellite may stand inside a cone around the places (elsewhere it is below the horizon for
 all of them), and their neighbours, are propagated: a screening pass every ``SCREEN_STRIDE``
-nodes bounds the rest. For every place at once the sine of the elevation is computed at the
+nodes bounds the rest (when only visible passes are wanted, the stretches where the Sun stands
+too high at every place for any pass near them to be visible are skipped as well; see
+:func:`_propagate_grid`). For every place at once the sine of the elevation is computed at the
 nodes inside the cone with two (N, 3) @ (3, P) products; its local maxima are the candidate
 culminations. When only visible passes are wanted, candidates whose whole pass is provably too
 low, in daylight or in the Earth's shadow are dropped as soon as that shows (on their grid
