@@ -413,7 +413,7 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     ends]`` (POSIX s). The bodies' nodes are the whole hours around the intervals only (the
     visible passes gather in the twilights: a few hours a day), all through one skyfield
     time array, so the TEME rotation (nutation) is evaluated once per node."""
-    from skyfield.sgp4lib import TEME
+    from skyfield.functions import mxv
     from skyfield.starlib import Star
 
     cat = catalogue(figures=False)
@@ -425,7 +425,11 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     first, last = float(starts.min()), float(ends.max())
     middle = orbit.skyfield_times(np.array([(first + last) / 2.0]))
     star = Star(ra_hours=cat.ra_deg[bright] / 15.0, dec_degrees=cat.dec_deg[bright])
-    star_teme = eph["earth"].at(middle[0]).observe(star).apparent().frame_xyz(TEME).au
+    # frame_xyz(TEME) as skyfield computes it (orbit.teme_rotation is its rotation, bit for
+    # bit), without importing skyfield.sgp4lib and its OMM reader on every run.
+    star_teme = mxv(
+        orbit.teme_rotation(middle[0]), eph["earth"].at(middle[0]).observe(star).apparent().xyz.au
+    )
     star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T
     # Each interval needs the whole hours from the one at or before its start to the one
     # after its end (a visible interval lasts minutes: two or three nodes).
@@ -438,10 +442,11 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     nodes = (np.flatnonzero(needed) + low.min()) * 3600.0
     node_t = orbit.skyfield_times(nodes)
     earth = eph["earth"].at(node_t)
+    rotation = orbit.teme_rotation(node_t)  # GCRS -> TEME at the nodes, (3, 3, n_nodes)
     vectors = []
     for target, word in (("moon", "the Moon"), *PLANETS):
         seen = earth.observe(eph[target]).apparent()
-        vectors.append(np.asarray(seen.frame_xyz(TEME).km).T)  # (n_nodes, 3)
+        vectors.append(np.asarray(mxv(rotation, seen.xyz.km)).T)  # (n_nodes, 3)
         try:
             magnitude: float | None = (
                 None if target == "moon" else float(np.nanmin(planetary_magnitude_of(seen)))
