@@ -883,3 +883,22 @@ def test_a_plain_run_loads_nothing_it_does_not_use() -> None:
         )
         assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_cli_holds_openblas_to_one_thread_unless_told(given: str | None, expected: str) -> None:
+    # Set before numpy loads (its thread pool is sized then); a user's own setting wins.
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = (
+        "import os, sys\n"
+        "import tiangong_orbit.cli\n"
+        "assert 'numpy' not in sys.modules\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
