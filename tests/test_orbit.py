@@ -263,6 +263,20 @@ def test_geodetic_inverts_the_observer_position():
     )
 
 
+def test_geodetic_height_km_is_the_height_of_geodetic():
+    # The one-step formula the pass points use against the iterated one, and the truth, from
+    # the ground to 10,000 km at every latitude, poles and equator included.
+    rng = np.random.default_rng(14)
+    latitude = np.concatenate(([-90.0, -89.9999, 0.0, 1e-7, 45.0, 89.9999, 90.0],
+                               rng.uniform(-90.0, 90.0, 20_000)))  # fmt: skip
+    longitude = rng.uniform(-180.0, 180.0, latitude.size)
+    height_m = np.concatenate((np.full(7, 400e3), rng.uniform(0.0, 1e7, 20_000)))
+    observers = orbit.Observers.from_geodetic(latitude, longitude, height_m)
+    height_km = orbit.geodetic_height_km(observers.position_km)
+    np.testing.assert_allclose(height_km, orbit.geodetic(observers.position_km)[2], atol=1e-9)
+    np.testing.assert_allclose(height_km * 1000.0, height_m, atol=1e-6)
+
+
 def test_earth_fixed_velocity_matches_the_motion_of_the_position(css_tle):
     (element_set,) = tle.parse_text("\n".join(css_tle))
     t0 = element_set.epoch.timestamp() + 1234.5

@@ -2132,7 +2132,7 @@ def _points(
         out[1, which] = np.degrees(np.arctan2(u, horizontal))
         out[0, which] = np.degrees(np.arctan2(e, n)) % 360.0
         out[2, which] = np.hypot(horizontal, u)
-        out[3, which] = orbit.geodetic(r)[2]
+        out[3, which] = orbit.geodetic_height_km(r)
     out = out.reshape(4, *times.shape)
     rows, columns = np.nonzero(~own)
     out[:, rows, columns] = out[:, rows, source[rows, columns]]
