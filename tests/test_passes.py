@@ -390,6 +390,32 @@ def test_chunk_borders_change_nothing(css, cities):
     assert chunked == whole
 
 
+def test_values_read_at_the_nodes_are_the_interpolants_to_the_last_bit(css):
+    """The rise and set brackets' ends and the culmination brackets' rates are read from the
+    node arrays (a third of an interpolation): the interpolant's own values there, bit for
+    bit, on a real track, and the interpolant between the nodes."""
+    start = datetime(2026, 10, 6, 16, tzinfo=UTC).timestamp()
+    nodes = 120.0 * np.arange(math.floor(start / 120.0), math.floor(start / 120.0) + 720)
+    frames = orbit.FrameTable.for_span(nodes[0], nodes[-1], sun_step_s=passes.SUN_STEP_S)
+    observers = orbit.Observers.from_geodetic([33.6844, 24.8607], [73.0479, 67.0011], [540.0, 0])
+    cone = passes._Cone.around(observers, css, -1.5)
+    r_km, v_km_s, theta, propagated = passes._propagate_grid(css.satrec, nodes, frames, cone)
+    first = math.floor(nodes[0] / 120.0)
+    sun = frames.sun_teme_at(nodes)
+    track = passes._Track.build(0.0, first, 120.0, r_km, v_km_s, sun, theta, propagated)
+    sky = passes._Sky.of(track, observers)
+    read = np.flatnonzero(propagated)
+    assert read.size > 100
+    node = np.tile(read, 2)
+    place = np.repeat([0, 1], read.size)
+    t = track.node_time(node)
+    assert np.array_equal(sky.elevation_rate_at_node(node, place), sky.elevation_rate(t, place))
+    between = t + np.where(node % 3 == 0, 37.5, 0.0)  # a third of the times between nodes
+    assert np.array_equal(
+        sky.sin_elevation_near_node(between, node, place), sky.sin_elevation(between, place)
+    )
+
+
 @pytest.mark.parametrize("include_invisible", [False, True])
 def test_the_screened_grid_finds_what_the_whole_grid_finds(css, monkeypatch, include_invisible):
     """Only the grid nodes near the places are propagated (passes._propagate_grid): the same

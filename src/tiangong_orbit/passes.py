@@ -496,6 +496,31 @@ class _Sky:
         delta = _sub(_take(r, node), _take(self.position_km, place))
         return _dot(delta, _take(self.up, place)) / _norm(delta)
 
+    def sin_elevation_near_node(self, t: FloatArray, node: IntArray, place: IntArray) -> FloatArray:
+        """:meth:`sin_elevation` at ``t`` (the same bits), read from the node arrays where
+        ``t`` is the time of ``node`` (local numbers): there the interpolant's weights are
+        exactly 1 and 0, so it gives the node's position itself, and a node costs a third of
+        an interpolation."""
+        if isinstance(self.track, _ExactTrack):  # SGP4 at every time: nothing to read
+            return self.sin_elevation(t, place)
+        value = np.empty(len(t))
+        at_node = t == self.track.node_time(node)
+        where = np.flatnonzero(at_node)
+        value[where] = self.sin_elevation_at_node(node[where], place[where])
+        where = np.flatnonzero(~at_node)
+        if where.size:
+            value[where] = self.sin_elevation(t[where], place[where])
+        return value
+
+    def elevation_rate_at_node(self, node: IntArray, place: IntArray) -> FloatArray:
+        """:meth:`elevation_rate` at grid nodes (local numbers), read from the node arrays:
+        the same bits, as the interpolant and its derivative are the node's position and
+        velocity there (weights exactly 1 and 0)."""
+        if isinstance(self.track, _ExactTrack):
+            return self.elevation_rate(self.track.node_time(node), place)
+        track = self.track
+        return self.elevation_rate_of(_take(track.r_km, node), _take(track.v_km_s, node), place)
+
     def elevation_rate(self, t: FloatArray, place: IntArray) -> FloatArray:
         """d/dt of the sine of the elevation (1/s), from the interpolant's velocity."""
         r, v = self.track.state(t)
@@ -1366,8 +1391,8 @@ def _refine(
     # Culmination: the root of the elevation rate between the neighbouring nodes.
     lo_t = track.node_time(node - 1)
     hi_t = track.node_time(node + 1)
-    rate_lo = sky.elevation_rate(lo_t, place)
-    rate_hi = sky.elevation_rate(hi_t, place)
+    rate_lo = sky.elevation_rate_at_node(node - 1, place)
+    rate_hi = sky.elevation_rate_at_node(node + 1, place)
     good = (rate_lo > 0) & (rate_hi < 0)
     culmination = track.node_time(node)  # fallback: the node itself
     if good.any():
@@ -1518,8 +1543,11 @@ def _refine_tail(
     both_places = np.concatenate((place, place))
     lo = np.concatenate((rise_lo, set_lo))
     hi = np.concatenate((rise_hi, set_hi))
-    f_lo = sky.sin_elevation(lo, both_places) - sin_h
-    f_hi = sky.sin_elevation(hi, both_places) - sin_h
+    # The ends are grid nodes but where the culmination is nearer: read from the nodes.
+    lo_node = np.concatenate((below_before, np.maximum(below_after - 1, 0)))
+    hi_node = np.concatenate((np.minimum(below_before + 1, n_nodes - 1), below_after))
+    f_lo = sky.sin_elevation_near_node(lo, lo_node, both_places) - sin_h
+    f_hi = sky.sin_elevation_near_node(hi, hi_node, both_places) - sin_h
     roots = _solve(lambda t, w: sky.sin_elevation(t, both_places[w]) - sin_h, lo, hi, f_lo, f_hi)
     rise, set_ = roots[:m], roots[m:]
     if prefilter_half_s is not None:
