@@ -1583,8 +1583,18 @@ def _refine_tail(
         pl2 = np.concatenate((place[idx], place[idx]))
         lo = np.concatenate((rise[idx], culmination[idx]))
         hi = np.concatenate((culmination[idx], set_[idx]))
-        f_lo = sky.sin_elevation(lo, pl2) - sin_v
-        f_hi = sky.sin_elevation(hi, pl2) - sin_v
+        # At the culmination, the elevation found with it (the same function at the same
+        # time, so the same bits) unless it was solved again on SGP4 since.
+        n = len(idx)
+        at_ends = sky.sin_elevation(np.concatenate((rise[idx], set_[idx])), pl2) - sin_v
+        at_top = sin_max[idx]
+        moved = np.flatnonzero(top_exact[idx])
+        if moved.size:
+            at_top = at_top.copy()
+            at_top[moved] = sky.sin_elevation(culmination[idx[moved]], place[idx[moved]])
+        at_top = at_top - sin_v
+        f_lo = np.concatenate((at_ends[:n], at_top))
+        f_hi = np.concatenate((at_top, at_ends[n:]))
         roots = _solve(lambda t, w: sky.sin_elevation(t, pl2[w]) - sin_v, lo, hi, f_lo, f_hi)
         high_lo[idx], high_hi[idx] = roots[: len(idx)], roots[len(idx) :]
 
