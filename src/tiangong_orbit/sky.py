@@ -412,7 +412,17 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     """The named bright stars, the Moon and the planets for visible intervals ``[starts,
     ends]`` (POSIX s). The bodies' nodes are the whole hours around the intervals only (the
     visible passes gather in the twilights: a few hours a day), all through one skyfield
-    time array, so the TEME rotation (nutation) is evaluated once per node."""
+    time array, so the TEME rotation (nutation) is evaluated once per node.
+
+    Directions are astrometric plus the annual aberration (:func:`_aberrated`), without the
+    gravitational deflection of light by the Sun and planets that skyfield's ``apparent()``
+    adds: measured every fifth day over a year, at most 0.47" (0.00013°) for these stars and
+    0.28" for the bodies, both when close to the Sun (so below the horizon in a visible
+    pass), a few thousandths of an arcsecond elsewhere; the planets' magnitudes moved by at
+    most 0.003. This function costs half as much (its first call in a run for one place
+    and one day: 11.6 -> 6.7 ms). On every city over 366 days 89 of 49,912 closest
+    approaches moved, by 1 ms in time or 0.01° in separation as written (a rounding edge)."""
+    from skyfield.constants import AU_KM
     from skyfield.functions import mxv
     from skyfield.starlib import Star
 
@@ -427,9 +437,8 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     star = Star(ra_hours=cat.ra_deg[bright] / 15.0, dec_degrees=cat.dec_deg[bright])
     # frame_xyz(TEME) as skyfield computes it (orbit.teme_rotation is its rotation, bit for
     # bit), without importing skyfield.sgp4lib and its OMM reader on every run.
-    star_teme = mxv(
-        orbit.teme_rotation(middle[0]), eph["earth"].at(middle[0]).observe(star).apparent().xyz.au
-    )
+    geocentre = eph["earth"].at(middle[0])
+    star_teme = mxv(orbit.teme_rotation(middle[0]), _aberrated(geocentre, geocentre.observe(star)))
     star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T
     # Each interval needs the whole hours from the one at or before its start to the one
     # after its end (a visible interval lasts minutes: two or three nodes).
@@ -445,8 +454,8 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     rotation = orbit.teme_rotation(node_t)  # GCRS -> TEME at the nodes, (3, 3, n_nodes)
     vectors = []
     for target, word in (("moon", "the Moon"), *PLANETS):
-        seen = earth.observe(eph[target]).apparent()
-        vectors.append(np.asarray(mxv(rotation, seen.xyz.km)).T)  # (n_nodes, 3)
+        seen = earth.observe(eph[target])
+        vectors.append(np.asarray(mxv(rotation, _aberrated(earth, seen) * AU_KM)).T)
         try:
             magnitude: float | None = (
                 None if target == "moon" else float(np.nanmin(planetary_magnitude_of(seen)))
@@ -457,6 +466,20 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
         kinds.append("moon" if target == "moon" else "planet")
         mags.append(magnitude)
     return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors))
+
+
+def _aberrated(observer: Any, seen: Any) -> np.ndarray:
+    """The astrometric position ``seen`` (a skyfield position observed from ``observer``, a
+    position of the geocentre) turned by the annual aberration as skyfield's ``apparent()``
+    turns it (au, GCRS axes): ``apparent()`` without the deflection of light."""
+    from skyfield.relativity import add_aberration
+
+    position = np.array(seen.xyz.au)
+    velocity = observer.velocity.au_per_d
+    if velocity.ndim < position.ndim:  # one moment, many targets (the stars)
+        velocity = velocity[:, None]
+    add_aberration(position, velocity, seen.light_time)
+    return position
 
 
 class _Views(NamedTuple):
@@ -850,7 +873,8 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
 
 
 def planetary_magnitude_of(apparent: Any) -> np.ndarray:
-    """Skyfield's planetary magnitudes (Mallama & Hilton 2018) for an apparent position."""
+    """Skyfield's planetary magnitudes (Mallama & Hilton 2018) for an astrometric or apparent
+    position."""
     from skyfield.magnitudelib import planetary_magnitude
 
     return np.atleast_1d(np.asarray(planetary_magnitude(apparent), dtype=float))
