@@ -352,9 +352,9 @@ def _sweep(
     # Reused by every shift: fresh temporaries for each expression took a third of the sweep
     # (allocation and first touch of their pages). With the offsets-first layout below, the
     # sweep of a 10-day outlook for Lahore takes 25 ms instead of 44 ms; the same bits.
-    grid_size = len(t) * len(offsets_arc)
-    grids = [np.empty(grid_size, dtype=np.float32) for _ in range(3)]
-    masks = [np.empty(grid_size, dtype=bool) for _ in range(2)]
+    # They grow to the most rows one shift needs (a shift keeps the rows near the plane only).
+    grids: list[NDArray[np.float32]] = []
+    masks: list[NDArray[np.bool_]] = []
     for fixed, per_row in shifts:
         if per_row is None and not (abs(fixed) < row_margin).any():
             continue
@@ -390,6 +390,9 @@ def _sweep(
         # Offsets first: numpy's inner loops then run along the rows (hundreds to thousands),
         # not along the few dozen offsets.
         size = len(offsets_arc) * len(index_rows)
+        if not grids or len(grids[0]) < size:
+            grids = [np.empty(size, dtype=np.float32) for _ in range(3)]
+            masks = [np.empty(size, dtype=bool) for _ in range(2)]
         sin_el, work, scratch = (b[:size].reshape(len(offsets_arc), -1) for b in grids)
         visible, other = (b[:size].reshape(len(offsets_arc), -1) for b in masks)
         _ring_sum(up_a, up_b, cos_s32, sin_s32, out=sin_el, scratch=scratch)
