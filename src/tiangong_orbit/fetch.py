@@ -141,8 +141,8 @@ def lock_path() -> Path:
 
 
 class UpdateResult(NamedTuple):
-    """What one :func:`update` did (a named tuple: defined in a tenth of a frozen dataclass's
-    0.9 ms, which every stale run paid for importing this module).
+    """What one :func:`update` did (a named tuple: defined in a sixth of a frozen dataclass's
+    0.9 ms, which every run past the newest set paid for importing this module).
 
     Epochs are aware UTC datetimes. ``http_status`` is ``None`` when no request was sent
     (``skipped_polite``). ``tiangong_epoch_before``/``after`` are the newest Tiangong epochs
