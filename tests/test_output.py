@@ -23,7 +23,12 @@ import pytest
 from tiangong_orbit import passes
 from tiangong_orbit.model import Pass, PassColumns, PassList, Point, Prediction, SatelliteInfo
 from tiangong_orbit.places import find_place
-from tiangong_orbit.render.passes_json import passes_json, round_array, write_passes_json
+from tiangong_orbit.render.passes_json import (
+    _write_passes_json,
+    passes_json,
+    round_array,
+    write_passes_json,
+)
 from tiangong_orbit.timeutil import iso_z, iso_z_ms_array
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,9 +257,15 @@ def test_write_passes_json_is_the_whole_document_byte_for_byte(
         every_pass, places=sky.add_near(every_pass.places, [(tiangong, START, end)])
     )
     assert any(p.near is not None for group in with_near.places for p in group.passes)
-    pieces: list[bytes] = []
-    write_passes_json(with_near, pieces.append)
     whole = json.dumps(passes_json(with_near), indent=2, ensure_ascii=False) + "\n"
+    # Small documents are encoded by the standard library, large ones by orjson: both ways
+    # give these very bytes.
+    for small in (None, True, False):
+        pieces: list[bytes] = []
+        _write_passes_json(with_near, pieces.append, small=small)
+        assert b"".join(pieces) == whole.encode(), small
+    pieces = []
+    write_passes_json(with_near, pieces.append)
     assert b"".join(pieces) == whole.encode()
 
 
