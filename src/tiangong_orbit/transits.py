@@ -154,8 +154,6 @@ class _BodyTable:
 
     @classmethod
     def for_span(cls, start_unix: float, stop_unix: float, bodies: Sequence[str]) -> _BodyTable:
-        from skyfield.sgp4lib import TEME
-
         grid = np.arange(
             math.floor(start_unix / 3600.0) * 3600.0 - 3600.0,
             math.ceil(stop_unix / 3600.0) * 3600.0 + 7200.0,
@@ -163,7 +161,7 @@ class _BodyTable:
         )
         t = orbit.skyfield_times(grid)
         eph = orbit.ephemeris()
-        rotation = TEME.rotation_at(t)
+        rotation = orbit.teme_rotation(t)  # skyfield's TEME.rotation_at, bit for bit
         vectors = {}
         for body in bodies:
             target = eph["sun" if body == "sun" else "moon"]
