@@ -7,7 +7,6 @@ inside the commands.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -30,6 +29,7 @@ from tiangong_orbit.cli.options import (
     StartOption,
     TleOption,
     TzOption,
+    check_at_most,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
@@ -92,8 +92,7 @@ def sky_command(
     from tiangong_orbit.render.charts import output_format
 
     output_format(output)
-    if not (math.isfinite(days) and 0 < days <= 60):
-        raise UsageError(f"--days {days:g} must be more than 0 and at most 60")
+    check_at_most("--days", days, 60)
     choice = pass_number.strip().lower()
     if choice != "all" and not (choice.isdigit() and int(choice) >= 1):
         raise UsageError(f"--pass '{pass_number}' must be a pass number (1, 2, ...) or 'all'")
@@ -211,8 +210,8 @@ def track_command(
     from tiangong_orbit.render.charts import output_format
 
     output_format(output)
-    if hours is not None and not (math.isfinite(hours) and 0 < hours <= 48):
-        raise UsageError(f"--hours {hours:g} must be more than 0 and at most 48")
+    if hours is not None:
+        check_at_most("--hours", hours, 48)
     chosen_places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = _start(start)
     from tiangong_orbit.timeutil import check_range

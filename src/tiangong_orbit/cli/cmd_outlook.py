@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import timedelta
 from typing import Annotated
 
@@ -66,18 +65,12 @@ def outlook_command(
     place's local time."""
     from tiangong_orbit import outlook, tle
     from tiangong_orbit.cli.app import warn
-    from tiangong_orbit.cli.options import time_option
+    from tiangong_orbit.cli.options import check_at_most, choose_format, time_option
     from tiangong_orbit.model import Settings
     from tiangong_orbit.timeutil import check_range
 
-    chosen = (fmt or "table").lower()
-    if chosen not in FORMATS:
-        raise UsageError(f"--format '{chosen}' is not one of {', '.join(FORMATS)}")
-    if as_json and fmt is not None and chosen != "json":
-        raise UsageError(f"--json contradicts --format {chosen}; give one of them")
-    fmt = "json" if as_json else chosen
-    if not (math.isfinite(days) and 0 < days <= outlook.MAX_DAYS):
-        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
+    fmt = choose_format(fmt, as_json, FORMATS)
+    check_at_most("--days", days, outlook.MAX_DAYS)
     check_thresholds(horizon_deg, min_visible_elevation_deg, sun_max_altitude_deg, None)
     places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = time_option(start, "--start", now_utc())

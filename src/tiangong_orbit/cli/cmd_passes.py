@@ -130,12 +130,11 @@ def passes_command(
     Visible = sunlit, in a dark sky (Sun at or below -6°) and at least 10° high. Rise and set
     use the geometric elevation (no refraction). JSON/CSV/ICS carry UTC; tables show the
     place's local time (PKT for Pakistan, else the zone at the coordinates, or --tz)."""
-    from tiangong_orbit.cli.options import time_option
+    from tiangong_orbit.cli.options import check_at_most, time_option
     from tiangong_orbit.timeutil import check_range
 
     fmt = _check_format(fmt, as_json, lang, output, remind_minutes)
-    if not (math.isfinite(days) and 0 < days <= 366):
-        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
+    check_at_most("--days", days, 366)
     if max_magnitude is not None and not math.isfinite(max_magnitude):
         raise UsageError(f"--max-magnitude {max_magnitude:g} is not a number")
     if min_duration_s is not None and not (math.isfinite(min_duration_s) and min_duration_s >= 0):
@@ -252,13 +251,9 @@ def _check_format(
     fmt: str | None, as_json: bool, lang: str, output: object, remind_minutes: int
 ) -> str:
     """The output format the options ask for; UsageError (exit 2) when they contradict."""
-    chosen = (fmt or "table").lower()
-    if chosen not in FORMATS:
-        raise UsageError(f"--format '{chosen}' is not one of {', '.join(FORMATS)}")
-    if as_json:
-        if fmt is not None and chosen != "json":
-            raise UsageError(f"--json contradicts --format {chosen}; give one of them")
-        chosen = "json"
+    from tiangong_orbit.cli.options import choose_format
+
+    chosen = choose_format(fmt, as_json, FORMATS)
     if lang not in ("en", "ur"):
         raise UsageError(f"--lang '{lang}' is not one of en, ur")
     if lang != "en" and chosen not in TRANSLATED_FORMATS:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -24,6 +23,7 @@ from tiangong_orbit.cli.options import (
     StartOption,
     TleOption,
     TzOption,
+    check_at_most,
     resolve_places,
 )
 from tiangong_orbit.errors import UsageError
@@ -117,10 +117,8 @@ def check_transit_options(body: str, days: float, radius_km: float) -> tuple[str
     bodies = {"sun": ("sun",), "moon": ("moon",), "both": ("sun", "moon")}.get(choice)
     if bodies is None:
         raise UsageError(f"--body '{body}' is not one of sun, moon, both")
-    if not (math.isfinite(days) and 0 < days <= 366):
-        raise UsageError(f"--days {days:g} must be more than 0 and at most 366")
-    if not (math.isfinite(radius_km) and 0 < radius_km <= 500):
-        raise UsageError(f"--radius-km {radius_km:g} must be more than 0 and at most 500")
+    check_at_most("--days", days, 366)
+    check_at_most("--radius-km", radius_km, 500)
     return bodies
 
 

@@ -237,6 +237,31 @@ StandardMagnitudeOption = Annotated[
 ]
 
 
+def check_at_most(option: str, value: float, most: float) -> None:
+    """Raise UsageError (exit 2) unless ``0 < value <= most`` (NaN and infinities refused)."""
+    import math
+
+    from tiangong_orbit.errors import UsageError
+
+    if not (math.isfinite(value) and 0 < value <= most):
+        raise UsageError(f"{option} {value:g} must be more than 0 and at most {most:g}")
+
+
+def choose_format(fmt: str | None, as_json: bool, formats: tuple[str, ...]) -> str:
+    """The output format of ``--format`` (default ``table``) and ``--json``; UsageError (exit
+    2) for a format not in ``formats`` or one that ``--json`` contradicts."""
+    from tiangong_orbit.errors import UsageError
+
+    chosen = (fmt or "table").lower()
+    if chosen not in formats:
+        raise UsageError(f"--format '{chosen}' is not one of {', '.join(formats)}")
+    if as_json:
+        if fmt is not None and chosen != "json":
+            raise UsageError(f"--json contradicts --format {chosen}; give one of them")
+        chosen = "json"
+    return chosen
+
+
 def check_thresholds(
     horizon_deg: float,
     min_visible_elevation_deg: float,
