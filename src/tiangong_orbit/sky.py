@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -407,10 +407,26 @@ class _NearObjects(NamedTuple):
     star_dirs: np.ndarray  # (n_stars, 3)
     node_unix: np.ndarray  # (n_nodes,)
     body_nodes_km: np.ndarray  # (n_bodies, n_nodes, 3)
+    #: The planets' skyfield positions at the nodes (made when called) by object index, until
+    #: their magnitude is asked for (:meth:`magnitude`).
+    planets: dict[int, Callable[[], Any]]
 
     @property
     def n_stars(self) -> int:
         return len(self.star_dirs)
+
+    def magnitude(self, index: int) -> float | None:
+        """Object ``index``'s magnitude: a star's from the catalogue, none for the Moon, a
+        planet's its brightest over the nodes, worked out when first asked for (most runs
+        name no planet: a day for one place saves 1.2 ms, skyfield's magnitudes module
+        included)."""
+        if index in self.planets:
+            try:
+                magnitude = float(np.nanmin(planetary_magnitude_of(self.planets.pop(index)())))
+            except (ValueError, KeyError, TypeError):
+                magnitude = None
+            self.magnitudes[index] = magnitude
+        return self.magnitudes[index]
 
     def body_km(self, t_unix: np.ndarray) -> np.ndarray:
         """Geocentric TEME vectors (n_times, n_bodies, 3) of the bodies, interpolated linearly
@@ -431,17 +447,24 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     visible passes gather in the twilights: a few hours a day), all through one skyfield
     time array, so the TEME rotation (nutation) is evaluated once per node.
 
-    Directions are astrometric plus the annual aberration (:func:`_aberrated`), without the
+    Directions are astrometric plus the annual aberration (skyfield's ``add_aberration``,
+    the bodies observed by :func:`_observed_au`), without the
     gravitational deflection of light by the Sun and planets that skyfield's ``apparent()``
     adds: measured every fifth day over a year, at most 0.47" (0.00013°) for these stars and
     0.28" for the bodies, both when close to the Sun (so below the horizon in a visible
     pass), a few thousandths of an arcsecond elsewhere; the planets' magnitudes moved by at
     most 0.003. This function costs half as much (its first call in a run for one place
     and one day: 11.6 -> 6.7 ms). On every city over 366 days 89 of 49,912 closest
-    approaches moved, by 1 ms in time or 0.01° in separation as written (a rounding edge)."""
-    from skyfield.constants import AU_KM
+    approaches moved, by 1 ms in time or 0.01° in separation as written (a rounding edge).
+
+    The stars' directions are the catalogue's turned by the aberration, without skyfield's
+    Star (5e-15 rad apart), the bodies observed by :func:`_observed_au` (skyfield's bits)
+    and the planets' magnitudes worked out only for a planet a pass is said to come near
+    (:meth:`_NearObjects.magnitude`): :func:`add_near`'s first call in a run for one place
+    and one day 8.4 -> 6.3 ms of CPU, every output the same."""
+    from skyfield.constants import AU_KM, C_AUDAY
     from skyfield.functions import mxv
-    from skyfield.starlib import Star
+    from skyfield.relativity import add_aberration
 
     cat = catalogue(figures=False)
     bright = np.flatnonzero((cat.vmag <= NEAR_STAR_MAG) & np.array([bool(n) for n in cat.name]))
@@ -451,11 +474,16 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     eph = orbit.ephemeris()
     first, last = float(starts.min()), float(ends.max())
     middle = orbit.skyfield_times(np.array([(first + last) / 2.0]))
-    star = Star(ra_hours=cat.ra_deg[bright] / 15.0, dec_degrees=cat.dec_deg[bright])
+    # The stars' catalogue directions (skyfield's Star without a parallax puts them 2e14 au
+    # away, 5e-15 rad from these as seen from the Earth), turned by the annual aberration as
+    # add_aberration turns a position a light time away (the same turn at any distance).
+    ra, dec = np.radians(cat.ra_deg[bright]), np.radians(cat.dec_deg[bright])
+    star_gcrs = np.array([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
+    velocity = eph["earth"].at(middle[0]).velocity.au_per_d
+    add_aberration(star_gcrs, velocity[:, None], 1.0 / C_AUDAY)
     # frame_xyz(TEME) as skyfield computes it (orbit.teme_rotation is its rotation, bit for
     # bit), without importing skyfield.sgp4lib and its OMM reader on every run.
-    geocentre = eph["earth"].at(middle[0])
-    star_teme = mxv(orbit.teme_rotation(middle[0]), _aberrated(geocentre, geocentre.observe(star)))
+    star_teme = mxv(orbit.teme_rotation(middle[0]), star_gcrs)
     star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T
     # Each interval needs the whole hours from the one at or before its start to the one
     # after its end (a visible interval lasts minutes: two or three nodes).
@@ -470,33 +498,54 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     earth = eph["earth"].at(node_t)
     rotation = orbit.teme_rotation(node_t)  # GCRS -> TEME at the nodes, (3, 3, n_nodes)
     vectors = []
+    planets = {}
     for target, word in (("moon", "the Moon"), *PLANETS):
-        seen = earth.observe(eph[target])
-        vectors.append(np.asarray(mxv(rotation, _aberrated(earth, seen) * AU_KM)).T)
-        try:
-            magnitude: float | None = (
-                None if target == "moon" else float(np.nanmin(planetary_magnitude_of(seen)))
-            )
-        except (ValueError, KeyError, TypeError):
-            magnitude = None
+        astrometric, light_time = _observed_au(earth, eph[target])
+        add_aberration(astrometric, earth.velocity.au_per_d, light_time)
+        vectors.append(np.asarray(mxv(rotation, astrometric * AU_KM)).T)
+        if target != "moon":
+            planets[len(names)] = partial(earth.observe, eph[target])
         names.append(word)
         kinds.append("moon" if target == "moon" else "planet")
-        mags.append(magnitude)
-    return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors))
+        mags.append(None)
+    return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors), planets)
 
 
-def _aberrated(observer: Any, seen: Any) -> np.ndarray:
-    """The astrometric position ``seen`` (a skyfield position observed from ``observer``, a
-    position of the geocentre) turned by the annual aberration as skyfield's ``apparent()``
-    turns it (au, GCRS axes): ``apparent()`` without the deflection of light."""
-    from skyfield.relativity import add_aberration
+def _observed_au(observer: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``observer.observe(target)``'s position (au, GCRS axes) and light time (days), for a
+    skyfield ``observer`` (barycentric) and ``target`` (a sum of SPK segments, as the
+    ephemeris gives): skyfield's iteration on the same numbers, so the same bits, with the
+    segments evaluated for their positions only (skyfield also works out every step's
+    velocity) and no skyfield time made for each step. The Moon and five planets at three
+    nodes: 2.5 -> 1.4 ms (CPU, warm)."""
+    from skyfield.constants import AU_KM, C_AUDAY
+    from skyfield.functions import length_of
 
-    position = np.array(seen.xyz.au)
-    velocity = observer.velocity.au_per_d
-    if velocity.ndim < position.ndim:  # one moment, many targets (the stars)
-        velocity = velocity[:, None]
-    add_aberration(position, velocity, seen.light_time)
-    return position
+    # A planet's barycentre is one segment; the Moon, Mercury and Venus a sum of two.
+    parts = getattr(target, "vector_functions", (target,))
+    segments = [part.spk_segment for part in parts]
+    whole, tdb_fraction = observer.t.whole, observer.t.tdb_fraction
+
+    def position_au(fraction: np.ndarray) -> np.ndarray:
+        position = 0.0
+        for segment in segments:
+            position = position + segment.compute(whole, fraction) / AU_KM
+        return position  # type: ignore[return-value]
+
+    observer_au = observer.xyz.au
+    target_au = position_au(tdb_fraction)
+    distance = length_of(target_au - observer_au)
+    light_time0 = 0.0
+    for _ in range(10):
+        light_time = distance / C_AUDAY
+        if np.abs(light_time - light_time0).max(initial=0.0) < 1e-12:
+            break
+        target_au = position_au(tdb_fraction - light_time)
+        distance = length_of(target_au - observer_au)
+        light_time0 = light_time
+    else:
+        raise ValueError("light-travel time failed to converge")
+    return target_au - observer_au, light_time
 
 
 class _Views(NamedTuple):
@@ -829,7 +878,7 @@ def add_near(
                 moment,
                 separation,
                 relation,
-                objects.magnitudes[choice],
+                objects.magnitude(choice),
             )
     by_group: dict[int, list[tuple[int, Near]]] = {}
     for (g, k), near in found.items():
