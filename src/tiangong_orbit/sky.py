@@ -690,20 +690,20 @@ def add_near(
 
     from tiangong_orbit.model import PassList
 
-    # One row per visible pass: place, pass, visible start and end, culmination (POSIX s).
-    pass_of: list[tuple[int, int]] = []
+    # One row per visible pass, place by place: its index in its place's passes, its visible
+    # start and end and culmination (POSIX s).
+    indexes: list[np.ndarray] = []
     times: list[np.ndarray] = []
-    for g, group in enumerate(groups):
+    for group in groups:
         if isinstance(group.passes, PassList):  # the predictor's arrays: no object per pass
             t6 = group.passes.columns.time_unix
             k = np.flatnonzero(np.isfinite(t6[:, 3]) & np.isfinite(t6[:, 5]))
-            pass_of += [(g, index) for index in k.tolist()]
+            indexes.append(k)
             times.append(t6[k][:, [3, 5, 1]])
             continue
         rows = []
-        for k, item in enumerate(group.passes):
+        for item in group.passes:
             if item.visible_start is not None and item.visible_end is not None:
-                pass_of.append((g, k))
                 rows.append(
                     (
                         item.visible_start.time.timestamp(),
@@ -711,11 +711,14 @@ def add_near(
                         item.culmination.time.timestamp(),
                     )
                 )
+        visible = [p.visible_start is not None and p.visible_end is not None for p in group.passes]
+        indexes.append(np.flatnonzero(np.array(visible, dtype=bool)))
         times.append(np.array(rows, dtype=float).reshape(-1, 3))
-    if not pass_of or not stretches:
+    counts_by_group = [len(k) for k in indexes]
+    if not sum(counts_by_group) or not stretches:
         return tuple(groups)
 
-    all_group = np.array([g for g, _ in pass_of], dtype=np.int64)
+    all_group = np.repeat(np.arange(len(groups)), counts_by_group)
     all_start, all_end, all_culmination = np.concatenate(times).T
     # The set whose stretch holds the culmination (the first before them all, the last after).
     highs = np.array([high.timestamp() for _, _, high in stretches])
@@ -736,7 +739,7 @@ def add_near(
     always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
     reach_rad = math.radians(NEAR_LIMIT_DEG + NEAR_TIE_DEG)
 
-    found: dict[tuple[int, int], Near] = {}
+    found: list[Near | None] = [None] * len(all_group)  # by row
     # In batches of passes, so that memory stays bounded however long the window
     # (a year of every place: about 100,000 visible passes).
     for b0 in range(0, len(all_group), NEAR_BATCH_PASSES):
@@ -864,39 +867,39 @@ def add_near(
         order = np.lexsort((objs, final, jobs))
         first_of_job = order[np.concatenate(([True], jobs[order][1:] != jobs[order][:-1]))]
         chosen = first_of_job[np.isfinite(final[first_of_job])]
+        choices = objs[chosen].tolist()
+        about = {  # name, kind and magnitude of each object chosen
+            choice: (objects.names[choice], objects.kinds[choice], objects.magnitude(choice))
+            for choice in set(choices)
+        }
         for job, choice, moment, separation, relation in zip(
             (jobs[chosen] + b0).tolist(),
-            objs[chosen].tolist(),
+            choices,
             _datetimes(near_t[chosen]),
             near_deg[chosen].tolist(),
             _relations(d_az[chosen], d_alt[chosen], near_deg[chosen]),
             strict=True,
         ):
-            found[pass_of[job]] = Near(
-                objects.names[choice],
-                objects.kinds[choice],
-                moment,
-                separation,
-                relation,
-                objects.magnitude(choice),
-            )
-    by_group: dict[int, list[tuple[int, Near]]] = {}
-    for (g, k), near in found.items():
-        by_group.setdefault(g, []).append((k, near))
+            name, kind, magnitude = about[choice]
+            found[job] = Near(name, kind, moment, separation, relation, magnitude)
     result = []
-    for g, group in enumerate(groups):
+    first = 0
+    for group, k, count in zip(groups, indexes, counts_by_group, strict=True):
+        nears = found[first : first + count]
+        first += count
         if isinstance(group.passes, PassList):
             column = group.passes.columns.near_column().copy()
-            for k, near in by_group.get(g, ()):
-                column[k] = near
+            for index, near in zip(k.tolist(), nears, strict=True):
+                if near is not None:
+                    column[index] = near
             columns = replace(group.passes.columns, near=column)
             result.append(replace(group, passes=PassList(columns)))
             continue
-        updated = tuple(
-            replace(item, near=found[(g, k)]) if (g, k) in found else item
-            for k, item in enumerate(group.passes)
-        )
-        result.append(replace(group, passes=updated))
+        updated = list(group.passes)
+        for index, near in zip(k.tolist(), nears, strict=True):
+            if near is not None:
+                updated[index] = replace(updated[index], near=near)
+        result.append(replace(group, passes=tuple(updated)))
     return tuple(result)
 
 
