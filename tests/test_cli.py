@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -902,3 +903,30 @@ def test_cli_holds_openblas_to_one_thread_unless_told(given: str | None, expecte
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+def test_only_a_command_line_run_tunes_the_garbage_collector() -> None:
+    # main() with its own argv (a test, a host program) leaves the collector as it found it;
+    # the command line's run (argv None) collects rarely and freezes the heap at its exit.
+    code = (
+        "import gc, sys\n"
+        "from tiangong_orbit.cli import main\n"
+        "def run(argv):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as done:\n"
+        "        assert done.code in (0, None), done.code\n"
+        "    return gc.get_threshold()[0]\n"
+        "print(run(['cities', 'Lahore']), gc.get_freeze_count(), file=sys.stderr)\n"
+        "sys.argv = ['tiangong-orbit', 'cities', 'Lahore']\n"
+        "print(run(None), gc.get_freeze_count(), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    own, command_line = done.stderr.splitlines()[-2:]
+    from tiangong_orbit.cli.app import YOUNG_COLLECTION_THRESHOLD
+
+    assert own == f"{gc.get_threshold()[0]} 0"
+    assert command_line == f"{YOUNG_COLLECTION_THRESHOLD} 0"  # frozen at the exit, not before
