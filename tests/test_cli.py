@@ -930,3 +930,14 @@ def test_only_a_command_line_run_tunes_the_garbage_collector() -> None:
 
     assert own == f"{gc.get_threshold()[0]} 0"
     assert command_line == f"{YOUNG_COLLECTION_THRESHOLD} 0"  # frozen at the exit, not before
+
+
+def test_names_print_as_typed_not_as_console_markup(tmp_path: Path) -> None:
+    name = "Roof [bold]B[/bold] :satellite:"
+    result = run(
+        *("passes", "--lat", "31.5", "--lon", "74.3", "--name", name, "--start", EPOCH),
+        *("--days", "2", "--tle", str(LATEST)),
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{name} · 31.500°N 74.300°E" in result.stdout
