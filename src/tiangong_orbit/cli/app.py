@@ -334,18 +334,19 @@ def _collect_for_one_run() -> None:
     """Tune the cyclic garbage collector for a process that is one command-line run.
 
     Start-up creates tens of thousands of objects that live until the exit (the modules'
-    functions, classes and dicts; about 46,000 for ``passes`` over one city and one day). At
-    Python's default threshold the collector examined them in 72 collections that found
-    nothing: 10 ms of that 0.16 s run. From :data:`YOUNG_COLLECTION_THRESHOLD` on, such a run
-    never collects, and a long one collects every 100,000 allocations (this code makes few
-    reference cycles, so little garbage waits meanwhile).
+    functions, classes and dicts: 29,000 tracked at the end of ``passes`` over one city and one
+    day). At Python's default threshold the collector examined them as they came, in 72
+    collections that freed 629 objects in all: 10 ms of that 0.16 s run. At
+    :data:`YOUNG_COLLECTION_THRESHOLD` such a run never collects, and a long one collects every
+    100,000 allocations (this code makes few reference cycles, so little garbage waits
+    meanwhile: every city for 366 days, every pass, peaks 1 % higher, at 713 MB).
 
     At the exit, the interpreter's finalization collects every generation again, visiting all
     of those objects each time (18 ms of the same run). :func:`gc.freeze` registered with
     :mod:`atexit` (so after every exit handler registered later) moves them to the permanent
-    generation first, which those collections skip. Every object
-    not in a reference cycle is still freed and finalized as before; only cycles still alive at
-    the exit are left to the operating system, as Python never promises to finalize them.
+    generation first, which those collections skip. Every object not in a reference cycle is
+    still freed and finalized as before; only cycles still alive at the exit are left to the
+    operating system, as Python never promises to finalize them.
     """
     import atexit
     import gc
