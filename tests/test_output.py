@@ -279,7 +279,8 @@ def test_passes_text_numbers_are_repr_of_round() -> None:
     values += [k / 1000 + 0.005 for k in range(-3000, 3000)] + [2.675, 0.285, 1.005, -0.125]
     values += [0.0, -0.0, -0.001, 1e-9, -1e-9, 359.995, 999.95, 1000.0, 999_999.94, 100.05]
     for digits in (1, 2):
-        chars, missing = _decimals(np.array([*values, np.nan])[:, None], digits)
+        written = _decimals(np.array([*values, np.nan])[:, None], digits)
+        chars, missing = written.chars, written.missing
         texts = [bytes(row).replace(b"\0", b"").decode() for row in chars[:, 0]]
         assert texts[:-1] == [repr(round(v, digits) + 0.0) for v in values]
         assert texts[-1] == "" and missing[:, 0].tolist() == [False] * len(values) + [True]
