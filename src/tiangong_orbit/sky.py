@@ -407,8 +407,8 @@ class _NearObjects(NamedTuple):
     star_dirs: np.ndarray  # (n_stars, 3)
     node_unix: np.ndarray  # (n_nodes,)
     body_nodes_km: np.ndarray  # (n_bodies, n_nodes, 3)
-    #: The planets' skyfield positions at the nodes (made when called) by object index, until
-    #: their magnitude is asked for (:meth:`magnitude`).
+    #: The planets' skyfield positions at the nodes (made when called: :func:`_astrometric`)
+    #: by object index, until their magnitude is asked for (:meth:`magnitude`).
     planets: dict[int, Callable[[], Any]]
 
     @property
@@ -501,14 +501,25 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     planets = {}
     for target, word in (("moon", "the Moon"), *PLANETS):
         astrometric, light_time = _observed_au(earth, eph[target])
+        if target != "moon":
+            planets[len(names)] = partial(_astrometric, earth, astrometric.copy(), eph[target])
         add_aberration(astrometric, earth.velocity.au_per_d, light_time)
         vectors.append(np.asarray(mxv(rotation, astrometric * AU_KM)).T)
-        if target != "moon":
-            planets[len(names)] = partial(earth.observe, eph[target])
         names.append(word)
         kinds.append("moon" if target == "moon" else "planet")
         mags.append(None)
     return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors), planets)
+
+
+def _astrometric(observer: Any, position_au: np.ndarray, target: Any) -> Any:
+    """The skyfield position ``observer.observe(target)`` gives, from its position
+    (:func:`_observed_au`): what skyfield's planetary magnitudes read (the target, the
+    position and the observer's), without observing the target again."""
+    from skyfield.positionlib import Astrometric
+
+    seen = Astrometric(position_au, None, observer.t, observer.target, target.target)
+    seen.center_barycentric = observer
+    return seen
 
 
 def _observed_au(observer: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
