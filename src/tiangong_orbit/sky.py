@@ -447,21 +447,20 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     visible passes gather in the twilights: a few hours a day), all through one skyfield
     time array, so the TEME rotation (nutation) is evaluated once per node.
 
-    Directions are astrometric plus the annual aberration (skyfield's ``add_aberration``,
-    the bodies observed by :func:`_observed_au`), without the
-    gravitational deflection of light by the Sun and planets that skyfield's ``apparent()``
-    adds: measured every fifth day over a year, at most 0.47" (0.00013°) for these stars and
-    0.28" for the bodies, both when close to the Sun (so below the horizon in a visible
-    pass), a few thousandths of an arcsecond elsewhere; the planets' magnitudes moved by at
-    most 0.003. This function costs half as much (its first call in a run for one place
-    and one day: 11.6 -> 6.7 ms). On every city over 366 days 89 of 49,912 closest
+    Directions are astrometric plus the annual aberration (skyfield's ``add_aberration``),
+    without the gravitational deflection of light by the Sun and planets that skyfield's
+    ``apparent()`` adds: measured every fifth day over a year, at most 0.47" (0.00013°) for
+    these stars and 0.28" for the bodies, both when close to the Sun (so below the horizon in
+    a visible pass), a few thousandths of an arcsecond elsewhere; the planets' magnitudes
+    moved by at most 0.003. This function costs half as much (its first call in a run for
+    one place and one day: 11.6 -> 6.7 ms). On every city over 366 days 89 of 49,912 closest
     approaches moved, by 1 ms in time or 0.01° in separation as written (a rounding edge).
 
     The stars' directions are the catalogue's turned by the aberration, without skyfield's
     Star (5e-15 rad apart), the bodies observed by :func:`_observed_au` (skyfield's bits)
-    and the planets' magnitudes worked out only for a planet a pass is said to come near
-    (:meth:`_NearObjects.magnitude`): :func:`add_near`'s first call in a run for one place
-    and one day 8.4 -> 6.3 ms of CPU, every output the same."""
+    and the planets' magnitudes worked out from those positions only for a planet a pass is
+    said to come near (:meth:`_NearObjects.magnitude`): :func:`add_near`'s first call in a
+    run for one place and one day 7.8 -> 5.8 ms of CPU, every output the same."""
     from skyfield.constants import AU_KM, C_AUDAY
     from skyfield.functions import mxv
     from skyfield.relativity import add_aberration
@@ -524,8 +523,8 @@ def _astrometric(observer: Any, position_au: np.ndarray, target: Any) -> Any:
 
 def _observed_au(observer: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
     """``observer.observe(target)``'s position (au, GCRS axes) and light time (days), for a
-    skyfield ``observer`` (barycentric) and ``target`` (a sum of SPK segments, as the
-    ephemeris gives): skyfield's iteration on the same numbers, so the same bits, with the
+    skyfield ``observer`` (barycentric) and ``target`` (an SPK segment or a sum of them, as
+    the ephemeris gives): skyfield's iteration on the same numbers, so the same bits, with the
     segments evaluated for their positions only (skyfield also works out every step's
     velocity) and no skyfield time made for each step. The Moon and five planets at three
     nodes: 2.5 -> 1.4 ms (CPU, warm)."""
