@@ -578,11 +578,12 @@ def _views(
     observers: orbit.Observers,
     frames: orbit.FrameTable,
     *,
-    horizontal: bool = False,
+    horizontal: np.ndarray | None = None,
     between: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> _Views:
     """SGP4 at ``t_unix`` (each time with the set ``set_of`` names) seen from the place
-    ``place_of`` names; its north and east only when ``horizontal`` (else empty). ``between``
+    ``place_of`` names; its north and east only at the times ``horizontal`` indexes (else
+    empty), in their order. ``between``
     (indexes ``at``, ``before``, ``after``): the positions at the times ``at`` are
     interpolated from SGP4's positions and velocities at the times ``before`` and ``after``
     them (:func:`_hermite`; the same set, neither interpolated)."""
@@ -607,8 +608,14 @@ def _views(
         range_km,
         observer_km,
         orbit.teme_to_itrs(observers.up[place_of], back),
-        orbit.teme_to_itrs(observers.north[place_of], back) if horizontal else np.empty((0, 3)),
-        orbit.teme_to_itrs(observers.east[place_of], back) if horizontal else np.empty((0, 3)),
+        *(
+            (np.empty((0, 3)), np.empty((0, 3)))
+            if horizontal is None
+            else (
+                orbit.teme_to_itrs(observers.north[place_of[horizontal]], back[horizontal]),
+                orbit.teme_to_itrs(observers.east[place_of[horizontal]], back[horizontal]),
+            )
+        ),
     )
 
 
@@ -938,12 +945,12 @@ def _refine_near(
         [np.clip(t0 + shift, lo, hi) for shift in (-NEAR_REFINE_S, 0.0, NEAR_REFINE_S)], axis=1
     ).ravel()
     three = np.repeat(jobs, 3)
+    middle = np.arange(n) * 3 + 1
     view = _views(
         times, place_of_job[three], set_of_job[three], stretches, observers, frames,
-        horizontal=True,
+        horizontal=middle,
     )  # fmt: skip
     # The chosen object's direction at t0 (a body moves by under 0.001° in a second).
-    middle = np.arange(n) * 3 + 1
     goal = np.empty((n, 3))
     is_star = choice < objects.n_stars
     goal[is_star] = objects.star_dirs[choice[is_star]]
@@ -970,7 +977,7 @@ def _refine_near(
     best_sep = np.degrees(
         2.0 * np.arcsin(np.minimum(1.0, np.linalg.norm(best_u - goal, axis=1) / 2.0))
     )
-    up, north, east = view.up[middle], view.north[middle], view.east[middle]
+    up, north, east = view.up[middle], view.north, view.east
 
     def alt_az(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sin_alt = np.clip(np.einsum("nk,nk->n", vectors, up), -1.0, 1.0)
