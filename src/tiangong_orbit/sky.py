@@ -582,8 +582,9 @@ def _views(
     between: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> _Views:
     """SGP4 at ``t_unix`` (each time with the set ``set_of`` names) seen from the place
-    ``place_of`` names; its north and east only at the times ``horizontal`` indexes (else
-    empty), in their order. ``between``
+    ``place_of`` names; with ``horizontal`` (indexes of the times), the observers' up, north
+    and east at those times only, in their order (else their up at every time, no north or
+    east). ``between``
     (indexes ``at``, ``before``, ``after``): the positions at the times ``at`` are
     interpolated from SGP4's positions and velocities at the times ``before`` and ``after``
     them (:func:`_hermite`; the same set, neither interpolated)."""
@@ -607,13 +608,12 @@ def _views(
         relative / range_km[:, None],
         range_km,
         observer_km,
-        orbit.teme_to_itrs(observers.up[place_of], back),
         *(
-            (np.empty((0, 3)), np.empty((0, 3)))
+            (orbit.teme_to_itrs(observers.up[place_of], back), np.empty((0, 3)), np.empty((0, 3)))
             if horizontal is None
             else (
-                orbit.teme_to_itrs(observers.north[place_of[horizontal]], back[horizontal]),
-                orbit.teme_to_itrs(observers.east[place_of[horizontal]], back[horizontal]),
+                orbit.teme_to_itrs(axis[place_of[horizontal]], back[horizontal])
+                for axis in (observers.up, observers.north, observers.east)
             )
         ),
     )
@@ -977,7 +977,7 @@ def _refine_near(
     best_sep = np.degrees(
         2.0 * np.arcsin(np.minimum(1.0, np.linalg.norm(best_u - goal, axis=1) / 2.0))
     )
-    up, north, east = view.up[middle], view.north, view.east
+    up, north, east = view.up, view.north, view.east
 
     def alt_az(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sin_alt = np.clip(np.einsum("nk,nk->n", vectors, up), -1.0, 1.0)
