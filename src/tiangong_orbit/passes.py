@@ -51,9 +51,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -236,8 +235,7 @@ def _take(components: FloatArray, index: IntArray) -> Vec:
     return components[0].take(index), components[1].take(index), components[2].take(index)
 
 
-@dataclass(frozen=True, slots=True)
-class _Track:
+class _Track(NamedTuple):
     """Satellite and Sun at nodes ``anchor + (first + k) * step``, k = 0..N-1.
 
     ``r_km``, ``v_km_s``: the satellite, Earth-fixed, (3, N) km and km/s. The Sun: its
@@ -396,33 +394,25 @@ class _Track:
         )
 
 
-@dataclass(frozen=True, slots=True)
 class _ExactTrack(_Track):
     """The same nodes, but SGP4 itself (and the frame table's Sun) at every time asked: used to
     refine passes whose highest elevation lies so near a threshold that the interpolant's few
-    metres could decide whether they exist or are visible."""
+    metres could decide whether they exist or are visible.
 
-    satrec: Satrec | None = None
-    frames: orbit.FrameTable | None = None
+    A plain subclass of the named tuple: its two extra attributes live in the instance's
+    ``__dict__`` (a tuple subclass cannot add slots), set once by :meth:`like`."""
+
+    satrec: Satrec
+    frames: orbit.FrameTable
 
     @classmethod
     def like(cls, track: _Track, satrec: Satrec, frames: orbit.FrameTable) -> _ExactTrack:
-        return cls(
-            track.anchor_unix,
-            track.first,
-            track.step_s,
-            track.r_km,
-            track.v_km_s,
-            track.sun_km,
-            track.sun_step_km,
-            track.dtheta_rad,
-            track.propagated,
-            satrec,
-            frames,
-        )
+        exact = cls(*track)
+        exact.satrec = satrec
+        exact.frames = frames
+        return exact
 
     def _state(self, t: FloatArray) -> tuple[FloatArray, FloatArray]:
-        assert self.satrec is not None and self.frames is not None
         t = np.asarray(t, dtype=float)
         return orbit.satellite_itrs(self.satrec, t, self.frames.gmst_rad(t))
 
@@ -452,13 +442,11 @@ class _ExactTrack(_Track):
         return (r[:, 0], r[:, 1], r[:, 2]), (v[:, 0], v[:, 1], v[:, 2])
 
     def sun(self, t: FloatArray, at: tuple[IntArray, FloatArray] | None = None) -> Vec:
-        assert self.frames is not None
         s = self.frames.sun_itrs_at(np.asarray(t, dtype=float))
         return s[:, 0], s[:, 1], s[:, 2]
 
 
-@dataclass(frozen=True, slots=True)
-class _Sky:
+class _Sky(NamedTuple):
     """The track and the observers (position and local axes as (3, P) arrays): the functions
     whose roots are the events."""
 
@@ -794,8 +782,7 @@ def _chunk_steps(n_places: int, chunk_days: float | None, step_s: float) -> int:
     return int(min(max(steps, round(86400.0 / step_s)), round(30 * 86400.0 / step_s)))
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):
     """Passes found in one chunk, as parallel arrays (one entry per pass)."""
 
     place: IntArray
@@ -935,8 +922,7 @@ def _direction_rate_bound_rad_s(satrec: Satrec) -> float:
     return speed_km_s / lowest_km + EARTH_ROTATION_RAD_S
 
 
-@dataclass(frozen=True, slots=True)
-class _Daylight:
+class _Daylight(NamedTuple):
     """When only visible passes are wanted: a grid maximum is dropped as a pass in daylight
     when the Sun stands above ``limit_deg`` at its place (:func:`_daylight_limit_deg`), and
     whatever the search reads for a pass it keeps lies within ``reach_s`` of the pass's grid
@@ -1075,8 +1061,7 @@ def _maybe_dark(
     return count[np.minimum(index + reach + 1, n)] - count[np.maximum(index - reach, 0)] > 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Cone:
+class _Cone(NamedTuple):
     """A cone around the places, from the Earth's centre, outside which the satellite stands
     below the coarse threshold elevation for every place: nodes there need no (N, P) work."""
 
