@@ -1557,14 +1557,40 @@ def _refine_tail(
         if m == 0:
             return None
 
+    # Sunlit and dark-sky conditions: sampled across the pass, each change refined.
+    fraction = np.linspace(0.0, 1.0, CONDITION_SAMPLES)
+    samples = rise[:, None] + (set_ - rise)[:, None] * fraction[None, :]  # (m, K)
+    flat_t = samples.ravel()
+    flat_p = np.repeat(place, CONDITION_SAMPLES)
+    shadow_s, sun_s = sky.sun_conditions(flat_t, flat_p)
+    shadow_s = shadow_s.reshape(m, -1)
+    dark_s = (sun_s - sin_sun).reshape(m, -1)
+    shadow_cross = _changes(samples, shadow_s, lambda t, pl: sky.shadow(t), place)
+    dark_cross = _changes(
+        samples, dark_s, lambda t, pl: sky.sin_sun_altitude(t, pl) - sin_sun, place
+    )
+    # Shadow entry (clearance turns negative) and exit, at most the first of each.
+    entry = _first_with_sign(shadow_cross, -1)
+    exit_ = _first_with_sign(shadow_cross, +1)
+
+    # A pass whose samples show neither condition changing, and show it in the shadow, in
+    # daylight or never above the minimum elevation, is settled: invisible, and why is known
+    # from the samples (a change between two samples 70 s apart that undoes itself before the
+    # next is what the search never sees anyway). Its visible interval is not looked for: no
+    # elevation threshold solved, no segment judged.
+    steady = np.isnan(shadow_cross[0]) & np.isnan(dark_cross[0])
+    tall = sin_max >= sin_v
+    lit_throughout = shadow_s[:, 0] >= 0
+    dark_throughout = dark_s[:, 0] <= 0
+    settled = steady & ~(tall & lit_throughout & dark_throughout)
+
     # The stretch at or above the minimum visible elevation: one interval around culmination.
     high_lo = np.full(m, np.nan)
     high_hi = np.full(m, np.nan)
-    tall = sin_max >= sin_v
     if sin_v <= sin_h:
         high_lo[tall], high_hi[tall] = rise[tall], set_[tall]
-    elif tall.any():
-        idx = np.flatnonzero(tall)
+    elif (tall & ~settled).any():
+        idx = np.flatnonzero(tall & ~settled)
         pl2 = np.concatenate((place[idx], place[idx]))
         lo = np.concatenate((rise[idx], culmination[idx]))
         hi = np.concatenate((culmination[idx], set_[idx]))
@@ -1582,22 +1608,6 @@ def _refine_tail(
         f_hi = np.concatenate((at_top, at_ends[n:]))
         roots = _solve(lambda t, w: sky.sin_elevation(t, pl2[w]) - sin_v, lo, hi, f_lo, f_hi)
         high_lo[idx], high_hi[idx] = roots[: len(idx)], roots[len(idx) :]
-
-    # Sunlit and dark-sky conditions: sampled across the pass, each change refined.
-    fraction = np.linspace(0.0, 1.0, CONDITION_SAMPLES)
-    samples = rise[:, None] + (set_ - rise)[:, None] * fraction[None, :]  # (m, K)
-    flat_t = samples.ravel()
-    flat_p = np.repeat(place, CONDITION_SAMPLES)
-    shadow_s, sun_s = sky.sun_conditions(flat_t, flat_p)
-    shadow_s = shadow_s.reshape(m, -1)
-    dark_s = (sun_s - sin_sun).reshape(m, -1)
-    shadow_cross = _changes(samples, shadow_s, lambda t, pl: sky.shadow(t), place)
-    dark_cross = _changes(
-        samples, dark_s, lambda t, pl: sky.sin_sun_altitude(t, pl) - sin_sun, place
-    )
-    # Shadow entry (clearance turns negative) and exit, at most the first of each.
-    entry = _first_with_sign(shadow_cross, -1)
-    exit_ = _first_with_sign(shadow_cross, +1)
 
     # Segments between every boundary; the visible interval is the longest run of segments
     # that are high enough, sunlit and under a dark sky.
@@ -1617,7 +1627,7 @@ def _refine_tail(
     bounds = np.take_along_axis(bounds, column, axis=1)
     bound_kind = np.array(_BOUND_KINDS, dtype=np.int8)[column]
     starts, ends = bounds[:, :-1], bounds[:, 1:]
-    valid = np.isfinite(starts) & np.isfinite(ends) & (ends > starts)
+    valid = np.isfinite(starts) & np.isfinite(ends) & (ends > starts) & ~settled[:, None]
     # Each segment judged at its midpoint (only the valid ones: the others count for nothing).
     segment = np.flatnonzero(valid.ravel())
     mid_t = (0.5 * (starts + ends)).ravel()[segment]
@@ -1640,6 +1650,11 @@ def _refine_tail(
     neither = (reason == 0) & ~visible
     reason[neither] = _DAYLIGHT | _SHADOW
     reason[visible] = 0
+    reason[settled] = (
+        np.where(tall, 0, _TOO_LOW)
+        | np.where(dark_throughout, 0, _DAYLIGHT)
+        | np.where(lit_throughout, 0, _SHADOW)
+    )[settled].astype(np.int8)
 
     rows = np.arange(m)
     if not include_invisible:
