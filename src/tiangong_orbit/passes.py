@@ -928,8 +928,8 @@ def _raise_allocator_threshold() -> None:
     in a fresh process faults 6,700 pages instead of 11,900 and takes about 97 instead of
     110 ms of CPU (best of 4 each); the whole ``--all --json`` run's resident peak grows by
     4 MB. The heap may keep up to twice that block free (16 MB) rather than return it. A
-    larger block does nothing: 32 MB is the most the threshold is raised to. Elsewhere
-    (another allocator) it is an allocation and nothing more.
+    larger block gains nothing (16 MB: the same faults), and one of 32 MB or more is not taken
+    as a threshold at all. Elsewhere (another allocator) it is an allocation and nothing more.
     """
     block = np.empty(ALLOCATOR_WARMUP_BYTES, dtype=np.uint8)
     del block
