@@ -902,3 +902,42 @@ def test_cli_holds_openblas_to_one_thread_unless_told(given: str | None, expecte
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+def test_only_a_command_line_run_tunes_the_garbage_collector() -> None:
+    # main() with its own argv (a test, a host program) leaves the collector as it found it;
+    # the command line's run (argv None) collects rarely and freezes the heap at its exit.
+    code = (
+        "import gc, sys\n"
+        "from tiangong_orbit.cli import main\n"
+        "def run(argv):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as done:\n"
+        "        assert done.code in (0, None), done.code\n"
+        "    return gc.get_threshold()[0]\n"
+        "print(gc.get_threshold()[0], file=sys.stderr)\n"
+        "print(run(['cities', 'Lahore']), gc.get_freeze_count(), file=sys.stderr)\n"
+        "sys.argv = ['tiangong-orbit', 'cities', 'Lahore']\n"
+        "print(run(None), gc.get_freeze_count(), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    before, own, command_line = done.stderr.splitlines()[-3:]
+    from tiangong_orbit.cli.app import YOUNG_COLLECTION_THRESHOLD
+
+    assert own == f"{before} 0"
+    assert command_line == f"{YOUNG_COLLECTION_THRESHOLD} 0"  # frozen at the exit, not before
+
+
+def test_names_print_as_typed_not_as_console_markup(tmp_path: Path) -> None:
+    name = "Roof [bold]B[/bold] :satellite:"
+    result = run(
+        *("passes", "--lat", "31.5", "--lon", "74.3", "--name", name, "--start", EPOCH),
+        *("--days", "2", "--tle", str(LATEST)),
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{name} · 31.500°N 74.300°E" in result.stdout

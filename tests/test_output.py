@@ -306,7 +306,7 @@ def test_closed_pipe_while_streaming_is_quiet(tmp_path: Path) -> None:
 # --- long tables -------------------------------------------------------------------------------
 
 
-def _console(width: int):
+def _console(width: int, *, markup: bool = True):
     from rich.console import Console
 
     return Console(
@@ -315,13 +315,15 @@ def _console(width: int):
         no_color=True,
         color_system=None,
         highlight=False,
+        markup=markup,
+        emoji=markup,
         soft_wrap=False,
         force_terminal=False,
     )
 
 
-def _rich_text(table: Any, width: int) -> str:
-    console = _console(width)
+def _rich_text(table: Any, width: int, *, markup: bool = True) -> str:
+    console = _console(width, markup=markup)
     console.print(table)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
@@ -360,6 +362,24 @@ def test_fast_table_is_what_rich_prints(width: int, simple: bool) -> None:
         assert lines is not None
     if lines is not None:
         assert "\n".join(lines) + "\n" == _rich_text(table, width)
+
+
+@pytest.mark.parametrize("markup", [True, False])
+def test_fast_table_shows_cells_as_the_console_renders_strings(markup: bool) -> None:
+    # The command line's console takes strings as typed (no markup, no emoji codes): a name
+    # such as "[b]Roof[/b] :smile:" must come out as rich prints it there, tags and all.
+    from rich.table import Table
+
+    from tiangong_orbit.render.fasttable import table_lines
+
+    table = Table()
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Row", justify="right", no_wrap=True)
+    for i in range(100):
+        table.add_row("[b]Roof[/b] :smile:" if i % 7 == 3 else f"place {i}", str(i))
+    lines = table_lines(_console(120, markup=markup), table)
+    assert lines is not None
+    assert "\n".join(lines) + "\n" == _rich_text(table, 120, markup=markup)
 
 
 @pytest.mark.parametrize(("width", "show_all"), [(80, True), (120, True), (160, False)])

@@ -452,7 +452,7 @@ def compute_outlook(
     places: Sequence[Place],
     start: datetime,
     end: datetime,
-    settings: Settings = Settings(),  # noqa: B008 - frozen dataclass, immutable default
+    settings: Settings = Settings(),  # noqa: B008 - an immutable named tuple
     *,
     exact_max_sigma_s: float = EXACT_MAX_SIGMA_S,
 ) -> Outlook:

@@ -152,7 +152,13 @@ def output_width() -> int:
 
 
 def stdout_console():  # -> rich.console.Console, imported lazily
-    """A rich Console for stdout: plain text (no ANSI codes) unless :func:`use_color`."""
+    """A rich Console for stdout: plain text (no ANSI codes) unless :func:`use_color`.
+
+    Strings print as they are: no console markup (``[bold]``) and no emoji codes
+    (``:satellite:``), which nothing here writes, so that a place, satellite or file name
+    holding such text is shown as typed; styles come as ``style=`` arguments. (It also spares
+    every table the import of rich's emoji names, 2 ms.)
+    """
     from rich.console import Console
 
     class _Console(Console):
@@ -162,12 +168,14 @@ def stdout_console():  # -> rich.console.Console, imported lazily
             raise BrokenPipeError
 
     if use_color():
-        return _Console(highlight=False)
+        return _Console(highlight=False, markup=False, emoji=False)
     width = output_width()
     return _Console(
         no_color=True,
         color_system=None,
         highlight=False,
+        markup=False,
+        emoji=False,
         soft_wrap=False,
         width=width,
         force_terminal=False,
@@ -317,8 +325,45 @@ def fail(error: TiangongError) -> NoReturn:
     raise SystemExit(error.exit_code)
 
 
+#: Net allocations of container objects between two collections of the cyclic garbage
+#: collector's youngest generation in a command-line run (Python's default: 700).
+YOUNG_COLLECTION_THRESHOLD = 100_000
+
+
+def _collect_for_one_run() -> None:
+    """Tune the cyclic garbage collector for a process that is one command-line run.
+
+    Start-up creates tens of thousands of objects that live until the exit (the modules'
+    functions, classes and dicts: 29,000 tracked at the end of ``passes`` over one city and one
+    day). At Python's default threshold the collector examined them as they came, in 72
+    collections that freed 629 objects in all: 10 ms of that 0.16 s run. At
+    :data:`YOUNG_COLLECTION_THRESHOLD` such a run never collects, and a long one collects every
+    100,000 allocations (this code makes few reference cycles, so little garbage waits
+    meanwhile: every city for 366 days, every pass, peaks 1 % higher, at 713 MB).
+
+    At the exit, the interpreter's finalization collects every generation again, visiting all
+    of those objects each time (18 ms of the same run). :func:`gc.freeze` registered with
+    :mod:`atexit` (so after every exit handler registered later) moves them to the permanent
+    generation first, which those collections skip. Every object not in a reference cycle is
+    still freed and finalized as before; only cycles still alive at the exit are left to the
+    operating system, as Python never promises to finalize them.
+    """
+    import atexit
+    import gc
+
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
+    atexit.register(gc.freeze)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app, turning every known error into one line."""
+    """Console-script entry point: run the app, turning every known error into one line.
+
+    With ``argv`` ``None`` the process is this command line's own (``tiangong-orbit ...``,
+    ``python -m tiangong_orbit ...``), and the garbage collector is tuned for one short run
+    (:func:`_collect_for_one_run`); a caller that passes its own arguments keeps its settings.
+    """
+    if argv is None:
+        _collect_for_one_run()
     args = sys.argv[1:] if argv is None else argv
     load_commands(args[0] if args else None)
     command = _command_for(args)

@@ -33,7 +33,9 @@ def print_table(console: Any, table: Any) -> None:
     console.file.write("\n".join(lines) + "\n")
 
 
-def _plain(cell: Any) -> str | None:
+def _plain(cell: Any, console: Any) -> str | None:
+    """The text rich shows for a cell on ``console``: a string that may hold markup or an
+    emoji code as the console renders strings (with or without them), else as it is."""
     from rich.text import Text
 
     if isinstance(cell, Text):
@@ -41,14 +43,15 @@ def _plain(cell: Any) -> str | None:
     if not isinstance(cell, str):
         return None
     if "[" in cell or _EMOJI_CODE.search(cell):
-        return Text.from_markup(cell).plain
+        return console.render_str(cell).plain
     return cell
 
 
-def _skeleton(table: Any) -> tuple[Any, list[list[str]], list[list[str]]] | None:
+def _skeleton(table: Any, console: Any) -> tuple[Any, list[list[str]], list[list[str]]] | None:
     """A copy of ``table`` with three rows (every column's widest cell, the cell with its
     longest word, its narrowest cell: what rich lays a column out from), the plain text of
-    every column, and the three sample rows; ``None`` when the composer cannot handle it."""
+    every column on ``console``, and the three sample rows; ``None`` when the composer cannot
+    handle it."""
     from rich.cells import cell_len
     from rich.table import Row
 
@@ -68,7 +71,7 @@ def _skeleton(table: Any) -> tuple[Any, list[list[str]], list[list[str]]] | None
         return None
     columns: list[list[str]] = []
     for column in table.columns:
-        cells = [_plain(cell) for cell in column._cells]
+        cells = [_plain(cell, console) for cell in column._cells]
         if any(cell is None or "\n" in cell for cell in cells):
             return None
         columns.append(cells)  # type: ignore[arg-type]
@@ -93,10 +96,10 @@ def _skeleton(table: Any) -> tuple[Any, list[list[str]], list[list[str]]] | None
     return skeleton, columns, samples
 
 
-def layout_twin(table: Any) -> Any:
-    """A table rich measures as it measures ``table`` (its skeleton, for a long plain table):
-    measuring a million-row table cell by cell costs as much as printing it."""
-    found = _skeleton(table)
+def layout_twin(table: Any, console: Any) -> Any:
+    """A table rich measures on ``console`` as it measures ``table`` (its skeleton, for a long
+    plain table): measuring a million-row table cell by cell costs as much as printing it."""
+    found = _skeleton(table, console)
     return table if found is None else found[0]
 
 
@@ -107,7 +110,7 @@ def table_lines(console: Any, table: Any) -> list[str] | None:
 
     if console.color_system is not None:
         return None
-    found = _skeleton(table)
+    found = _skeleton(table, console)
     if found is None:
         return None
     skeleton, columns, samples = found

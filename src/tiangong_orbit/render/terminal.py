@@ -195,7 +195,7 @@ def _fits(console: Any, table: Any) -> bool:
     # Measured without the console's limit: rich would otherwise shrink the table to fit and cut.
     from tiangong_orbit.render.fasttable import layout_twin
 
-    twin = layout_twin(table)  # a long table measured by its widest cells, not cell by cell
+    twin = layout_twin(table, console)  # a long table measured by its widest cells, not each
     measured = Measurement.get(console, console.options.update_width(10_000), twin)
     return measured.maximum <= console.width
 
