@@ -19,7 +19,7 @@ from sgp4.api import WGS72, Satrec
 from skyfield.api import EarthSatellite, wgs84
 
 from conftest import TLE_DIR
-from reference import open_de421, reference_passes
+from reference import ReferenceSky, open_de421, reference_passes
 from tiangong_orbit import orbit, passes, places, tle
 from tiangong_orbit.errors import DataError, UsageError
 from tiangong_orbit.model import Pass, PlacePasses, Settings
@@ -135,6 +135,52 @@ def test_visibility_and_its_boundaries_match_the_reference(comparison):
                 if theirs is not None:
                     assert abs(mine.timestamp() - theirs) < TIME_TOLERANCE_S
     assert compared >= 10
+
+
+def test_why_a_pass_is_not_visible_matches_the_reference(comparison, css):
+    # Each reason judged on the reference's own conditions every second from rise to set, over
+    # the part at or above the minimum elevation (all of it for a pass too low): "daylight"
+    # when the sky is never dark there, "in Earth's shadow" when the satellite is never lit,
+    # both when each happens but never together. Most passes' reasons come from the search's
+    # condition samples alone (no change across the pass), the rest from judged segments.
+    settings = Settings()
+    css_lines = (css.line1, css.line2)
+    ephemeris = open_de421()
+    kinds = set()
+    try:
+        for place, _, ours in comparison:
+            sky = ReferenceSky(
+                css_lines[0],
+                css_lines[1],
+                place.latitude_deg,
+                place.longitude_deg,
+                place.elevation_m,
+                WINDOW_START,
+                ephemeris,
+            )
+            for o in ours:
+                if o.visible:
+                    continue
+                rise = o.rise.time.timestamp() - sky.base_unix
+                set_ = o.set.time.timestamp() - sky.base_unix
+                offsets = np.append(np.arange(math.ceil(rise), set_), set_)
+                lit, dark, high = sky.conditions(
+                    offsets, settings.min_visible_elevation_deg, settings.sun_max_altitude_deg
+                )
+                too_low = o.culmination.elevation_deg < settings.min_visible_elevation_deg
+                span = np.ones(len(offsets), dtype=bool) if too_low else high
+                expected = {"too low"} if too_low else set()
+                if not (span & dark).any():
+                    expected.add("daylight")
+                if not (span & lit).any():
+                    expected.add("in Earth's shadow")
+                if not expected:
+                    expected = {"daylight", "in Earth's shadow"}
+                assert set(o.reason.split(", ")) == expected, (place.name, o.culmination.time)
+                kinds.add(frozenset(expected))
+    finally:
+        ephemeris.close()
+    assert len(kinds) >= 4  # too low, daylight, shadow and their mixtures all seen
 
 
 def test_window_holds_shadow_entry_halfway_and_a_dawn_exit(comparison):

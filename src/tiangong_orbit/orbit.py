@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +20,9 @@ from sgp4.api import SGP4_ERRORS, Satrec
 
 from tiangong_orbit.errors import PropagationError
 from tiangong_orbit.timeutil import SECONDS_PER_DAY, UNIX_EPOCH_JD, to_unix
+
+if TYPE_CHECKING:
+    from tiangong_orbit.altitude import AltitudeReport, Reference
 
 FloatArray = NDArray[np.float64]
 
@@ -105,8 +107,7 @@ def _hour_grid(start_unix: float, stop_unix: float) -> FloatArray:
     return np.arange(start, stop + 1.0, 3600.0)
 
 
-@dataclass(frozen=True, slots=True)
-class FrameTable:
+class FrameTable(NamedTuple):
     """UT1 - UTC and the Sun over a span, computed once on nodes and interpolated linearly.
 
     Building a skyfield ``Time`` and evaluating JPL DE421 costs milliseconds per call; a pass
@@ -117,20 +118,16 @@ class FrameTable:
     there, so linear interpolation errs in direction by below 1e-7 rad even with 6-hour nodes
     (measured: 3e-8 rad; the chord shortens the vector by 2e-6 of its length, which no
     direction depends on).
-    ``sun_teme_km`` is NaN when the table was built with ``sun=False``.
+    ``sun_teme_km`` is NaN when the table was built with ``sun=False``. Build it with
+    :meth:`for_span`, which also sums up the leap seconds (``leaps_s``).
     """
 
     grid_unix: FloatArray
     dut1_s: FloatArray
     sun_grid_unix: FloatArray
     sun_teme_km: FloatArray
-    # The leap seconds summed up to each node (None: none in the span), found once.
-    leaps_s: FloatArray | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        jumps = np.zeros(len(self.dut1_s))
-        jumps[1:] = np.round(np.diff(self.dut1_s))  # whole seconds: leap seconds, nothing else
-        object.__setattr__(self, "leaps_s", np.cumsum(jumps) if jumps.any() else None)
+    # The leap seconds summed up to each node (None: none in the span): _leap_steps_s(dut1_s).
+    leaps_s: FloatArray | None = None
 
     @classmethod
     def for_span(
@@ -145,14 +142,15 @@ class FrameTable:
         grid = _hour_grid(start_unix, stop_unix)
         t = skyfield_times(grid)
         dut1 = np.atleast_1d(np.asarray(t.dut1, dtype=float))
+        leaps = _leap_steps_s(dut1)
         if not sun:
-            return cls(grid, dut1, grid, np.full((len(grid), 3), np.nan))
+            return cls(grid, dut1, grid, np.full((len(grid), 3), np.nan), leaps)
         every = max(1, round(sun_step_s / 3600.0))
         if every == 1:
-            return cls(grid, dut1, grid, _sun_teme_km_at(t))
+            return cls(grid, dut1, grid, _sun_teme_km_at(t), leaps)
         start = math.floor(start_unix / (3600.0 * every)) * 3600.0 * every
         sun_grid = np.arange(start, grid[-1] + 3600.0 * every + 1.0, 3600.0 * every)
-        return cls(grid, dut1, sun_grid, _sun_teme_km_at(skyfield_times(sun_grid)))
+        return cls(grid, dut1, sun_grid, _sun_teme_km_at(skyfield_times(sun_grid)), leaps)
 
     def dut1_seconds(self, t_unix: FloatArray) -> FloatArray:
         """UT1 - UTC (s) at POSIX seconds UTC, interpolated between the hourly nodes.
@@ -188,6 +186,13 @@ class FrameTable:
         t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
         theta = self.gmst_rad(t_unix) if theta_rad is None else theta_rad
         return teme_to_itrs(self.sun_teme_at(t_unix), theta)
+
+
+def _leap_steps_s(dut1_s: FloatArray) -> FloatArray | None:
+    """The leap seconds summed up to each node of an hourly UT1 - UTC table (None: none)."""
+    jumps = np.zeros(len(dut1_s))
+    jumps[1:] = np.round(np.diff(dut1_s))  # whole seconds: leap seconds, nothing else
+    return np.cumsum(jumps) if jumps.any() else None
 
 
 #: J2000.0 as a Julian date, the origin of the 1982 sidereal-time polynomial.
@@ -269,8 +274,10 @@ def propagate_teme(satrec: Satrec, t_unix: FloatArray) -> tuple[FloatArray, Floa
     t_unix = np.atleast_1d(np.asarray(t_unix, dtype=float))
     whole, fraction = julian_dates(t_unix)
     errors, r, v = satrec.sgp4_array(whole, fraction)
-    bad = (errors != 0) | ~np.isfinite(r).all(axis=1)
-    if bad.any():
+    # Whole-array tests first (a row-wise ``all`` over (N, 3) costs five times more), the
+    # first bad time looked for only when there is one.
+    if errors.any() or not np.isfinite(r).all():
+        bad = (errors != 0) | ~np.isfinite(r).all(axis=1)
         index = int(np.argmax(bad))
         code = int(errors[index])
         from tiangong_orbit.timeutil import from_unix, iso_z
@@ -531,14 +538,23 @@ def geodetic_height_km(r_itrs_km: FloatArray) -> FloatArray:
     return p * cos_lat + z * sin_lat - WGS84_A_KM * np.sqrt(1.0 - WGS84_E2 * sin_lat * sin_lat)
 
 
-@dataclass(frozen=True, slots=True)
 class Observers:
-    """Observers fixed on the Earth: positions (P, 3) km and local east/north/up unit vectors."""
+    """Observers fixed on the Earth: positions (P, 3) km and local east/north/up unit vectors
+    (each (P, 3), ITRS); ``len()`` is P.
 
-    position_km: FloatArray
-    east: FloatArray
-    north: FloatArray
-    up: FloatArray
+    A plain class with slots rather than a dataclass (about 0.5 ms to define at every start) or
+    a named tuple (whose ``len()`` would be its four fields); its arrays are not changed once
+    made."""
+
+    __slots__ = ("east", "north", "position_km", "up")
+
+    def __init__(
+        self, position_km: FloatArray, east: FloatArray, north: FloatArray, up: FloatArray
+    ) -> None:
+        self.position_km = position_km
+        self.east = east
+        self.north = north
+        self.up = up
 
     @classmethod
     def from_geodetic(
@@ -587,37 +603,6 @@ def look_angles(
 
 # --------------------------------------------------------------------------------------------
 # Altitude and the reference heights
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A reference altitude and how the satellite compares with it."""
-
-    name: str
-    altitude_km: float
-    times_higher: float
-    above_by_km: float
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class AltitudeReport:
-    """Where a satellite is at one moment: WGS84 altitude, sub-satellite point, speed, orbit."""
-
-    name: str
-    norad_id: int
-    time: datetime
-    altitude_km: float
-    latitude_deg: float
-    longitude_deg: float
-    speed_km_s: float
-    perigee_km: float
-    apogee_km: float
-    references: tuple[Reference, ...]
-    #: Perigee and apogee from the mean elements (``a (1 -/+ e) - R``), as CelesTrak quotes
-    #: them; ``perigee_km``/``apogee_km`` are the geodetic extremes of the current revolution.
-    mean_perigee_km: float = math.nan
-    mean_apogee_km: float = math.nan
 
 
 REFERENCE_ALTITUDES: tuple[tuple[str, float, str], ...] = (
@@ -708,6 +693,8 @@ def altitude_series(satrec: Satrec, t_unix: FloatArray) -> dict[str, FloatArray]
 
 def compare(altitude_km: float) -> tuple[Reference, ...]:
     """The reference altitudes with 'times higher' and 'above by' for ``altitude_km``."""
+    from tiangong_orbit.altitude import Reference
+
     return tuple(
         Reference(name, height, altitude_km / height, altitude_km - height, source)
         for name, height, source in REFERENCE_ALTITUDES
@@ -721,6 +708,8 @@ def altitude_report(name: str, norad_id: int, satrec: Satrec, at: datetime) -> A
     :func:`check_physical`: a set whose drag terms are absurd can give a plausible state at one
     moment between impossible ones. Raises :class:`PropagationError` (exit 3).
     """
+    from tiangong_orbit.altitude import AltitudeReport
+
     period_s = 2.0 * math.pi / float(satrec.no_kozai) * 60.0
     around = to_unix(at) + np.arange(-0.5 * period_s, 0.5 * period_s + 60.0, 60.0)
     propagate_teme(satrec, around)
@@ -742,3 +731,14 @@ def altitude_report(name: str, norad_id: int, satrec: Satrec, at: datetime) -> A
         mean_perigee_km=mean_perigee,
         mean_apogee_km=mean_apogee,
     )
+
+
+def __getattr__(name: str) -> Any:
+    """``orbit.Reference`` and ``orbit.AltitudeReport``, defined in :mod:`tiangong_orbit.altitude`
+    and imported on first use: a pass search never needs them (two dataclass definitions,
+    about 1 ms of every start)."""
+    if name in ("Reference", "AltitudeReport"):
+        from tiangong_orbit import altitude
+
+        return getattr(altitude, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,6 @@ as AIAA 2006-6753 does for TLE epochs.
 from __future__ import annotations
 
 import math
-import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +23,6 @@ LATEST = datetime(2053, 1, 1, tzinfo=UTC)
 
 UNIX_EPOCH_JD = 2440587.5
 SECONDS_PER_DAY = 86400.0
-
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_time(text: str, *, now: datetime | None = None, option: str = "--start") -> datetime:
