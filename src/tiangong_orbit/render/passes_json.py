@@ -553,7 +553,11 @@ def _json_text(value: str | None) -> bytes:
 
 def _text_table(texts: Sequence[str | None]) -> np.ndarray:
     """The JSON texts of ``texts`` as rows of a byte matrix, NUL after each."""
-    encoded = [_json_text(text) for text in texts]
+    return _bytes_table([_json_text(text) for text in texts])
+
+
+def _bytes_table(encoded: Sequence[bytes]) -> np.ndarray:
+    """``encoded`` as rows of a byte matrix, NUL after each."""
     chars = np.zeros((len(encoded), max(len(text) for text in encoded)), dtype=np.uint8)
     for row, text in enumerate(encoded):
         chars[row, : len(text)] = np.frombuffer(text, dtype=np.uint8)
@@ -662,24 +666,41 @@ def _shape_text(c: PassColumns, present: np.ndarray, nears: list[Near] | None) -
 
 def _near_text(rows: _Rows, nears: list[Near], inner: str, pad: str) -> None:
     """The ``near`` objects of :func:`_nears` on ``rows``, one for each."""
-    names = [near.name for near in nears]
-    relations = [near.relation for near in nears]
-    separations = np.array([near.separation_deg for near in nears])
+    names, kinds, times, separation_list, relations, magnitude_list = zip(*nears, strict=True)
+    separations = np.array(separation_list)
     # Near.words: "right by Vega" within 0.5°, else "2° below Jupiter" (whole degrees as
     # format's .0f rounds them: half to even on the exact value, as numpy's rint).
-    degrees = np.rint(separations).astype(np.int64).tolist()
-    words = [
-        f"right by {name}" if relation == "across" else f"{whole}° {relation} {name}"
-        for name, relation, whole in zip(names, relations, degrees, strict=True)
-    ]
+    keys = list(zip(names, relations, np.rint(separations).astype(np.int64).tolist(), strict=True))
+    said = {
+        (name, relation, whole): (
+            f"right by {name}" if relation == "across" else f"{whole}° {relation} {name}"
+        )
+        for name, relation, whole in set(keys)
+    }
+    words = [said[key] for key in keys]
+    # Each text of a field once in the table, each near its index there.
     texts: dict[str, int] = {}
+    for values in (names, kinds, relations, words):
+        for value in dict.fromkeys(values):
+            texts.setdefault(value, len(texts))
     name_codes, kind_codes, relation_codes, word_codes = (
-        np.array([texts.setdefault(value, len(texts)) for value in values], dtype=np.intp)
-        for values in (names, [near.kind for near in nears], relations, words)
+        np.array([texts[value] for value in values], dtype=np.intp)
+        for values in (names, kinds, relations, words)
     )
     table = _text_table(list(texts))
-    micro = np.array([(near.time - _EPOCH) // _MICROSECOND for near in nears], dtype=np.int64)
-    magnitudes = [math.nan if near.magnitude is None else near.magnitude for near in nears]
+    micro = np.array([(moment - _EPOCH) // _MICROSECOND for moment in times], dtype=np.int64)
+    # An object's magnitude (a catalogue star's has two decimals: its halves are many, each
+    # rounded by Python) written once for each object.
+    magnitudes = {magnitude: k for k, magnitude in enumerate(dict.fromkeys(magnitude_list))}
+    magnitude_codes = np.array([magnitudes[value] for value in magnitude_list], dtype=np.intp)
+    magnitude_table = _bytes_table(
+        [
+            b"null"
+            if magnitude is None or math.isnan(magnitude)
+            else repr(round(magnitude, MAGNITUDE_DIGITS) + 0.0).encode()
+            for magnitude in magnitudes
+        ]
+    )
     rows.const(f'{{\n{inner}"name": ')
     rows.choice(name_codes, table)
     rows.const(f',\n{inner}"kind": ')
@@ -691,7 +712,7 @@ def _near_text(rows: _Rows, nears: list[Near], inner: str, pad: str) -> None:
     rows.const(f',\n{inner}"relation": ')
     rows.choice(relation_codes, table)
     rows.const(f',\n{inner}"magnitude": ')
-    rows.field(_decimals(np.array(magnitudes)[:, None], MAGNITUDE_DIGITS))
+    rows.choice(magnitude_codes, magnitude_table)
     rows.const(f',\n{inner}"words": ')
     rows.choice(word_codes, table)
     rows.const(f"\n{pad}}}")
