@@ -271,7 +271,7 @@ def test_write_passes_json_is_the_whole_document_byte_for_byte(
 
 def test_passes_text_numbers_are_repr_of_round() -> None:
     # The text path writes numbers from their digits; Python's repr of round is the reference.
-    from tiangong_orbit.render.passes_json import _decimals
+    from tiangong_orbit.render.passes_text import _decimals
 
     rng = random.Random(11)
     values = [rng.uniform(-400.0, 400.0) for _ in range(5_000)]
@@ -292,7 +292,7 @@ def test_passes_text_is_the_dicts_text_on_unusual_values(every_pass: Prediction)
     # Moon (no magnitude) across the path, a name to escape, passes of two satellites.
     from dataclasses import replace
 
-    from tiangong_orbit.render.passes_json import _NotPlain, _passes_text
+    from tiangong_orbit.render.passes_text import NotPlain, passes_text
     from tiangong_orbit.sky import Near
 
     columns = every_pass.places[0].passes.columns
@@ -316,10 +316,10 @@ def test_passes_text_is_the_dicts_text_on_unusual_values(every_pass: Prediction)
     for factor in (1.0, 1e4):  # a range of a million km or more: the dicts write the batch
         far = replace(odd, range_km=odd.range_km * factor)
         if factor == 1.0:
-            assert len(_passes_text(far)) == m
+            assert len(passes_text(far)) == m
         else:
-            with pytest.raises(_NotPlain):
-                _passes_text(far)
+            with pytest.raises(NotPlain):
+                passes_text(far)
         prediction = replace(
             every_pass, places=(replace(every_pass.places[0], passes=PassList(far)),)
         )
