@@ -331,6 +331,33 @@ def test_passes_text_is_the_dicts_text_on_unusual_values(every_pass: Prediction)
             assert b"".join(pieces) == whole.encode(), (factor, small)
 
 
+def test_write_passes_json_is_the_whole_document_for_odd_places_and_settings(
+    every_pass: Prediction,
+) -> None:
+    # What a CSV of places or the options may hold, in the parts of the document that are
+    # not passes: a place named like the writer's placeholder for the passes (a CSV takes
+    # NULs) and numbers Python writes with an exponent (orjson would write 0.00001 for 1e-05).
+    from dataclasses import replace
+
+    lahore, quetta = every_pass.places
+    placeholder = replace(lahore, place=replace(lahore.place, name="\x00observers\x00"))
+    tiny = replace(
+        quetta.place, name="Tiny", latitude_deg=1e-05, longitude_deg=-2e-06, elevation_m=1e-05
+    )
+    prediction = replace(
+        every_pass,
+        settings=every_pass.settings._replace(horizon_deg=1e-05),
+        places=(placeholder, replace(quetta, place=tiny)),
+        max_magnitude=1e-05,
+    )
+    whole = json.dumps(passes_json(prediction), indent=2, ensure_ascii=False) + "\n"
+    assert "1e-05" in whole and "\\u0000observers\\u0000" in whole
+    for small in (None, True, False):
+        pieces: list[bytes] = []
+        _write_passes_json(prediction, pieces.append, small=small)
+        assert b"".join(pieces) == whole.encode(), small
+
+
 def test_every_city_every_pass_streams(tmp_path: Path, tiangong) -> None:
     # The big case scaled down (366 days in the benchmark): every gazetteer place, every pass.
     args = ("--city", "all", "--start", "2026-10-06T16:00Z", "--days", "2", "--all")

@@ -12,9 +12,11 @@ dicts encoded. Numbers are rounded as Python's ``round`` rounds them and times a
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -473,6 +475,39 @@ def passes_json(
 _HOLE = "\x00observers\x00"
 
 
+def _split_at_hole(value_with: Callable[[str], Any], *, small: bool) -> tuple[bytes, bytes]:
+    """The text of ``value_with(hole)`` (by :func:`_dumps`), split at the hole (a string
+    standing for the observers, or one observer's passes): the text before it and after it.
+    The hole is a string no other string of the value equals (a place may be called
+    anything, even the first hole tried: a CSV of places takes NULs)."""
+    for attempt in itertools.count():
+        hole = f"{_HOLE}{attempt or ''}"
+        text = _dumps(value_with(hole), small=small)
+        parts = text.split(f'"{hole}"'.replace("\x00", "\\u0000").encode())
+        if len(parts) == 2:
+            return parts[0], parts[1]
+    raise AssertionError("unreachable")
+
+
+def _plain_floats(value: Any) -> bool:
+    """Whether orjson writes the numbers of ``value`` as ``json.dumps`` does: not a float
+    ``repr`` writes with an exponent (orjson: 1e-05 as 0.00001, 1e+16 as 1e16), nor one that is
+    not finite. The passes' numbers (two decimals at most, under a million) have none, so
+    their lists (``passes``, ``next_visible_pass``) are not looked into; a place's
+    coordinates and height, or a setting, may (a latitude of 0.00001)."""
+    if isinstance(value, float):
+        return math.isfinite(value) and "e" not in repr(value)
+    if isinstance(value, dict):
+        return all(
+            _plain_floats(item)
+            for key, item in value.items()
+            if key not in ("passes", "next_visible_pass")
+        )
+    if isinstance(value, list | tuple):
+        return all(_plain_floats(item) for item in value)
+    return True
+
+
 #: Documents of at most this many passes are encoded by the standard library (a few ms of
 #: pure-Python indenting) rather than orjson, whose import costs a one-day cron run 7 ms.
 SMALL_DOCUMENT_PASSES = 200
@@ -482,7 +517,7 @@ def _dumps(value: Any, *, small: bool = False) -> bytes:
     """UTF-8 JSON indented by two spaces, as ``json.dumps(value, indent=2,
     ensure_ascii=False)`` lays it out: by that very call when ``small``, else by orjson (C
     speed for the millions of passes; the same bytes, a test checks)."""
-    if small:
+    if small or not _plain_floats(value):
         import json
 
         return json.dumps(value, indent=2, ensure_ascii=False).encode()
@@ -524,9 +559,9 @@ def _write_passes_json(
     if not prediction.places:
         write(_dumps(passes_json(prediction), small=small) + b"\n")
         return
-    header = _dumps(passes_json(prediction, observers=lambda _: _HOLE), small=small)
-    hole = f'"{_HOLE}"'.replace("\x00", "\\u0000").encode()
-    before, after = header.split(hole)
+    before, after = _split_at_hole(
+        lambda hole: passes_json(prediction, observers=lambda _: hole), small=small
+    )
     write(before + b"[")
     for index, (group, passes, following) in enumerate(
         # A small document's passes as dicts: the text path's fixed cost (some 200 numpy calls)
@@ -540,10 +575,9 @@ def _write_passes_json(
     ):
         separator = b",\n    " if index else b"\n    "
         if passes and isinstance(passes[0], bytes):
-            observer = _observer(group, _HOLE, following)
-            text = _dumps(observer, small=small).replace(b"\n", b"\n    ")
-            head, tail = text.split(hole)
-            write(b"".join([separator, head, *passes, tail]))  # type: ignore[list-item]
+            head, tail = _split_at_hole(partial(_observer, group, following=following), small=small)
+            indented = [text.replace(b"\n", b"\n    ") for text in (head, tail)]
+            write(b"".join([separator, indented[0], *passes, indented[1]]))  # type: ignore[list-item]
         else:
             text = _dumps(_observer(group, passes, following), small=small)
             write(separator + text.replace(b"\n", b"\n    "))
