@@ -395,6 +395,47 @@ def test_passes_json_near_matches_an_independent_sky(tmp_path: Path) -> None:
     assert checked >= 3
 
 
+def test_add_near_when_no_object_comes_within_reach_of_any_pass() -> None:
+    """The ISS's one visible pass over Buni on 25-27 August 2026 (the real set of 2026-10-09
+    in data/tle) passes no bright object: the search has no candidate at all and leaves the
+    pass without ``near`` (it raised an IndexError). PyEphem confirms that no star brighter
+    than magnitude 2, planet or the Moon above the horizon comes within the limit."""
+    import ephem.stars
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    latest = Path(__file__).resolve().parents[1] / "data" / "tle" / "stations_latest.tle"
+    iss = tle.nearest_set(tle.parse_file(latest), 25544, datetime(2026, 8, 25, tzinfo=UTC))
+    start = datetime(2026, 8, 25, tzinfo=UTC)
+    stretches = [(iss, start, start + timedelta(days=2))]
+    buni = find_place("Buni")
+    found = passes.find_passes_over_sets(stretches, [buni], Settings(standard_magnitude=-1.8))
+    (group,) = sky.add_near(found, stretches)
+    (only,) = [p for p in group.passes if p.visible]
+    assert only.near is None
+    timescale = load.timescale(builtin=True)
+    satellite = EarthSatellite(iss.line1, iss.line2, ts=timescale)
+    first, last = only.visible_start.time, only.visible_end.time
+    moments = [first + timedelta(seconds=s) for s in range(int((last - first).total_seconds()))]
+    alts, azs, _ = (
+        (satellite - wgs84.latlon(buni.latitude_deg, buni.longitude_deg, buni.elevation_m))
+        .at(timescale.from_datetimes(moments))
+        .altaz()
+    )
+    bodies = [ephem.star(name) for name in ephem.stars.stars]
+    bodies += [ephem.Moon(), ephem.Mercury(), ephem.Venus(), ephem.Mars()]
+    bodies += [ephem.Jupiter(), ephem.Saturn()]
+    closest = math.inf
+    for moment, az, alt in zip(moments, azs.degrees, alts.degrees, strict=True):
+        observer = _observer(buni.latitude_deg, buni.longitude_deg, moment)
+        for body in bodies:
+            body.compute(observer)
+            bright = body.mag < (2.0 if isinstance(body, ephem.FixedBody) else 3.0)
+            if bright and body.alt > 0:
+                separation = _separation_deg(az, alt, math.degrees(body.az), math.degrees(body.alt))
+                closest = min(closest, separation)
+    assert closest > sky.NEAR_LIMIT_DEG
+
+
 #: Bright stars PyEphem's list lacks: J2000 positions from SIMBAD (gamma2 Velorum).
 EXTRA_STARS = {"Regor": ("8:09:31.95", "-47:20:11.7")}
 

@@ -818,6 +818,8 @@ def add_near(
         sample_rad = np.arccos(np.clip(best_sample, -1.0, 1.0))
         sample_rad[best_sample < -1.5] = np.inf
         obj_c, job_c = np.nonzero(sample_rad - half_step <= reach_rad + 1e-5)
+        if not len(job_c):
+            continue  # no object within reach of any pass of the batch
         by_job = np.argsort(job_c, kind="stable")  # candidates of one pass together
         job_c, obj_c = job_c[by_job], obj_c[by_job]
         # Each candidate's nearest sample (the first on a tie): the distance to an object rises
