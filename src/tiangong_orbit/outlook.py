@@ -487,8 +487,8 @@ def _may_pass_filters(
     evaluates them, and a time is kept when its nearest coarse sample passes with the most that
     either sine can change in half a step (:data:`_FASTEST_SINE_RATE_PER_S`): a superset of
     the times the filters keep, so the sweep keeps the very same rows and computes them alike
-    (its operations are element by element). The Sun and the plane at every time of a 60-day
-    outlook took 80 of its 230 ms; about a third of the times pass.
+    (its operations are element by element). With it, one 60-day outlook of Lahore takes
+    about 30 ms less CPU (205 -> 175 ms, in process, the allocator's warm-up included).
     ``plane`` is ``(node at the epoch rad, node rate rad/s, epoch POSIX s, sin i, cos i, the
     place's unit vector)``.
     """
