@@ -4,8 +4,9 @@ The document is built in one place: :func:`passes_json` for the header and every
 :func:`pass_dicts` for the passes (from the predictor's arrays, :class:`~tiangong_orbit.model.
 PassColumns`, without making a :class:`~tiangong_orbit.model.Pass` object per pass).
 :func:`write_passes_json` writes the same document piece by piece (one observer at a time), so
-a year of every pass over every city needs memory for one observer's text, not 1 GB of it.
-Numbers are rounded as Python's ``round`` rounds them and times as
+a year of every pass over every city needs memory for one observer's text, not 1 GB of it; it
+writes the passes' text straight from the columns (:mod:`.passes_text`), the same bytes as the
+dicts encoded. Numbers are rounded as Python's ``round`` rounds them and times as
 :func:`~tiangong_orbit.timeutil.iso_z` writes them, whichever path made them.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +32,19 @@ from tiangong_orbit.model import (
     reason_text,
 )
 from tiangong_orbit.names import display_name
+from tiangong_orbit.render.passes_text import (
+    AGE_DIGITS,
+    ANGLE_DIGITS,
+    EPOCH,
+    KM_DIGITS,
+    MAGNITUDE_DIGITS,
+    MICROSECOND,
+    PASS_INDENT,
+    SECONDS_DIGITS,
+    NotPlain,
+    iso_chars,
+    passes_text,
+)
 from tiangong_orbit.timeutil import iso_z
 
 if TYPE_CHECKING:
@@ -39,35 +52,45 @@ if TYPE_CHECKING:
 
 SCHEMA = "tiangong-orbit/passes/1"
 
-#: Decimals of each field (DESIGN.md's sample: 0.01° for angles, 0.1 km, 0.1 s, 0.1 mag).
-ANGLE_DIGITS, KM_DIGITS, SECONDS_DIGITS, MAGNITUDE_DIGITS, AGE_DIGITS = 2, 1, 1, 1, 2
 #: Passes turned into dicts at a time: bounds the temporary lists, and a batch's dicts are
 #: freed while their memory is still in the processor's cache (every city for 30 days: the
 #: writing took 110 ms in batches of 4096 passes, 88 ms in batches of 1024).
 BATCH = 1024
+#: Passes written as text at a time by :func:`passes_text`, the passes of consecutive places
+#: together (its buffers: about 8 kB a pass; 50 places x 30 days --all, 10,705 passes, in
+#: batches of 1024: 70 ms, 2048: 55 ms, 4096: 50 ms).
+TEXT_BATCH = 4096
 
 
 def round_array(values: Any, digits: int) -> list[float | None]:
-    """``[round(v, digits) for v in values]`` at numpy speed, ``None`` for NaN.
+    """``[round(v, digits) for v in values]`` at numpy speed, ``None`` for NaN (see
+    :func:`_rounded`)."""
+    out = _rounded(values, digits)
+    missing = np.isnan(out)
+    if not missing.any():
+        return out.tolist()  # type: ignore[no-any-return]
+    items = out.astype(object)
+    items[missing] = None
+    return items.tolist()  # type: ignore[no-any-return]
+
+
+def _rounded(values: Any, digits: int) -> np.ndarray:
+    """``round(v, digits)`` of each value (a float array, NaN kept).
 
     ``np.round`` scales, rounds and scales back, which differs from Python's correctly
     rounded ``round`` only when the scaled value lies within rounding error of a half: those
     few values are rounded by Python itself, so the result is identical. A value that rounds
-    to zero is written ``0.0``, never ``-0.0`` (a rise at the horizon: -1e-9° is 0°).
+    to zero is ``0.0``, never ``-0.0`` (a rise at the horizon: -1e-9° is 0°).
     """
     x = np.asarray(values, dtype=float)
-    scale = 10.0**digits
     out = np.round(x, digits) + 0.0  # -0.0 + 0.0 is +0.0
-    scaled = x * scale
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    missing = np.isnan(x)
-    if not near_half.any() and not missing.any():
-        return out.tolist()  # type: ignore[no-any-return]
-    items = out.astype(object)
-    for i in np.flatnonzero(near_half).tolist():
-        items[i] = round(float(x[i]), digits) + 0.0
-    items[missing] = None
-    return items.tolist()  # type: ignore[no-any-return]
+    scaled = x * 10.0**digits
+    near_half = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if len(near_half):
+        flat, given = out.reshape(-1), x.reshape(-1)
+        for i in near_half.tolist():
+            flat[i] = round(float(given[i]), digits) + 0.0
+    return out
 
 
 def _times(t_unix: Any) -> list[str | None]:
@@ -82,39 +105,9 @@ def _times(t_unix: Any) -> list[str | None]:
 
 def _iso_z_ms(microseconds_: Any) -> list[str]:
     """:func:`~tiangong_orbit.timeutil.iso_z_ms_array` (the same strings: millisecond rounded
-    half to even in exact integers), three times faster: the text is assembled as an array
-    of characters, the date from a table of the few days the times span and the clock's
-    digits by integer arithmetic, rather than by ``numpy.datetime_as_string`` on every time
-    (64,000 times: 21 -> 7 ms)."""
-    us = np.asarray(microseconds_, dtype=np.int64)
-    if not len(us):
-        return []
-    ms, rest = np.divmod(us, 1000)
-    # datetime.min is a whole number of even milliseconds before the POSIX epoch, so the
-    # parity of ``ms`` is the parity iso_z sees.
-    ms += (2 * rest > 1000) | ((2 * rest == 1000) & (ms % 2 == 1))
-    day, of_day = np.divmod(ms, 86_400_000)
-    first = int(day.min())
-    dates = np.datetime_as_string(np.arange(first, int(day.max()) + 1).astype("datetime64[D]"))
-    hour, rest = np.divmod(of_day, 3_600_000)
-    minute, rest = np.divmod(rest, 60_000)
-    second, milli = np.divmod(rest, 1000)
-    chars = np.empty((len(us), 24), dtype=np.uint32)  # UCS-4 code points, as numpy's str_
-    chars[:, :10] = dates.astype("U10").view(np.uint32).reshape(-1, 10)[day - first]
-    chars[:, [10, 13, 16, 19, 23]] = np.array([ord(c) for c in "T::.Z"], dtype=np.uint32)
-    for column, digit in (
-        (11, hour // 10),
-        (12, hour % 10),
-        (14, minute // 10),
-        (15, minute % 10),
-        (17, second // 10),
-        (18, second % 10),
-        (20, milli // 100),
-        (21, milli // 10 % 10),
-        (22, milli % 10),
-    ):
-        chars[:, column] = digit + ord("0")
-    return chars.view("U24").ravel().tolist()  # type: ignore[no-any-return]
+    half to even in exact integers), several times faster (see :func:`iso_chars`)."""
+    chars = iso_chars(microseconds_)
+    return chars.astype(np.uint32).view("U24").ravel().tolist()  # type: ignore[no-any-return]
 
 
 def _seconds_between(t0: Any, t1: Any) -> list[float | None]:
@@ -140,27 +133,45 @@ def pass_dicts(passes: Sequence[Pass] | PassList) -> list[dict[str, Any]]:
     return out
 
 
-def _pass_dicts_by_place(groups: Sequence[PlacePasses]) -> Iterator[list[dict[str, Any]]]:
-    """:func:`pass_dicts` of each place's passes in turn, the passes of consecutive places
-    made together up to :data:`BATCH` at a time: a place has a few dozen passes, and each
-    batch costs some thirty numpy calls whatever its size (every city for 30 days: 381
-    batches of 28 passes took 0.2 s, 3 batches 0.1 s; see :data:`BATCH` for its size)."""
+def _pass_texts_by_place(
+    groups: Sequence[PlacePasses], *, as_text: bool = True
+) -> Iterator[list[bytes] | list[dict[str, Any]]]:
+    """Each place's passes as the JSON text of its ``passes`` list in the document, in
+    pieces (bytes: :func:`~tiangong_orbit.render.passes_text.passes_text`), the passes of
+    consecutive places written together up to :data:`TEXT_BATCH` at a time; a batch the text
+    path does not write, or every batch unless ``as_text``, comes as :func:`pass_dicts`'
+    dicts."""
     chunk: list[PassColumns] = []
     size = 0
 
-    def made() -> Iterator[list[dict[str, Any]]]:
-        if len(chunk) == 1:
-            yield pass_dicts(PassList(chunk[0]))
+    def made() -> Iterator[list[bytes] | list[dict[str, Any]]]:
+        columns = chunk[0] if len(chunk) == 1 else PassColumns.concatenate(chunk)
+        counts = [len(part) for part in chunk]
+        ends = np.cumsum(counts).tolist()
+        try:
+            if not as_text:
+                raise NotPlain
+            texts = passes_text(columns)
+        except NotPlain:
+            dicts = pass_dicts(PassList(columns))
+            for count, end in zip(counts, ends, strict=True):
+                yield dicts[end - count : end]
             return
-        dicts = pass_dicts(PassList(PassColumns.concatenate(chunk)))
-        first = 0
-        for part in chunk:
-            yield dicts[first : first + len(part)]
-            first += len(part)
+        opening = b"[\n" + b" " * PASS_INDENT
+        between = b",\n" + b" " * PASS_INDENT
+        closing = b"\n" + b" " * (PASS_INDENT - 2) + b"]"
+        for count, end in zip(counts, ends, strict=True):
+            if not count:
+                yield [b"[]"]
+                continue
+            pieces = [between] * (2 * count + 1)  # the passes, between them a separator
+            pieces[1::2] = texts[end - count : end]
+            pieces[0], pieces[-1] = opening, closing
+            yield pieces
 
     for group in groups:
         columns = _columns(group.passes)
-        if chunk and size + len(columns) > BATCH:
+        if chunk and size + len(columns) > TEXT_BATCH:
             yield from made()
             chunk, size = [], 0
         chunk.append(columns)
@@ -300,9 +311,14 @@ def pass_json(item: Pass) -> dict[str, Any]:
     return pass_dicts((item,))[0]
 
 
-def _observer(group: PlacePasses, passes: list[dict[str, Any]] | None) -> dict[str, Any]:
+def _observer(
+    group: PlacePasses,
+    passes: list[dict[str, Any]] | str | None,
+    following: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """One observer: the place, its passes and, when none of them is visible, the next
-    visible pass (``next_visible_pass``: a pass, or ``null``)."""
+    visible pass (``next_visible_pass``: a pass, or ``null``), ``following`` if given (its
+    dict, from :func:`_next_visible_dicts`)."""
     place = group.place
     data: dict[str, Any] = {
         "name": place.name,
@@ -314,9 +330,27 @@ def _observer(group: PlacePasses, passes: list[dict[str, Any]] | None) -> dict[s
         "passes": passes,
     }
     if not _any_visible(group.passes):
-        following = group.next_visible
-        data["next_visible_pass"] = None if following is None else pass_json(following)
+        if following is None and group.next_visible is not None:
+            following = pass_json(group.next_visible)
+        data["next_visible_pass"] = following
     return data
+
+
+def _next_visible_dicts(groups: Sequence[PlacePasses]) -> list[dict[str, Any] | None]:
+    """Each place's next visible pass as :func:`pass_json` lays it out, where it has one and
+    no visible pass in the window, else ``None``: made together, in batches, rather than a
+    batch for each (every city for a day, 130 of them: the writing took 51 ms, now 9)."""
+    wanted = [
+        k
+        for k, group in enumerate(groups)
+        if group.next_visible is not None and not _any_visible(group.passes)
+    ]
+    made: list[dict[str, Any] | None] = [None] * len(groups)
+    if wanted:
+        dicts = pass_dicts([groups[k].next_visible for k in wanted])  # type: ignore[misc]
+        for k, item in zip(wanted, dicts, strict=True):
+            made[k] = item
+    return made
 
 
 def _any_visible(passes: Sequence[Pass] | PassList) -> bool:
@@ -335,7 +369,7 @@ def _nears(nears: list[Near | None]) -> list[dict[str, Any] | None]:
     names = [near.name for near in present]
     relations = [near.relation for near in present]
     separations = [near.separation_deg for near in present]
-    times = _iso_z_ms([(near.time - _EPOCH) // _MICROSECOND for near in present])
+    times = _iso_z_ms([(near.time - EPOCH) // MICROSECOND for near in present])
     magnitudes = round_array(
         [math.nan if near.magnitude is None else near.magnitude for near in present],
         MAGNITUDE_DIGITS,
@@ -371,10 +405,6 @@ def _nears(nears: list[Near | None]) -> list[dict[str, Any] | None]:
         ]
     )
     return [None if near is None else next(made) for near in nears]
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def _satellite(info: SatelliteInfo) -> dict[str, Any]:
@@ -425,7 +455,12 @@ def passes_json(
             "min_duration_s": prediction.min_duration_s,
         },
         "observers": (
-            [_observer(group, pass_dicts(group.passes)) for group in prediction.places]
+            [
+                _observer(group, pass_dicts(group.passes), following)
+                for group, following in zip(
+                    prediction.places, _next_visible_dicts(prediction.places), strict=True
+                )
+            ]
             if observers is None
             else observers(prediction.places[0])
             if prediction.places
@@ -493,9 +528,23 @@ def _write_passes_json(
     hole = f'"{_HOLE}"'.replace("\x00", "\\u0000").encode()
     before, after = header.split(hole)
     write(before + b"[")
-    for index, (group, passes) in enumerate(
-        zip(prediction.places, _pass_dicts_by_place(prediction.places), strict=True)
+    for index, (group, passes, following) in enumerate(
+        # A small document's passes as dicts: the text path's fixed cost (some 200 numpy calls)
+        # is more than their encoding's (one place for one day: 1.1 against 0.8 ms).
+        zip(
+            prediction.places,
+            _pass_texts_by_place(prediction.places, as_text=not small),
+            _next_visible_dicts(prediction.places),
+            strict=True,
+        )
     ):
-        text = _dumps(_observer(group, passes), small=small)
-        write((b"," if index else b"") + b"\n    " + text.replace(b"\n", b"\n    "))
+        separator = b",\n    " if index else b"\n    "
+        if passes and isinstance(passes[0], bytes):
+            observer = _observer(group, _HOLE, following)
+            text = _dumps(observer, small=small).replace(b"\n", b"\n    ")
+            head, tail = text.split(hole)
+            write(b"".join([separator, head, *passes, tail]))  # type: ignore[list-item]
+        else:
+            text = _dumps(_observer(group, passes, following), small=small)
+            write(separator + text.replace(b"\n", b"\n    "))
     write(b"\n  ]" + after + b"\n")
