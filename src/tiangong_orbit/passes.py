@@ -435,11 +435,12 @@ class _ExactTrack(_Track):
         positions (by up to 0.4 m/s), which moves the top of a low pass by a millisecond. The
         position is the mean of the two (0.4 mm inside the track: nothing for a rate)."""
         t = np.asarray(t, dtype=float)
-        both, _ = self._state(np.concatenate((t + SLOPE_HALF_S, t - SLOPE_HALF_S)))
+        later, earlier = t + SLOPE_HALF_S, t - SLOPE_HALF_S
+        both, _ = self._state(np.concatenate((later, earlier)))
         n = len(t)
         after, before = both[:n], both[n:]
         r = 0.5 * (after + before)
-        v = (after - before) / (2.0 * SLOPE_HALF_S)
+        v = (after - before) / (later - earlier)[:, np.newaxis]
         return (r[:, 0], r[:, 1], r[:, 2]), (v[:, 0], v[:, 1], v[:, 2])
 
     def sun(self, t: FloatArray, at: tuple[IntArray, FloatArray] | None = None) -> Vec:
