@@ -548,16 +548,23 @@ def geodetic_height_km(r_itrs_km: FloatArray) -> FloatArray:
     return p * cos_lat + z * sin_lat - WGS84_A_KM * np.sqrt(1.0 - WGS84_E2 * sin_lat * sin_lat)
 
 
-class Observers(NamedTuple):
-    """Observers fixed on the Earth: positions (P, 3) km and local east/north/up unit vectors.
+class Observers:
+    """Observers fixed on the Earth: positions (P, 3) km and local east/north/up unit vectors
+    (each (P, 3), ITRS); ``len()`` is P.
 
-    ``len()`` is the number of observers, not of the four fields (so ``_replace``, which
-    checks the field count with it, is not to be used)."""
+    A plain class with slots rather than a dataclass (about 0.5 ms to define at every start) or
+    a named tuple (whose ``len()`` would be its four fields); its arrays are not changed once
+    made."""
 
-    position_km: FloatArray
-    east: FloatArray
-    north: FloatArray
-    up: FloatArray
+    __slots__ = ("east", "north", "position_km", "up")
+
+    def __init__(
+        self, position_km: FloatArray, east: FloatArray, north: FloatArray, up: FloatArray
+    ) -> None:
+        self.position_km = position_km
+        self.east = east
+        self.north = north
+        self.up = up
 
     @classmethod
     def from_geodetic(
