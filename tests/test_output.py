@@ -269,6 +269,68 @@ def test_write_passes_json_is_the_whole_document_byte_for_byte(
     assert b"".join(pieces) == whole.encode()
 
 
+def test_passes_text_numbers_are_repr_of_round() -> None:
+    # The text path writes numbers from their digits; Python's repr of round is the reference.
+    from tiangong_orbit.render.passes_json import _decimals
+
+    rng = random.Random(11)
+    values = [rng.uniform(-400.0, 400.0) for _ in range(5_000)]
+    values += [rng.uniform(-999_999.0, 999_999.0) for _ in range(5_000)]
+    values += [k / 1000 + 0.005 for k in range(-3000, 3000)] + [2.675, 0.285, 1.005, -0.125]
+    values += [0.0, -0.0, -0.001, 1e-9, -1e-9, 359.995, 999.95, 1000.0, 999_999.94, 100.05]
+    for digits in (1, 2):
+        written = _decimals(np.array([*values, np.nan])[:, None], digits)
+        chars, missing = written.chars, written.missing
+        texts = [bytes(row).replace(b"\0", b"").decode() for row in chars[:, 0]]
+        assert texts[:-1] == [repr(round(v, digits) + 0.0) for v in values]
+        assert texts[-1] == "" and missing[:, 0].tolist() == [False] * len(values) + [True]
+
+
+def test_passes_text_is_the_dicts_text_on_unusual_values(every_pass: Prediction) -> None:
+    # Values real passes seldom hold, written as text or (past six digits) through the dicts:
+    # negative, zero and half numbers, long ranges, missing magnitudes and shadow times, the
+    # Moon (no magnitude) across the path, a name to escape, passes of two satellites.
+    from dataclasses import replace
+
+    from tiangong_orbit.render.passes_json import _NotPlain, _passes_text
+    from tiangong_orbit.sky import Near
+
+    columns = every_pass.places[0].passes.columns
+    m = len(columns)
+    rng = np.random.default_rng(3)
+    near = np.full(m, None, dtype=object)
+    moment = datetime(2026, 10, 7, 1, 2, 3, 999_500, tzinfo=UTC)
+    near[1] = Near("the Moon", "moon", moment, 0.3, "across", None)
+    near[2] = Near('Alpha "Cen" \\ Ā', "star", moment, 2.5, "left of", -0.005)
+    near[3] = Near("Vega", "star", moment, 3.5, "below", 0.0)
+    odd = replace(
+        columns,
+        elevation_deg=np.where(rng.random((m, 6)) < 0.3, -columns.elevation_deg, 0.125),
+        range_km=columns.range_km * rng.choice([1.0, 10.0, 300.0], (m, 6)),
+        magnitude=np.where(rng.random(m) < 0.3, np.nan, rng.uniform(-9.99, 9.99, m)),
+        shadow_entry_unix=np.where(rng.random(m) < 0.5, np.nan, columns.shadow_entry_unix),
+        tle_age_days=rng.uniform(0, 2000, m),
+        norad_id=rng.choice([48274, 25544], m),
+        near=near,
+    )
+    for factor in (1.0, 1e4):  # a range of a million km or more: the dicts write the batch
+        far = replace(odd, range_km=odd.range_km * factor)
+        if factor == 1.0:
+            assert len(_passes_text(far)) == m
+        else:
+            with pytest.raises(_NotPlain):
+                _passes_text(far)
+        prediction = replace(
+            every_pass, places=(replace(every_pass.places[0], passes=PassList(far)),)
+        )
+        whole = json.dumps(passes_json(prediction), indent=2, ensure_ascii=False) + "\n"
+        assert any(p.near is not None for p in prediction.places[0].passes)
+        for small in (True, False):
+            pieces: list[bytes] = []
+            _write_passes_json(prediction, pieces.append, small=small)
+            assert b"".join(pieces) == whole.encode(), (factor, small)
+
+
 def test_every_city_every_pass_streams(tmp_path: Path, tiangong) -> None:
     # The big case scaled down (366 days in the benchmark): every gazetteer place, every pass.
     args = ("--city", "all", "--start", "2026-10-06T16:00Z", "--days", "2", "--all")

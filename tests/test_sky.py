@@ -138,6 +138,45 @@ def test_add_near_names_the_object_and_side() -> None:
     assert sky.near_phrase(None, "19:30") is None
 
 
+def test_near_objects_are_skyfields_observations() -> None:
+    # add_near observes the Moon and planets by its own light-time loop and turns the stars by
+    # the aberration without skyfield's Star: the same bits as skyfield's observe() for the
+    # bodies, the same directions within 1e-14 rad for the stars.
+    from skyfield.relativity import add_aberration
+    from skyfield.starlib import Star
+
+    from tiangong_orbit import orbit
+
+    eph = orbit.ephemeris()
+    for start in (1.79e9, 1.80e9, 1.81e9):
+        t = orbit.skyfield_times(start + np.arange(0.0, 30 * 86400.0, 3 * 3600.0))
+        earth = eph["earth"].at(t)
+        for target in ("moon", *(name for name, _ in sky.PLANETS)):
+            seen = earth.observe(eph[target])
+            position, light_time = sky._observed_au(earth, eph[target])
+            assert np.array_equal(position, seen.xyz.au), target
+            assert np.array_equal(light_time, seen.light_time), target
+        starts = np.array([start])
+        objects = sky._near_objects(starts, starts + 300.0)
+        cat = sky.catalogue(figures=False)
+        index = [cat.name.index(name) for name in objects.names[: objects.n_stars]]
+        middle = orbit.skyfield_times(starts + 150.0)[0]
+        geocentre = eph["earth"].at(middle)
+        star = Star(ra_hours=cat.ra_deg[index] / 15.0, dec_degrees=cat.dec_deg[index])
+        seen = geocentre.observe(star)
+        expected = np.array(seen.xyz.au)
+        add_aberration(expected, geocentre.velocity.au_per_d[:, None], seen.light_time)
+        expected = orbit.teme_rotation(middle) @ (expected / np.linalg.norm(expected, axis=0))
+        assert np.abs(objects.star_dirs - expected.T).max() < 1e-14
+        # Planets' magnitudes, worked out when asked for, are skyfield's at the nodes.
+        from skyfield.magnitudelib import planetary_magnitude
+
+        nodes = eph["earth"].at(orbit.skyfield_times(objects.node_unix))
+        for k, (target, _) in enumerate(sky.PLANETS, start=objects.n_stars + 1):
+            magnitudes = planetary_magnitude(nodes.observe(eph[target]))
+            assert objects.magnitude(k) == float(np.nanmin(magnitudes))
+
+
 def test_add_near_search_steps_do_not_change_the_answer() -> None:
     """The closest-approach search samples each pass every ``NEAR_STEP_S`` seconds, screens the
     objects and refines a shortlist: on real passes over six cities it gives what a search

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
+from datetime import UTC, datetime, timedelta
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -288,9 +288,9 @@ def sky_objects_at(
     ]
 
 
-@dataclass(frozen=True)
-class Near:
-    """The station's closest approach to a bright object during a visible pass."""
+class Near(NamedTuple):
+    """The station's closest approach to a bright object during a visible pass (a named
+    tuple: made by the thousand, at a third of a frozen dataclass's cost)."""
 
     name: str
     kind: str  # "star", "planet" or "moon"
@@ -342,8 +342,19 @@ def _datetimes(t_unix: np.ndarray) -> list[datetime]:
     microsecond), made by numpy."""
     whole = np.floor(t_unix)
     micro = np.round((t_unix - whole) * 1e6)
-    stamps = (whole.astype(np.int64) * 1_000_000 + micro.astype(np.int64)).astype("datetime64[us]")
-    return [moment.replace(tzinfo=UTC) for moment in stamps.astype(object).tolist()]
+    days, rest = np.divmod(
+        whole.astype(np.int64) * 1_000_000 + micro.astype(np.int64), 86_400_000_000
+    )
+    seconds, micro = np.divmod(rest, 1_000_000)
+    return [
+        _EPOCH + timedelta(day, second, microsecond)
+        for day, second, microsecond in zip(
+            days.tolist(), seconds.tolist(), micro.tolist(), strict=True
+        )
+    ]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def near_phrase(near: Near | None, clock: str) -> str | None:
@@ -370,6 +381,12 @@ NEAR_BATCH_PASSES = 8192
 #: g T²/8 = 1.1 km over 32 s, 0.16° seen from 390 km (a pass through the zenith), less lower
 #: down. That is the search's error, which the refinement below then removes.
 NEAR_STEP_S = 32.0
+#: :func:`add_near`'s search propagates SGP4 to every this many samples (and the last of each
+#: pass), the station's positions at the samples between interpolated from them
+#: (:func:`_hermite`): measured on every sample of every city for 30 days, at most 0.5 m
+#: from SGP4's for every 2nd sample, 2.1 m every 3rd, 7.9 m every 4th (0.0003° seen from
+#: 390 km for every 3rd, far below the search's own error: see :data:`NEAR_STEP_S`).
+NEAR_NODE_EVERY = 3
 #: Half-width (s) of the three fresh positions that refine each closest approach found (the
 #: search puts it within 0.8 s of the refined time; the path bends by 0.0006° in 2 s).
 NEAR_REFINE_S = 2.0
@@ -390,10 +407,26 @@ class _NearObjects(NamedTuple):
     star_dirs: np.ndarray  # (n_stars, 3)
     node_unix: np.ndarray  # (n_nodes,)
     body_nodes_km: np.ndarray  # (n_bodies, n_nodes, 3)
+    #: The planets' skyfield positions at the nodes (made when called: :func:`_astrometric`)
+    #: by object index, until their magnitude is asked for (:meth:`magnitude`).
+    planets: dict[int, Callable[[], Any]]
 
     @property
     def n_stars(self) -> int:
         return len(self.star_dirs)
+
+    def magnitude(self, index: int) -> float | None:
+        """Object ``index``'s magnitude: a star's from the catalogue, none for the Moon, a
+        planet's its brightest over the nodes, worked out when first asked for (most runs
+        name no planet: a day for one place saves 1.2 ms, skyfield's magnitudes module
+        included)."""
+        if index in self.planets:
+            try:
+                magnitude = float(np.nanmin(planetary_magnitude_of(self.planets.pop(index)())))
+            except (ValueError, KeyError, TypeError):
+                magnitude = None
+            self.magnitudes[index] = magnitude
+        return self.magnitudes[index]
 
     def body_km(self, t_unix: np.ndarray) -> np.ndarray:
         """Geocentric TEME vectors (n_times, n_bodies, 3) of the bodies, interpolated linearly
@@ -414,17 +447,23 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     visible passes gather in the twilights: a few hours a day), all through one skyfield
     time array, so the TEME rotation (nutation) is evaluated once per node.
 
-    Directions are astrometric plus the annual aberration (:func:`_aberrated`), without the
-    gravitational deflection of light by the Sun and planets that skyfield's ``apparent()``
-    adds: measured every fifth day over a year, at most 0.47" (0.00013°) for these stars and
-    0.28" for the bodies, both when close to the Sun (so below the horizon in a visible
-    pass), a few thousandths of an arcsecond elsewhere; the planets' magnitudes moved by at
-    most 0.003. This function costs half as much (its first call in a run for one place
-    and one day: 11.6 -> 6.7 ms). On every city over 366 days 89 of 49,912 closest
-    approaches moved, by 1 ms in time or 0.01° in separation as written (a rounding edge)."""
-    from skyfield.constants import AU_KM
+    Directions are astrometric plus the annual aberration (skyfield's ``add_aberration``),
+    without the gravitational deflection of light by the Sun and planets that skyfield's
+    ``apparent()`` adds: measured every fifth day over a year, at most 0.47" (0.00013°) for
+    these stars and 0.28" for the bodies, both when close to the Sun (so below the horizon in
+    a visible pass), a few thousandths of an arcsecond elsewhere; the planets' magnitudes
+    moved by at most 0.003. This function costs half as much (its first call in a run for
+    one place and one day: 11.6 -> 6.7 ms). On every city over 366 days 89 of 49,912 closest
+    approaches moved, by 1 ms in time or 0.01° in separation as written (a rounding edge).
+
+    The stars' directions are the catalogue's turned by the aberration, without skyfield's
+    Star (5e-15 rad apart), the bodies observed by :func:`_observed_au` (skyfield's bits)
+    and the planets' magnitudes worked out from those positions only for a planet a pass is
+    said to come near (:meth:`_NearObjects.magnitude`): :func:`add_near`'s first call in a
+    run for one place and one day 7.8 -> 5.8 ms of CPU, every output the same."""
+    from skyfield.constants import AU_KM, C_AUDAY
     from skyfield.functions import mxv
-    from skyfield.starlib import Star
+    from skyfield.relativity import add_aberration
 
     cat = catalogue(figures=False)
     bright = np.flatnonzero((cat.vmag <= NEAR_STAR_MAG) & np.array([bool(n) for n in cat.name]))
@@ -434,11 +473,16 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     eph = orbit.ephemeris()
     first, last = float(starts.min()), float(ends.max())
     middle = orbit.skyfield_times(np.array([(first + last) / 2.0]))
-    star = Star(ra_hours=cat.ra_deg[bright] / 15.0, dec_degrees=cat.dec_deg[bright])
+    # The stars' catalogue directions (skyfield's Star without a parallax puts them 2e14 au
+    # away, 5e-15 rad from these as seen from the Earth), turned by the annual aberration as
+    # add_aberration turns a position a light time away (the same turn at any distance).
+    ra, dec = np.radians(cat.ra_deg[bright]), np.radians(cat.dec_deg[bright])
+    star_gcrs = np.array([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
+    velocity = eph["earth"].at(middle[0]).velocity.au_per_d
+    add_aberration(star_gcrs, velocity[:, None], 1.0 / C_AUDAY)
     # frame_xyz(TEME) as skyfield computes it (orbit.teme_rotation is its rotation, bit for
     # bit), without importing skyfield.sgp4lib and its OMM reader on every run.
-    geocentre = eph["earth"].at(middle[0])
-    star_teme = mxv(orbit.teme_rotation(middle[0]), _aberrated(geocentre, geocentre.observe(star)))
+    star_teme = mxv(orbit.teme_rotation(middle[0]), star_gcrs)
     star_dirs = (star_teme / np.linalg.norm(star_teme, axis=0)).T
     # Each interval needs the whole hours from the one at or before its start to the one
     # after its end (a visible interval lasts minutes: two or three nodes).
@@ -453,33 +497,65 @@ def _near_objects(starts: np.ndarray, ends: np.ndarray) -> _NearObjects:
     earth = eph["earth"].at(node_t)
     rotation = orbit.teme_rotation(node_t)  # GCRS -> TEME at the nodes, (3, 3, n_nodes)
     vectors = []
+    planets = {}
     for target, word in (("moon", "the Moon"), *PLANETS):
-        seen = earth.observe(eph[target])
-        vectors.append(np.asarray(mxv(rotation, _aberrated(earth, seen) * AU_KM)).T)
-        try:
-            magnitude: float | None = (
-                None if target == "moon" else float(np.nanmin(planetary_magnitude_of(seen)))
-            )
-        except (ValueError, KeyError, TypeError):
-            magnitude = None
+        astrometric, light_time = _observed_au(earth, eph[target])
+        if target != "moon":
+            planets[len(names)] = partial(_astrometric, earth, astrometric.copy(), eph[target])
+        add_aberration(astrometric, earth.velocity.au_per_d, light_time)
+        vectors.append(np.asarray(mxv(rotation, astrometric * AU_KM)).T)
         names.append(word)
         kinds.append("moon" if target == "moon" else "planet")
-        mags.append(magnitude)
-    return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors))
+        mags.append(None)
+    return _NearObjects(names, kinds, mags, star_dirs, nodes, np.stack(vectors), planets)
 
 
-def _aberrated(observer: Any, seen: Any) -> np.ndarray:
-    """The astrometric position ``seen`` (a skyfield position observed from ``observer``, a
-    position of the geocentre) turned by the annual aberration as skyfield's ``apparent()``
-    turns it (au, GCRS axes): ``apparent()`` without the deflection of light."""
-    from skyfield.relativity import add_aberration
+def _astrometric(observer: Any, position_au: np.ndarray, target: Any) -> Any:
+    """The skyfield position ``observer.observe(target)`` gives, from its position
+    (:func:`_observed_au`): what skyfield's planetary magnitudes read (the target, the
+    position and the observer's), without observing the target again."""
+    from skyfield.positionlib import Astrometric
 
-    position = np.array(seen.xyz.au)
-    velocity = observer.velocity.au_per_d
-    if velocity.ndim < position.ndim:  # one moment, many targets (the stars)
-        velocity = velocity[:, None]
-    add_aberration(position, velocity, seen.light_time)
-    return position
+    seen = Astrometric(position_au, None, observer.t, observer.target, target.target)
+    seen.center_barycentric = observer
+    return seen
+
+
+def _observed_au(observer: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``observer.observe(target)``'s position (au, GCRS axes) and light time (days), for a
+    skyfield ``observer`` (barycentric) and ``target`` (an SPK segment or a sum of them, as
+    the ephemeris gives): skyfield's iteration on the same numbers, so the same bits, with the
+    segments evaluated for their positions only (skyfield also works out every step's
+    velocity) and no skyfield time made for each step. The Moon and five planets at three
+    nodes: 2.5 -> 1.4 ms (CPU, warm)."""
+    from skyfield.constants import AU_KM, C_AUDAY
+    from skyfield.functions import length_of
+
+    # A planet's barycentre is one segment; the Moon, Mercury and Venus a sum of two.
+    parts = getattr(target, "vector_functions", (target,))
+    segments = [part.spk_segment for part in parts]
+    whole, tdb_fraction = observer.t.whole, observer.t.tdb_fraction
+
+    def position_au(fraction: np.ndarray) -> np.ndarray:
+        position = 0.0
+        for segment in segments:
+            position = position + segment.compute(whole, fraction) / AU_KM
+        return position  # type: ignore[return-value]
+
+    observer_au = observer.xyz.au
+    target_au = position_au(tdb_fraction)
+    distance = length_of(target_au - observer_au)
+    light_time0 = 0.0
+    for _ in range(10):
+        light_time = distance / C_AUDAY
+        if np.abs(light_time - light_time0).max(initial=0.0) < 1e-12:
+            break
+        target_au = position_au(tdb_fraction - light_time)
+        distance = length_of(target_au - observer_au)
+        light_time0 = light_time
+    else:
+        raise ValueError("light-travel time failed to converge")
+    return target_au - observer_au, light_time
 
 
 class _Views(NamedTuple):
@@ -502,14 +578,28 @@ def _views(
     observers: orbit.Observers,
     frames: orbit.FrameTable,
     *,
-    horizontal: bool = False,
+    horizontal: np.ndarray | None = None,
+    between: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> _Views:
     """SGP4 at ``t_unix`` (each time with the set ``set_of`` names) seen from the place
-    ``place_of`` names; its north and east only when ``horizontal`` (else empty)."""
+    ``place_of`` names; with ``horizontal`` (indexes of the times), the observers' up, north
+    and east at those times only, in their order (else their up at every time, no north or
+    east). ``between``
+    (indexes ``at``, ``before``, ``after``): the positions at the times ``at`` are
+    interpolated from SGP4's positions and velocities at the times ``before`` and ``after``
+    them (:func:`_hermite`; the same set, neither interpolated)."""
     sat_km = np.empty((len(t_unix), 3))
+    velocity = np.empty((len(t_unix), 3))
+    node = np.ones(len(t_unix), dtype=bool)
+    if between is not None:
+        node[between[0]] = False
     for index in sorted(set(set_of.tolist())):  # (np.unique costs a 16 ms import)
-        rows = set_of == index
-        sat_km[rows], _ = orbit.propagate_teme(stretches[int(index)][0].satrec, t_unix[rows])
+        rows = node & (set_of == index)
+        sat_km[rows], velocity[rows] = orbit.propagate_teme(
+            stretches[int(index)][0].satrec, t_unix[rows]
+        )
+    if between is not None:
+        sat_km[between[0]] = _hermite(t_unix, sat_km, velocity, *between)
     back = -frames.gmst_rad(t_unix)  # Earth-fixed to TEME: turn back by GMST
     observer_km = orbit.teme_to_itrs(observers.position_km[place_of], back)
     relative = sat_km - observer_km
@@ -518,9 +608,36 @@ def _views(
         relative / range_km[:, None],
         range_km,
         observer_km,
-        orbit.teme_to_itrs(observers.up[place_of], back),
-        orbit.teme_to_itrs(observers.north[place_of], back) if horizontal else np.empty((0, 3)),
-        orbit.teme_to_itrs(observers.east[place_of], back) if horizontal else np.empty((0, 3)),
+        *(
+            (orbit.teme_to_itrs(observers.up[place_of], back), np.empty((0, 3)), np.empty((0, 3)))
+            if horizontal is None
+            else (
+                orbit.teme_to_itrs(axis[place_of[horizontal]], back[horizontal])
+                for axis in (observers.up, observers.north, observers.east)
+            )
+        ),
+    )
+
+
+def _hermite(
+    t_unix: np.ndarray,
+    position_km: np.ndarray,
+    velocity_km_s: np.ndarray,
+    at: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+) -> np.ndarray:
+    """Positions at the times ``at`` indexes, by cubic Hermite interpolation between the
+    positions and velocities at the times ``before`` and ``after`` them. On a circular orbit
+    of angular rate w and radius r the error is at most h^4 w^4 r / 384 for nodes h apart."""
+    h = (t_unix[after] - t_unix[before])[:, None]
+    s = (t_unix[at] - t_unix[before])[:, None] / h
+    s2, s3 = s * s, s * s * s
+    return (
+        (2 * s3 - 3 * s2 + 1) * position_km[before]
+        + (s3 - 2 * s2 + s) * h * velocity_km_s[before]
+        + (3 * s2 - 2 * s3) * position_km[after]
+        + (s3 - s2) * h * velocity_km_s[after]
     )
 
 
@@ -569,7 +686,9 @@ def add_near(
     The closest approach to each object is searched along the visible interval's path
     sampled every ``step_s`` seconds, the path between two samples taken as the great-circle
     arc through them (:func:`_closest_on_chords`; :data:`NEAR_STEP_S` says how far the true
-    path strays). All samples of all places go through SGP4 at once and meet the bright stars
+    path strays). All samples of all places go through SGP4 at once (every
+    :data:`NEAR_NODE_EVERY`-th, the station's positions at the others interpolated from their
+    positions and velocities: 2 m at most, :func:`_hermite`) and meet the bright stars
     and the bodies in one array, in the TEME frame: the stars' directions of date are taken
     once for the window (they turn by 0.004° a month), the Moon and planets from hourly
     geocentric nodes seen from each place (parallax included) at the middle of each visible
@@ -588,20 +707,20 @@ def add_near(
 
     from tiangong_orbit.model import PassList
 
-    # One row per visible pass: place, pass, visible start and end, culmination (POSIX s).
-    pass_of: list[tuple[int, int]] = []
+    # One row per visible pass, place by place: its index in its place's passes, its visible
+    # start and end and culmination (POSIX s).
+    indexes: list[np.ndarray] = []
     times: list[np.ndarray] = []
-    for g, group in enumerate(groups):
+    for group in groups:
         if isinstance(group.passes, PassList):  # the predictor's arrays: no object per pass
             t6 = group.passes.columns.time_unix
             k = np.flatnonzero(np.isfinite(t6[:, 3]) & np.isfinite(t6[:, 5]))
-            pass_of += [(g, index) for index in k.tolist()]
+            indexes.append(k)
             times.append(t6[k][:, [3, 5, 1]])
             continue
         rows = []
-        for k, item in enumerate(group.passes):
+        for item in group.passes:
             if item.visible_start is not None and item.visible_end is not None:
-                pass_of.append((g, k))
                 rows.append(
                     (
                         item.visible_start.time.timestamp(),
@@ -609,11 +728,14 @@ def add_near(
                         item.culmination.time.timestamp(),
                     )
                 )
+        visible = [p.visible_start is not None and p.visible_end is not None for p in group.passes]
+        indexes.append(np.flatnonzero(np.array(visible, dtype=bool)))
         times.append(np.array(rows, dtype=float).reshape(-1, 3))
-    if not pass_of or not stretches:
+    counts_by_group = [len(k) for k in indexes]
+    if not sum(counts_by_group) or not stretches:
         return tuple(groups)
 
-    all_group = np.array([g for g, _ in pass_of], dtype=np.int64)
+    all_group = np.repeat(np.arange(len(groups)), counts_by_group)
     all_start, all_end, all_culmination = np.concatenate(times).T
     # The set whose stretch holds the culmination (the first before them all, the last after).
     highs = np.array([high.timestamp() for _, _, high in stretches])
@@ -634,7 +756,7 @@ def add_near(
     always_up = math.sin(math.radians(NEAR_LIMIT_DEG + 1.5))
     reach_rad = math.radians(NEAR_LIMIT_DEG + NEAR_TIE_DEG)
 
-    found: dict[tuple[int, int], Near] = {}
+    found: list[Near | None] = [None] * len(all_group)  # by row
     # In batches of passes, so that memory stays bounded however long the window
     # (a year of every place: about 100,000 visible passes).
     for b0 in range(0, len(all_group), NEAR_BATCH_PASSES):
@@ -649,7 +771,17 @@ def add_near(
         offsets = np.arange(bounds[-1]) - bounds[:-1][owner]
         t = np.minimum(starts[owner] + offsets * step_s, ends[owner])
         t[bounds[1:] - 1] = ends
-        view = _views(t, place_of_job[owner], set_of_job[owner], stretches, observers, frames)
+        # SGP4 at every NEAR_NODE_EVERY-th sample and the last of each pass, the samples
+        # between interpolated.
+        node = offsets % NEAR_NODE_EVERY == 0
+        node[bounds[1:] - 1] = True
+        at = np.flatnonzero(~node)
+        before = at - offsets[at] % NEAR_NODE_EVERY
+        after = np.minimum(before + NEAR_NODE_EVERY, bounds[1:][owner[at]] - 1)
+        view = _views(
+            t, place_of_job[owner], set_of_job[owner], stretches, observers, frames,
+            between=(at, before, after),
+        )  # fmt: skip
         u = view.towards
         # The Moon and planets from each place at the middle of its visible interval, held
         # for the search: at a visible interval's ends (6 minutes at most) the Moon has moved
@@ -660,9 +792,12 @@ def add_near(
         )
         body_dirs = _unit_rows(objects.body_km(middle) - observer_middle[:, None, :])[owner]
         # Cosines of every object's angle at every sample, (n_objects, n_samples) so that each
-        # pass's samples are contiguous; objects below the horizon -2.
-        cos = np.empty((len(objects.names), len(t)))
-        cos[:n_stars] = _cosines(objects.star_dirs, u)
+        # pass's samples are contiguous; objects below the horizon -2. In single precision
+        # (half the memory to write and scan): near the reach an angle from them errs by
+        # under 1e-6 rad, which the screening allows for (every angle that decides is
+        # measured again in double precision).
+        cos = np.empty((len(objects.names), len(t)), dtype=np.float32)
+        cos[:n_stars] = _cosines(objects.star_dirs.astype(np.float32), u.astype(np.float32))
         cos[n_stars:] = np.einsum("nk,nbk->bn", u, body_dirs)
         if np.einsum("nk,nk->n", u, view.up).min() <= always_up:
             below = np.empty(cos.shape, dtype=bool)
@@ -682,7 +817,7 @@ def add_near(
         best_sample = np.maximum.reduceat(cos, bounds[:-1], axis=1)  # (n_objects, n_jobs)
         sample_rad = np.arccos(np.clip(best_sample, -1.0, 1.0))
         sample_rad[best_sample < -1.5] = np.inf
-        obj_c, job_c = np.nonzero(sample_rad - half_step <= reach_rad)
+        obj_c, job_c = np.nonzero(sample_rad - half_step <= reach_rad + 1e-5)
         by_job = np.argsort(job_c, kind="stable")  # candidates of one pass together
         job_c, obj_c = job_c[by_job], obj_c[by_job]
         # Each candidate's nearest sample (the first on a tie): the distance to an object rises
@@ -749,39 +884,39 @@ def add_near(
         order = np.lexsort((objs, final, jobs))
         first_of_job = order[np.concatenate(([True], jobs[order][1:] != jobs[order][:-1]))]
         chosen = first_of_job[np.isfinite(final[first_of_job])]
+        choices = objs[chosen].tolist()
+        about = {  # name, kind and magnitude of each object chosen
+            choice: (objects.names[choice], objects.kinds[choice], objects.magnitude(choice))
+            for choice in set(choices)
+        }
         for job, choice, moment, separation, relation in zip(
             (jobs[chosen] + b0).tolist(),
-            objs[chosen].tolist(),
+            choices,
             _datetimes(near_t[chosen]),
             near_deg[chosen].tolist(),
             _relations(d_az[chosen], d_alt[chosen], near_deg[chosen]),
             strict=True,
         ):
-            found[pass_of[job]] = Near(
-                objects.names[choice],
-                objects.kinds[choice],
-                moment,
-                separation,
-                relation,
-                objects.magnitudes[choice],
-            )
-    by_group: dict[int, list[tuple[int, Near]]] = {}
-    for (g, k), near in found.items():
-        by_group.setdefault(g, []).append((k, near))
+            name, kind, magnitude = about[choice]
+            found[job] = Near(name, kind, moment, separation, relation, magnitude)
     result = []
-    for g, group in enumerate(groups):
+    first = 0
+    for group, k, count in zip(groups, indexes, counts_by_group, strict=True):
+        nears = found[first : first + count]
+        first += count
         if isinstance(group.passes, PassList):
             column = group.passes.columns.near_column().copy()
-            for k, near in by_group.get(g, ()):
-                column[k] = near
+            for index, near in zip(k.tolist(), nears, strict=True):
+                if near is not None:
+                    column[index] = near
             columns = replace(group.passes.columns, near=column)
             result.append(replace(group, passes=PassList(columns)))
             continue
-        updated = tuple(
-            replace(item, near=found[(g, k)]) if (g, k) in found else item
-            for k, item in enumerate(group.passes)
-        )
-        result.append(replace(group, passes=updated))
+        updated = list(group.passes)
+        for index, near in zip(k.tolist(), nears, strict=True):
+            if near is not None:
+                updated[index] = replace(updated[index], near=near)
+        result.append(replace(group, passes=tuple(updated)))
     return tuple(result)
 
 
@@ -810,12 +945,12 @@ def _refine_near(
         [np.clip(t0 + shift, lo, hi) for shift in (-NEAR_REFINE_S, 0.0, NEAR_REFINE_S)], axis=1
     ).ravel()
     three = np.repeat(jobs, 3)
+    middle = np.arange(n) * 3 + 1
     view = _views(
         times, place_of_job[three], set_of_job[three], stretches, observers, frames,
-        horizontal=True,
+        horizontal=middle,
     )  # fmt: skip
     # The chosen object's direction at t0 (a body moves by under 0.001° in a second).
-    middle = np.arange(n) * 3 + 1
     goal = np.empty((n, 3))
     is_star = choice < objects.n_stars
     goal[is_star] = objects.star_dirs[choice[is_star]]
@@ -842,7 +977,7 @@ def _refine_near(
     best_sep = np.degrees(
         2.0 * np.arcsin(np.minimum(1.0, np.linalg.norm(best_u - goal, axis=1) / 2.0))
     )
-    up, north, east = view.up[middle], view.north[middle], view.east[middle]
+    up, north, east = view.up, view.north, view.east
 
     def alt_az(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sin_alt = np.clip(np.einsum("nk,nk->n", vectors, up), -1.0, 1.0)
