@@ -599,7 +599,7 @@ def compute_outlook(
     if by_set:
         # The sweep's temporaries (up to megabytes) from the heap, not fresh pages: as the
         # pass search does it (10-day outlook of Lahore: 2,900 page faults instead of 4,500).
-        pass_engine._raise_allocator_threshold()
+        pass_engine.raise_allocator_threshold()
     for epoch, members in by_set.items():
         element_set = set_of[epoch]
         rate = nodal_rate_rad_s(element_set, candidates)

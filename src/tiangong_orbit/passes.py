@@ -861,7 +861,7 @@ def _find_columns(
 ) -> PassColumns:
     """:func:`find_passes` as columns sorted by place, then culmination."""
     t_start, t_end = _check_window(start, end)
-    _raise_allocator_threshold()
+    raise_allocator_threshold()
     step = COARSE_STEP_S
     period_s = _orbit_period_s(element_set)
     observers = orbit.Observers.from_geodetic(
@@ -919,12 +919,12 @@ def _find_columns(
     return _assemble(element_set, places, found, frames)
 
 
-#: Bytes of the block :func:`_raise_allocator_threshold` asks for and gives back at once.
+#: Bytes of the block :func:`raise_allocator_threshold` asks for and gives back at once.
 ALLOCATOR_WARMUP_BYTES = 8 * 2**20
 
 
 @functools.cache
-def _raise_allocator_threshold() -> None:
+def raise_allocator_threshold() -> None:
     """Ask for one large block and give it back, once a process, so that the search's
     temporaries come from the heap instead of fresh pages.
 
