@@ -258,8 +258,8 @@ def test_write_passes_json_is_the_whole_document_byte_for_byte(
     )
     assert any(p.near is not None for group in with_near.places for p in group.passes)
     whole = json.dumps(passes_json(with_near), indent=2, ensure_ascii=False) + "\n"
-    # Small documents are encoded by the standard library, large ones by orjson: both ways
-    # give these very bytes.
+    # Small documents' passes are made as dicts, large ones' written as text from columns:
+    # both ways give these very bytes.
     for small in (None, True, False):
         pieces: list[bytes] = []
         _write_passes_json(with_near, pieces.append, small=small)

@@ -473,22 +473,22 @@ def passes_json(
 _HOLE = "\x00observers\x00"
 
 
-#: Documents of at most this many passes are encoded by the standard library (a few ms of
-#: pure-Python indenting) rather than orjson, whose import costs a one-day cron run 7 ms.
+#: Documents of at most this many passes have their passes made as dicts, not written by the
+#: text path (:mod:`.passes_text`), whose fixed cost (some 200 numpy calls) is more than their
+#: encoding's (one place for one day: 1.1 against 0.8 ms).
 SMALL_DOCUMENT_PASSES = 200
 
 
-def _dumps(value: Any, *, small: bool = False) -> bytes:
-    """UTF-8 JSON indented by two spaces, as ``json.dumps(value, indent=2,
-    ensure_ascii=False)`` lays it out: by that very call when ``small``, else by orjson (C
-    speed for the millions of passes; the same bytes, a test checks)."""
-    if small:
-        import json
+def _dumps(value: Any) -> bytes:
+    """UTF-8 JSON indented by two spaces: ``json.dumps(value, indent=2, ensure_ascii=False)``.
 
-        return json.dumps(value, indent=2, ensure_ascii=False).encode()
-    import orjson
+    The standard library's encoder, in pure Python when indenting: what it encodes here is the
+    header and each observer's few fields (the passes are text already, :mod:`.passes_text`),
+    and orjson did that no faster than 2-5 % of the writing (every city for 30 days, every
+    pass: 295-301 against 307-314 ms of CPU) while its import cost 7 ms of every run."""
+    import json
 
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    return json.dumps(value, indent=2, ensure_ascii=False).encode()
 
 
 def write_passes_json(prediction: Prediction, write: Callable[[bytes], Any]) -> None:
@@ -522,15 +522,13 @@ def _write_passes_json(
     if small is None:
         small = sum(len(group.passes) for group in prediction.places) <= SMALL_DOCUMENT_PASSES
     if not prediction.places:
-        write(_dumps(passes_json(prediction), small=small) + b"\n")
+        write(_dumps(passes_json(prediction)) + b"\n")
         return
-    header = _dumps(passes_json(prediction, observers=lambda _: _HOLE), small=small)
+    header = _dumps(passes_json(prediction, observers=lambda _: _HOLE))
     hole = f'"{_HOLE}"'.replace("\x00", "\\u0000").encode()
     before, after = header.split(hole)
     write(before + b"[")
     for index, (group, passes, following) in enumerate(
-        # A small document's passes as dicts: the text path's fixed cost (some 200 numpy calls)
-        # is more than their encoding's (one place for one day: 1.1 against 0.8 ms).
         zip(
             prediction.places,
             _pass_texts_by_place(prediction.places, as_text=not small),
@@ -541,10 +539,10 @@ def _write_passes_json(
         separator = b",\n    " if index else b"\n    "
         if passes and isinstance(passes[0], bytes):
             observer = _observer(group, _HOLE, following)
-            text = _dumps(observer, small=small).replace(b"\n", b"\n    ")
+            text = _dumps(observer).replace(b"\n", b"\n    ")
             head, tail = text.split(hole)
             write(b"".join([separator, head, *passes, tail]))  # type: ignore[list-item]
         else:
-            text = _dumps(_observer(group, passes, following), small=small)
+            text = _dumps(_observer(group, passes, following))
             write(separator + text.replace(b"\n", b"\n    "))
     write(b"\n  ]" + after + b"\n")
