@@ -203,6 +203,36 @@ def test_held_nodal_rate_from_the_history(tiangong_sets):
     assert outlook.nodal_rate_rad_s(element_set, [*tiangong_sets, *later]) == held
 
 
+@pytest.mark.parametrize("city", ["Lahore", "Gilgit", "Karachi"])
+def test_coarse_candidates_give_the_windows_of_every_time(tiangong_sets, monkeypatch, city):
+    # The sweep computes the Sun and the plane only at the times its coarse samples pick; with
+    # every time picked, the windows must be the same to the bit (summer and winter, 40 days
+    # from the set, and the tight thresholds, whose Sun band is narrower).
+    element_set = next(s for s in tiangong_sets if s.epoch >= datetime(2025, 5, 1, tzinfo=UTC))
+    place = places.find_place(city)
+
+    def every_time(t, *args, **kwargs):
+        return [True] * len(t)
+
+    possible = 0
+    for start, settings in itertools.product(
+        (element_set.epoch + timedelta(days=40), element_set.epoch - timedelta(days=160)),
+        (Settings(), Settings(min_visible_elevation_deg=20.0, sun_max_altitude_deg=-9.0)),
+    ):
+        end = start + timedelta(days=10)
+        fast = outlook.compute_outlook(
+            [element_set], element_set.norad_id, [place], start, end, settings
+        )
+        with monkeypatch.context() as patch:
+            patch.setattr(outlook, "_may_pass_filters", every_time)
+            slow = outlook.compute_outlook(
+                [element_set], element_set.norad_id, [place], start, end, settings
+            )
+        assert fast == slow
+        possible += sum(bool(period.possible) for period in fast.places[0].periods)
+    assert possible >= 10
+
+
 # --------------------------------------------------------------------------------------------
 # The command line (real subprocesses)
 

@@ -258,8 +258,8 @@ def test_write_passes_json_is_the_whole_document_byte_for_byte(
     )
     assert any(p.near is not None for group in with_near.places for p in group.passes)
     whole = json.dumps(passes_json(with_near), indent=2, ensure_ascii=False) + "\n"
-    # Small documents are encoded by the standard library, large ones by orjson: both ways
-    # give these very bytes.
+    # Small documents' passes are made as dicts, large ones' written as text from columns:
+    # both ways give these very bytes.
     for small in (None, True, False):
         pieces: list[bytes] = []
         _write_passes_json(with_near, pieces.append, small=small)
@@ -336,7 +336,8 @@ def test_write_passes_json_is_the_whole_document_for_odd_places_and_settings(
 ) -> None:
     # What a CSV of places or the options may hold, in the parts of the document that are
     # not passes: a place named like the writer's placeholder for the passes (a CSV takes
-    # NULs) and numbers Python writes with an exponent (orjson would write 0.00001 for 1e-05).
+    # NULs) and numbers Python writes with an exponent (a fast encoder such as orjson writes
+    # 0.00001 for 1e-05).
     from dataclasses import replace
 
     lahore, quetta = every_pass.places
@@ -440,12 +441,14 @@ def _synthetic_table(rows: int, *, simple: bool = False):
     return table
 
 
+@pytest.mark.parametrize("rows", [8, 13, 300])
 @pytest.mark.parametrize("simple", [False, True])
 @pytest.mark.parametrize("width", [40, 60, 80, 120, 200])
-def test_fast_table_is_what_rich_prints(width: int, simple: bool) -> None:
-    from tiangong_orbit.render.fasttable import table_lines
+def test_fast_table_is_what_rich_prints(width: int, simple: bool, rows: int) -> None:
+    from tiangong_orbit.render.fasttable import MIN_ROWS, table_lines
 
-    table = _synthetic_table(300, simple=simple)
+    assert rows >= MIN_ROWS  # short tables too: a run's table has a few rows
+    table = _synthetic_table(rows, simple=simple)
     lines = table_lines(_console(width), table)
     if width >= 80:  # wide enough that rich needs no wrapping: the fast path is taken
         assert lines is not None
@@ -487,6 +490,47 @@ def test_pass_tables_print_as_rich_prints_them(
         assert console.file.getvalue() == _rich_text(  # type: ignore[attr-defined]
             place_table(group, every_pass, show_all=show_all), width
         )
+
+
+@pytest.mark.parametrize(
+    ("days", "width", "fast_path"),
+    # 50 columns: the "Can be seen" cells would wrap, so the composer leaves them to rich.
+    [(10, 80, True), (60, 120, True), (60, 50, False)],
+)
+def test_outlook_tables_print_as_rich_prints_them(
+    days: int, width: int, fast_path: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # print_outlook composes its tables fast (render.fasttable); rich alone must print the same.
+    from datetime import UTC, datetime, timedelta
+
+    from tiangong_orbit import outlook, places, tle
+    from tiangong_orbit.render import fasttable
+    from tiangong_orbit.render.outlook import print_outlook
+
+    start = datetime(2026, 11, 30, 18, tzinfo=UTC)
+    result = outlook.compute_outlook(
+        tle.load_catalog().sets,
+        tle.TIANGONG_NORAD_ID,
+        [places.find_place("Lahore"), places.find_place("Gilgit")],
+        start,
+        start + timedelta(days=days),
+    )
+    composed: list[bool] = []
+    table_lines = fasttable.table_lines
+
+    def counted(console: Any, table: Any) -> list[str] | None:
+        lines = table_lines(console, table)
+        composed.append(lines is not None)
+        return lines
+
+    fast = _console(width, markup=False)
+    monkeypatch.setattr(fasttable, "table_lines", counted)
+    print_outlook(fast, result)
+    assert len(composed) >= 1 and any(composed) == fast_path
+    by_rich = _console(width, markup=False)
+    monkeypatch.setattr(fasttable, "table_lines", lambda console, table: None)
+    print_outlook(by_rich, result)
+    assert fast.file.getvalue() == by_rich.file.getvalue()  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -569,6 +569,23 @@ def test_sets_for_drops_duplicate_epochs(history_sets):
     assert sets[-1] is history_sets[-1]
 
 
+def test_sets_for_answers_a_tuple_again_as_the_first_time(history_sets):
+    # The answer for a tuple is remembered: asked again, alternately for two satellites and
+    # two catalogs, each answer is a fresh list equal to one worked out from scratch.
+    stations = tle.parse_file(TLE_DIR / "stations_latest.tle")
+    catalogs = (tuple(history_sets), (*history_sets, *stations))
+    fresh = {
+        (index, norad_id): tle.sets_for(list(catalog), norad_id)
+        for index, catalog in enumerate(catalogs)
+        for norad_id in (48274, 25544)
+    }
+    for index, norad_id in [(0, 48274), (0, 48274), (0, 25544), (1, 25544), (1, 25544), (0, 48274)]:
+        answer = tle.sets_for(catalogs[index], norad_id)
+        assert answer == fresh[index, norad_id]
+        answer.clear()  # the caller's own list: the next answer is whole
+    assert tle.sets_for(catalogs[0], 48274) == fresh[0, 48274] != []
+
+
 @pytest.mark.parametrize(
     ("query", "norad_id"),
     [

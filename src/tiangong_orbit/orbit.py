@@ -94,10 +94,20 @@ def skyfield_times(t_unix: FloatArray) -> Any:
 
 
 def julian_dates(t_unix: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Split POSIX seconds (UTC) into a whole Julian date and a fraction, as SGP4 wants."""
-    days = np.asarray(t_unix, dtype=float) / SECONDS_PER_DAY
-    whole_days = np.floor(days)
-    return UNIX_EPOCH_JD + whole_days, days - whole_days
+    """Split POSIX seconds (UTC) into a whole Julian date and a day fraction, as SGP4 wants.
+
+    The fraction is the seconds since the day's start, which floating point subtracts
+    exactly, divided by 86400: one rounding of a number below one, so the pair names the
+    float64 instant ``t_unix`` itself to 1e-11 s. (Dividing the POSIX seconds by 86400 first
+    rounded the instant to a float64 count of days since 1970, about 20,000 in this century:
+    to 0.16 us, 1.2 mm of track; in a 10 ms central difference that is 0.1 m/s of noise.)
+    The fraction may be a rounding below 0 or at 1 at a day's edge, which SGP4 and
+    :func:`gmst1982_rad` take as they are.
+    """
+    t_unix = np.asarray(t_unix, dtype=float)
+    whole_days = np.floor(t_unix / SECONDS_PER_DAY)
+    fraction = (t_unix - whole_days * SECONDS_PER_DAY) / SECONDS_PER_DAY
+    return UNIX_EPOCH_JD + whole_days, fraction
 
 
 def _hour_grid(start_unix: float, stop_unix: float) -> FloatArray:

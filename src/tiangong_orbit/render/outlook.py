@@ -218,6 +218,8 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
     from rich import box
     from rich.table import Table
 
+    from tiangong_orbit.render.fasttable import print_table
+
     if header:
         console.print(header_line(outlook))
     tables = 0
@@ -252,7 +254,7 @@ def print_outlook(console: Any, outlook: Outlook, *, header: bool = True) -> Non
             table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
         for row in rows:
             table.add_row(*row)
-        console.print(table)
+        print_table(console, table)  # rich's output, composed fast (render.fasttable)
         console.print()
         console.print(_summary(group))
         tables += 1

@@ -475,55 +475,35 @@ def passes_json(
 _HOLE = "\x00observers\x00"
 
 
-def _split_at_hole(value_with: Callable[[str], Any], *, small: bool) -> tuple[bytes, bytes]:
+def _split_at_hole(value_with: Callable[[str], Any]) -> tuple[bytes, bytes]:
     """The text of ``value_with(hole)`` (by :func:`_dumps`), split at the hole (a string
     standing for the observers, or one observer's passes): the text before it and after it.
     The hole is a string no other string of the value equals (a place may be called
     anything, even the first hole tried: a CSV of places takes NULs)."""
     for attempt in itertools.count():
         hole = f"{_HOLE}{attempt or ''}"
-        text = _dumps(value_with(hole), small=small)
-        parts = text.split(f'"{hole}"'.replace("\x00", "\\u0000").encode())
+        parts = _dumps(value_with(hole)).split(f'"{hole}"'.replace("\x00", "\\u0000").encode())
         if len(parts) == 2:
             return parts[0], parts[1]
     raise AssertionError("unreachable")
 
 
-def _plain_floats(value: Any) -> bool:
-    """Whether orjson writes the numbers of ``value`` as ``json.dumps`` does: not a float
-    ``repr`` writes with an exponent (orjson: 1e-05 as 0.00001, 1e+16 as 1e16), nor one that is
-    not finite. The passes' numbers (two decimals at most, under a million) have none, so
-    their lists (``passes``, ``next_visible_pass``) are not looked into; a place's
-    coordinates and height, or a setting, may (a latitude of 0.00001)."""
-    if isinstance(value, float):
-        return math.isfinite(value) and "e" not in repr(value)
-    if isinstance(value, dict):
-        return all(
-            _plain_floats(item)
-            for key, item in value.items()
-            if key not in ("passes", "next_visible_pass")
-        )
-    if isinstance(value, list | tuple):
-        return all(_plain_floats(item) for item in value)
-    return True
-
-
-#: Documents of at most this many passes are encoded by the standard library (a few ms of
-#: pure-Python indenting) rather than orjson, whose import costs a one-day cron run 7 ms.
+#: Documents of at most this many passes have their passes made as dicts, not written by the
+#: text path (:mod:`.passes_text`), whose fixed cost (some 200 numpy calls) is more than their
+#: encoding's (one place for one day: 1.1 against 0.8 ms).
 SMALL_DOCUMENT_PASSES = 200
 
 
-def _dumps(value: Any, *, small: bool = False) -> bytes:
-    """UTF-8 JSON indented by two spaces, as ``json.dumps(value, indent=2,
-    ensure_ascii=False)`` lays it out: by that very call when ``small``, else by orjson (C
-    speed for the millions of passes; the same bytes, a test checks)."""
-    if small or not _plain_floats(value):
-        import json
+def _dumps(value: Any) -> bytes:
+    """UTF-8 JSON indented by two spaces: ``json.dumps(value, indent=2, ensure_ascii=False)``.
 
-        return json.dumps(value, indent=2, ensure_ascii=False).encode()
-    import orjson
+    The standard library's encoder, in pure Python when indenting: what it encodes here is the
+    header and each observer's few fields (the passes are text already, :mod:`.passes_text`),
+    and orjson did that no faster than 2-5 % of the writing (every city for 30 days, every
+    pass: 295-301 against 307-314 ms of CPU) while its import cost 7 ms of every run."""
+    import json
 
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    return json.dumps(value, indent=2, ensure_ascii=False).encode()
 
 
 def write_passes_json(prediction: Prediction, write: Callable[[bytes], Any]) -> None:
@@ -557,15 +537,11 @@ def _write_passes_json(
     if small is None:
         small = sum(len(group.passes) for group in prediction.places) <= SMALL_DOCUMENT_PASSES
     if not prediction.places:
-        write(_dumps(passes_json(prediction), small=small) + b"\n")
+        write(_dumps(passes_json(prediction)) + b"\n")
         return
-    before, after = _split_at_hole(
-        lambda hole: passes_json(prediction, observers=lambda _: hole), small=small
-    )
+    before, after = _split_at_hole(lambda hole: passes_json(prediction, observers=lambda _: hole))
     write(before + b"[")
     for index, (group, passes, following) in enumerate(
-        # A small document's passes as dicts: the text path's fixed cost (some 200 numpy calls)
-        # is more than their encoding's (one place for one day: 1.1 against 0.8 ms).
         zip(
             prediction.places,
             _pass_texts_by_place(prediction.places, as_text=not small),
@@ -575,10 +551,12 @@ def _write_passes_json(
     ):
         separator = b",\n    " if index else b"\n    "
         if passes and isinstance(passes[0], bytes):
-            head, tail = _split_at_hole(partial(_observer, group, following=following), small=small)
-            indented = [text.replace(b"\n", b"\n    ") for text in (head, tail)]
-            write(b"".join([separator, indented[0], *passes, indented[1]]))  # type: ignore[list-item]
+            head, tail = (
+                text.replace(b"\n", b"\n    ")
+                for text in _split_at_hole(partial(_observer, group, following=following))
+            )
+            write(b"".join([separator, head, *passes, tail]))  # type: ignore[list-item]
         else:
-            text = _dumps(_observer(group, passes, following), small=small)
+            text = _dumps(_observer(group, passes, following))
             write(separator + text.replace(b"\n", b"\n    "))
     write(b"\n  ]" + after + b"\n")
