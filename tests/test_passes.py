@@ -22,7 +22,7 @@ from conftest import TLE_DIR
 from reference import ReferenceSky, open_de421, reference_passes
 from tiangong_orbit import orbit, passes, places, tle
 from tiangong_orbit.errors import DataError, UsageError
-from tiangong_orbit.model import Pass, PlacePasses, Settings
+from tiangong_orbit.model import Pass, PassList, PlacePasses, Settings
 from tiangong_orbit.uncertainty import uncertainty_s
 
 CITIES = ("Karachi", "Lahore", "Islamabad")
@@ -845,6 +845,46 @@ def test_hand_overs_give_every_pass_exactly_once_from_the_nearest_set(first, day
     assert checked > 100 * days  # about 7 passes a day at each place
     found = passes.find_passes_over_sets(stretches, place_list)
     assert _check_handovers(stretches, place_list, found, visible_only=True) > 5 * days
+
+
+def test_pairing_finds_the_nearest_pass_of_the_same_place_the_earlier_of_two_as_near():
+    rng = np.random.default_rng(7)
+    # Few distinct times and places: ties and places missing on one side are common.
+    when = rng.integers(0, 12, 300).astype(float) * 60.0
+    place = rng.integers(0, 6, 300)
+    among_when = rng.integers(0, 12, 40).astype(float) * 60.0 + 30.0 * rng.integers(0, 2, 40)
+    among_place = rng.integers(0, 5, 40)
+    got = passes._nearest_same_place(when, place, among_when, among_place)
+    for i in range(len(when)):
+        same = [j for j in range(len(among_when)) if among_place[j] == place[i]]
+        if not same:
+            assert got[i] == -1
+            continue
+        gap = min(abs(among_when[j] - when[i]) for j in same)
+        earliest = min(among_when[j] for j in same if abs(among_when[j] - when[i]) == gap)
+        assert got[i] in same and among_when[got[i]] == earliest
+
+
+def test_passes_over_several_sets_stay_arrays_and_equal_the_single_set_runs_they_come_from():
+    sets = tle.load_catalog(None).sets
+    first = datetime(2025, 10, 1, tzinfo=UTC)
+    stretches = tle.nearest_segments(sets, 48274, first, first + timedelta(days=6))
+    assert len(stretches) >= 3
+    place_list = list(places.gazetteer())[::40]
+    singles = [
+        passes.find_passes(
+            s, place_list, low - HANDOVER_PAD, high + HANDOVER_PAD, include_invisible=True
+        )
+        for s, low, high in stretches
+    ]
+    found = passes.find_passes_over_sets(stretches, place_list, include_invisible=True)
+    for group, *alone in zip(found, *singles, strict=True):
+        assert isinstance(group.passes, PassList)  # no object per pass on the way
+        assert len(group.passes) > 20
+        # Each pass is, to the bit, one of some set's own (the set's runs are a pure function
+        # of the pass, whatever the window).
+        for item in group.passes:
+            assert sum(item in g.passes for g in alone) >= 1
 
 
 # --------------------------------------------------------------------------------------------

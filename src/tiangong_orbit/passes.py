@@ -70,6 +70,7 @@ from tiangong_orbit.model import (
     PassList,
     PlacePasses,
     Settings,
+    microseconds,
 )
 from tiangong_orbit.timeutil import check_range
 from tiangong_orbit.uncertainty import uncertainties_s
@@ -1157,16 +1158,36 @@ def find_passes_over_sets(
     goes to the side of the boundary where the mean of its two culmination times falls; a
     pass only one set predicts goes by its own time. Elsewhere a pass is the nearest set's
     by its own time. Returns one :class:`PlacePasses` per place, passes in time order.
+
+    The passes stay columns throughout (:class:`PassColumns`, as :func:`find_passes` returns
+    them): the pairing and the choice at each hand-over are made on arrays of culmination
+    times rounded to the microsecond, the times a :class:`Pass` carries.
     """
-    merged: list[list[Pass]] = [[] for _ in places]
-    count = len(stretches)
-    if count == 1:
+    if len(stretches) == 1:
         element_set, low, high = stretches[0]
         return find_passes(
             element_set, places, low, high, settings, include_invisible=include_invisible
         )
-    # candidates[k]: (place index, culmination time, pass) near set k's hand-overs, all passes.
-    candidates: list[list[tuple[int, float, Pass]]] = []
+    if not places:
+        for _, low, high in stretches:
+            _check_window(low, high)
+        return ()
+    return _by_place(places, _columns_over_sets(stretches, places, settings, include_invisible))
+
+
+def _columns_over_sets(
+    stretches: Sequence[tuple[ElementSet, datetime, datetime]],
+    places: Sequence[Place],
+    settings: Settings,
+    include_invisible: bool,
+) -> PassColumns:
+    """:func:`find_passes_over_sets` (two stretches or more) as columns sorted by place, then
+    culmination."""
+    count = len(stretches)
+    # Passes away from every hand-over (kept as they are), and each set's passes near its
+    # hand-overs (every pass, visible or not), to be paired with the neighbouring set's.
+    inner: list[PassColumns] = []
+    near: list[PassColumns] = []
     zone_s: list[float] = []
     for k, (element_set, low, high) in enumerate(stretches):
         zone = timedelta(seconds=HANDOVER_ZONE_PERIODS * _orbit_period_s(element_set))
@@ -1180,11 +1201,11 @@ def find_passes_over_sets(
             pieces.append((inner_high, ext_high, True))
         else:
             pieces = [(ext_low, ext_high, True)]
-        near: list[tuple[int, float, Pass]] = []
+        edges: list[PassColumns] = []
         for piece_low, piece_high, all_passes in pieces:
             if piece_low >= piece_high:
                 continue
-            groups = find_passes(
+            found = _find_columns(
                 element_set,
                 places,
                 piece_low,
@@ -1193,75 +1214,101 @@ def find_passes_over_sets(
                 include_invisible=all_passes,
             )
             edge = all_passes and (piece_low, piece_high) != (inner_low, inner_high)
-            for index, group in enumerate(groups):
-                if edge:
-                    near.extend((index, p.culmination.time.timestamp(), p) for p in group.passes)
-                else:
-                    merged[index].extend(group.passes)
-        candidates.append(near)
+            (edges if edge else inner).append(found)
+        near.append(PassColumns.concatenate(edges) if edges else _no_passes())
 
+    # The culmination each pass near a hand-over carries (rounded to the microsecond, POSIX s).
+    when = [microseconds(columns.time_unix[:, 1]) / 1e6 for columns in near]
     # Each candidate's side at the hand-over before and after its stretch: True = its own set.
-    own_left = [[True] * len(near) for near in candidates]
-    own_right = [[True] * len(near) for near in candidates]
+    own_left = [np.ones(len(columns), dtype=bool) for columns in near]
+    own_right = [np.ones(len(columns), dtype=bool) for columns in near]
     for k in range(count - 1):
         boundary = stretches[k][2].timestamp()
         zone = max(zone_s[k], zone_s[k + 1])
         match_s = HANDOVER_MATCH_PERIODS * zone / HANDOVER_ZONE_PERIODS
-        before = _consensus(candidates[k], candidates[k + 1], boundary, zone, match_s)
-        after = _consensus(candidates[k + 1], candidates[k], boundary, zone, match_s)
-        for i, when in before.items():
-            own_right[k][i] = when < boundary
-        for i, when in after.items():
-            own_left[k + 1][i] = when >= boundary
-    for k, near in enumerate(candidates):
+        left = (when[k], near[k].place)
+        right = (when[k + 1], near[k + 1].place)
+        index, decides = _consensus(left, right, boundary, zone, match_s)
+        own_right[k][index] = decides < boundary
+        index, decides = _consensus(right, left, boundary, zone, match_s)
+        own_left[k + 1][index] = decides >= boundary
+    kept = []
+    for k, columns in enumerate(near):
         low, high = stretches[k][1].timestamp(), stretches[k][2].timestamp()
-        for i, (index, when, item) in enumerate(near):
-            # Away from a hand-over (only at the window's own ends) a pass goes by its time.
-            inside = (k > 0 or when >= low) and (k < count - 1 or when < high)
-            wanted = include_invisible or item.visible
-            if inside and wanted and own_left[k][i] and own_right[k][i]:
-                merged[index].append(item)
-    return tuple(
-        PlacePasses(place, tuple(sorted(found, key=lambda p: p.culmination.time)))
-        for place, found in zip(places, merged, strict=True)
-    )
+        keep = own_left[k] & own_right[k]
+        # Away from a hand-over (only at the window's own ends) a pass goes by its time.
+        if k == 0:
+            keep &= when[k] >= low
+        if k == count - 1:
+            keep &= when[k] < high
+        if not include_invisible:
+            keep &= np.isfinite(columns.time_unix[:, 3])
+        kept.append(columns.take(keep))
+    merged = PassColumns.concatenate(inner + kept)
+    # By place, then culmination to the microsecond (stable: as the objects were sorted).
+    order = np.lexsort((microseconds(merged.time_unix[:, 1]), merged.place))
+    return merged.take(order)
+
+
+#: Culmination times (POSIX s) and place indexes of passes, two arrays of the same length.
+_Culminations = tuple[FloatArray, IntArray]
 
 
 def _consensus(
-    mine: list[tuple[int, float, Pass]],
-    theirs: list[tuple[int, float, Pass]],
+    mine: _Culminations,
+    theirs: _Culminations,
     boundary: float,
     zone_s: float,
     match_s: float,
-) -> dict[int, float]:
-    """For each of ``mine`` culminating within ``zone_s`` of ``boundary``: the time that decides
-    its side, the mean of its culmination and that of its partner in ``theirs`` (the nearest
-    pass of the same place, if each is the other's nearest and under ``match_s`` apart), else
-    its own."""
+) -> tuple[IntArray, FloatArray]:
+    """For each of ``mine`` culminating within ``zone_s`` of ``boundary`` (its index in
+    ``mine``): the time that decides its side, the mean of its culmination and that of its
+    partner in ``theirs`` (the nearest pass of the same place within ``zone_s`` of the
+    boundary, if each is the other's nearest and under ``match_s`` apart), else its own."""
+    ours = np.flatnonzero(np.abs(mine[0] - boundary) <= zone_s)
+    others = np.flatnonzero(np.abs(theirs[0] - boundary) <= zone_s)
+    when, place = mine[0][ours], mine[1][ours]
+    their_when, their_place = theirs[0][others], theirs[1][others]
+    partner = _nearest_same_place(when, place, their_when, their_place)
+    paired = np.flatnonzero(partner >= 0)
+    partner_when = np.full(len(ours), np.nan)
+    partner_when[paired] = their_when[partner[paired]]
+    paired = paired[np.abs(partner_when[paired] - when[paired]) < match_s]
+    back = _nearest_same_place(partner_when[paired], place[paired], when, place)
+    paired = paired[back == paired]
+    decides = when.copy()
+    decides[paired] = 0.5 * (when[paired] + partner_when[paired])
+    return ours, decides
 
-    def near(items: list[tuple[int, float, Pass]]) -> dict[int, list[tuple[float, int]]]:
-        by_place: dict[int, list[tuple[float, int]]] = {}
-        for i, (index, when, _) in enumerate(items):
-            if abs(when - boundary) <= zone_s:
-                by_place.setdefault(index, []).append((when, i))
-        return by_place
 
-    def nearest(when: float, among: list[tuple[float, int]]) -> tuple[float, int] | None:
-        best = min(among, key=lambda item: abs(item[0] - when), default=None)
-        return best if best is not None and abs(best[0] - when) < match_s else None
-
-    ours, others = near(mine), near(theirs)
-    result: dict[int, float] = {}
-    for index, items in ours.items():
-        for when, i in items:
-            partner = nearest(when, others.get(index, []))
-            if partner is not None:
-                back = nearest(partner[0], items)
-                if back is not None and back[1] == i:
-                    result[i] = 0.5 * (when + partner[0])
-                    continue
-            result[i] = when
-    return result
+def _nearest_same_place(
+    when: FloatArray, place: IntArray, among_when: FloatArray, among_place: IntArray
+) -> IntArray:
+    """For each (``when``, ``place``), the index of the time in ``among_when`` of the same
+    place nearest it (of two as near, the earlier), or -1 when that place has none."""
+    m = len(among_when)
+    if m == 0 or len(when) == 0:
+        return np.full(len(when), -1, dtype=np.intp)
+    # Times replaced by their ranks among both arrays (equal times, equal ranks), so that one
+    # sorted integer key orders by place, then time, exactly.
+    _, rank = np.unique(np.concatenate((when, among_when)), return_inverse=True)
+    rank = rank.ravel().astype(np.int64)
+    span = int(rank.max()) + 1
+    key = place.astype(np.int64) * span + rank[: len(when)]
+    among_key = among_place.astype(np.int64) * span + rank[len(when) :]
+    order = np.argsort(among_key, kind="stable")
+    after = np.searchsorted(among_key[order], key, side="left")  # the first at or after
+    before = after - 1
+    has_after = after < m
+    has_before = before >= 0
+    after_i = order[np.minimum(after, m - 1)]
+    before_i = order[np.maximum(before, 0)]
+    has_after &= among_place[after_i] == place
+    has_before &= among_place[before_i] == place
+    gap_after = np.abs(among_when[after_i] - when)
+    gap_before = np.abs(among_when[before_i] - when)
+    take_before = has_before & (~has_after | (gap_before <= gap_after))
+    return np.where(take_before, before_i, np.where(has_after, after_i, -1)).astype(np.intp)
 
 
 def _coarse_candidates(
