@@ -52,6 +52,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -859,8 +860,11 @@ def _find_columns(
     *,
     include_invisible: bool,
     chunk_days: float | None = None,
+    frames: orbit.FrameTable | None = None,
 ) -> PassColumns:
-    """:func:`find_passes` as columns sorted by place, then culmination."""
+    """:func:`find_passes` as columns sorted by place, then culmination. ``frames``: a table
+    covering at least :func:`_frames_span` of the window (built here when not given; its
+    nodes are whole hours, so a longer table gives the same values bit for bit)."""
     t_start, t_end = _check_window(start, end)
     raise_allocator_threshold()
     step = COARSE_STEP_S
@@ -871,9 +875,10 @@ def _find_columns(
         [p.elevation_m for p in places],
     )
     pad_steps = math.ceil(0.5 * period_s / step) + 2
-    frames = orbit.FrameTable.for_span(
-        t_start - (pad_steps + 2) * step, t_end + (pad_steps + 2) * step, sun_step_s=SUN_STEP_S
-    )
+    if frames is None:
+        frames = orbit.FrameTable.for_span(
+            *_frames_span(element_set, t_start, t_end), sun_step_s=SUN_STEP_S
+        )
     margin_deg = _grid_margin_deg(element_set, settings.horizon_deg, step)
     visible_margin_deg = _grid_margin_deg(element_set, settings.min_visible_elevation_deg, step)
     cone = _Cone.around(observers, element_set, settings.horizon_deg - margin_deg)
@@ -918,6 +923,14 @@ def _find_columns(
         if chunk is not None:
             found.append(chunk)
     return _assemble(element_set, places, found, frames)
+
+
+def _frames_span(element_set: ElementSet, t_start: float, t_end: float) -> tuple[float, float]:
+    """The span (POSIX s) a search of ``[t_start, t_end)`` reads the frame table over: the
+    window, its grid's padding of half an orbit and two steps, and two steps more."""
+    pad_steps = math.ceil(0.5 * _orbit_period_s(element_set) / COARSE_STEP_S) + 2
+    reach_s = (pad_steps + 2) * COARSE_STEP_S
+    return t_start - reach_s, t_end + reach_s
 
 
 #: Bytes of the block :func:`raise_allocator_threshold` asks for and gives back at once.
@@ -1184,11 +1197,11 @@ def _columns_over_sets(
     """:func:`find_passes_over_sets` (two stretches or more) as columns sorted by place, then
     culmination."""
     count = len(stretches)
-    # Passes away from every hand-over (kept as they are), and each set's passes near its
-    # hand-overs (every pass, visible or not), to be paired with the neighbouring set's.
-    inner: list[PassColumns] = []
-    near: list[PassColumns] = []
     zone_s: list[float] = []
+    # Each stretch's reach: its own time and a zone either side where the set's passes are
+    # paired with its neighbour's (the "edges"), and what is left between them (None when
+    # nothing is: the stretch is all edge).
+    plans: list[tuple[ElementSet, datetime, datetime, tuple[datetime, datetime] | None]] = []
     for k, (element_set, low, high) in enumerate(stretches):
         zone = timedelta(seconds=HANDOVER_ZONE_PERIODS * _orbit_period_s(element_set))
         zone_s.append(zone.total_seconds())
@@ -1196,26 +1209,85 @@ def _columns_over_sets(
         ext_high = high + zone if k < count - 1 else high
         inner_low = low + zone if k > 0 else low
         inner_high = high - zone if k < count - 1 else high
-        if inner_low < inner_high:
-            pieces = [(ext_low, inner_low, True), (inner_low, inner_high, include_invisible)]
-            pieces.append((inner_high, ext_high, True))
-        else:
-            pieces = [(ext_low, ext_high, True)]
-        edges: list[PassColumns] = []
-        for piece_low, piece_high, all_passes in pieces:
-            if piece_low >= piece_high:
-                continue
-            found = _find_columns(
-                element_set,
-                places,
-                piece_low,
-                piece_high,
-                settings,
-                include_invisible=all_passes,
+        inner = (inner_low, inner_high) if inner_low < inner_high else None
+        plans.append((element_set, ext_low, ext_high, inner))
+    # One frame table for every search: the same nodes, hence the same values, as each
+    # search's own (building it costs about a millisecond a call).
+    spans = [_frames_span(e, a.timestamp(), b.timestamp()) for e, a, b, _ in plans]
+    frames = orbit.FrameTable.for_span(
+        min(lo for lo, _ in spans), max(hi for _, hi in spans), sun_step_s=SUN_STEP_S
+    )
+
+    def search(
+        element_set: ElementSet,
+        low: datetime,
+        high: datetime,
+        every: bool,
+        subset: IntArray | None = None,
+    ) -> PassColumns:
+        if low >= high:
+            return _no_passes()
+        where = places if subset is None else [places[i] for i in subset]
+        found = _find_columns(
+            element_set, where, low, high, settings, include_invisible=every, frames=frames
+        )
+        return found if subset is None else replace(found, place=subset[found.place])
+
+    def edges_of(
+        element_set: ElementSet,
+        ext_low: datetime,
+        ext_high: datetime,
+        inner: tuple[datetime, datetime] | None,
+        every: bool,
+        subset: IntArray | None = None,
+    ) -> PassColumns:
+        if inner is None:
+            return search(element_set, ext_low, ext_high, every, subset)
+        return PassColumns.concatenate(
+            [
+                search(element_set, ext_low, inner[0], every, subset),
+                search(element_set, inner[1], ext_high, every, subset),
+            ]
+        )
+
+    # Passes away from every hand-over (kept as they are), and each set's passes near its
+    # hand-overs (every pass, visible or not), to be paired with the neighbouring set's.
+    inner_parts: list[PassColumns] = []
+    near: list[PassColumns] = []
+    for element_set, ext_low, ext_high, inner in plans:
+        if inner is None:
+            near.append(edges_of(element_set, ext_low, ext_high, inner, include_invisible))
+            continue
+        # The whole reach in one search, cut where the inner part begins and ends: a pass
+        # belongs to a search by its culmination, which is its final (SGP4) one wherever it
+        # lies within POLISH_HALF_S of an end of the search, and elsewhere the interpolated
+        # one, which lies within 15 ms of it. So where no final culmination lies within
+        # POLISH_HALF_S of a cut, the cut gives the passes of three searches between the
+        # same times; where one does, the three searches are made.
+        whole = search(element_set, ext_low, ext_high, include_invisible)
+        culmination = whole.time_unix[:, 1]
+        cuts = np.array([inner[0].timestamp(), inner[1].timestamp()])
+        if (np.abs(culmination[:, None] - cuts[None, :]) <= POLISH_HALF_S).any():
+            inner_parts.append(search(element_set, *inner, include_invisible))
+            near.append(edges_of(element_set, ext_low, ext_high, inner, include_invisible))
+            continue
+        middle = (culmination >= cuts[0]) & (culmination < cuts[1])
+        inner_parts.append(whole.take(middle))
+        near.append(whole.take(~middle))
+    if not include_invisible:
+        # So far ``near`` holds the visible passes near the hand-overs. A place's passes
+        # there are needed only if one of them can be kept: the places with a visible pass
+        # near a hand-over of the set or of a neighbour (the search for visible passes drops
+        # only passes invisible throughout; a place's passes do not depend on the other
+        # places searched with it). Their every pass, for the pairing:
+        seen = [np.unique(columns.place) for columns in near]
+        for k, (element_set, ext_low, ext_high, inner) in enumerate(plans):
+            wanted = np.unique(np.concatenate(seen[max(0, k - 1) : k + 2]))
+            near[k] = (
+                edges_of(element_set, ext_low, ext_high, inner, True, wanted)
+                if wanted.size
+                else _no_passes()
             )
-            edge = all_passes and (piece_low, piece_high) != (inner_low, inner_high)
-            (edges if edge else inner).append(found)
-        near.append(PassColumns.concatenate(edges) if edges else _no_passes())
 
     # The culmination each pass near a hand-over carries (rounded to the microsecond, POSIX s).
     when = [microseconds(columns.time_unix[:, 1]) / 1e6 for columns in near]
@@ -1244,7 +1316,7 @@ def _columns_over_sets(
         if not include_invisible:
             keep &= np.isfinite(columns.time_unix[:, 3])
         kept.append(columns.take(keep))
-    merged = PassColumns.concatenate(inner + kept)
+    merged = PassColumns.concatenate(inner_parts + kept)
     # By place, then culmination to the microsecond (stable: as the objects were sorted).
     order = np.lexsort((microseconds(merged.time_unix[:, 1]), merged.place))
     return merged.take(order)
