@@ -847,6 +847,23 @@ def test_hand_overs_give_every_pass_exactly_once_from_the_nearest_set(first, day
     assert _check_handovers(stretches, place_list, found, visible_only=True) > 5 * days
 
 
+@pytest.mark.parametrize("every", [True, False])
+def test_a_stretch_cut_from_one_search_gives_the_passes_of_three(monkeypatch, every):
+    # The cut is guarded where a culmination lies near it: with the guard wider than a day,
+    # every stretch is searched in three pieces, as the first version did.
+    sets = tle.load_catalog(None).sets
+    first = datetime(2022, 7, 18, tzinfo=UTC)  # sets a day apart
+    stretches = tle.nearest_segments(sets, 48274, first, first + timedelta(days=8))
+    assert len(stretches) >= 5
+    place_list = list(places.gazetteer())[::25]
+    cut = passes.find_passes_over_sets(stretches, place_list, include_invisible=every)
+    monkeypatch.setattr(passes, "HANDOVER_CUT_GUARD_S", 2 * 86400.0)
+    pieces = passes.find_passes_over_sets(stretches, place_list, include_invisible=every)
+    assert sum(len(group.passes) for group in cut) > (100 if every else 10)
+    for a, b in zip(cut, pieces, strict=True):
+        assert a.passes == b.passes
+
+
 def test_pairing_finds_the_nearest_pass_of_the_same_place_the_earlier_of_two_as_near():
     rng = np.random.default_rng(7)
     # Few distinct times and places: ties and places missing on one side are common.
