@@ -941,3 +941,15 @@ def test_names_print_as_typed_not_as_console_markup(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert f"{name} · 31.500°N 74.300°E" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["passes", "outlook"])
+def test_a_window_up_to_the_last_supported_day_is_not_refused(command: str, tmp_path: Path) -> None:
+    # Its end (2053-01-01, not itself in the window) is where the supported span ends.
+    result = run(command, "--city", "Lahore", "--start", "2052-12-30", "--days", "2",
+                 "--offline", tmp_path=tmp_path)  # fmt: skip
+    assert "outside the supported span" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    refused = run(command, "--city", "Lahore", "--start", "2052-12-30", "--days", "2.5",
+                  "--offline", tmp_path=tmp_path)  # fmt: skip
+    assert_one_error(refused, 2, "outside the supported span")

@@ -780,6 +780,19 @@ def test_parse_time_refuses(text, words):
         assert word in message
 
 
+def test_a_window_may_end_at_the_last_supported_moment():
+    # The end of a window is not in it: a window up to LATEST is wholly inside the span (it
+    # was refused as "outside the supported span"); a moment at LATEST, or a later end, is not.
+    # (tests/test_cli.py runs such a window.)
+    from tiangong_orbit.timeutil import LATEST, check_range
+
+    check_range(LATEST, option="--start + --days", window_end=True)
+    check_range(LATEST - timedelta(microseconds=1), option="--start")
+    for moment, window_end in ((LATEST, False), (LATEST + timedelta(microseconds=1), True)):
+        with pytest.raises(UsageError, match="outside the supported span"):
+            check_range(moment, option="--start + --days", window_end=window_end)
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [

@@ -137,7 +137,8 @@ class FrameTable(NamedTuple):
     sun_grid_unix: FloatArray
     sun_teme_km: FloatArray
     # The leap seconds summed up to each node (None: none in the span): _leap_steps_s(dut1_s).
-    leaps_s: FloatArray | None = None
+    # Required, so that no table is made without them (dut1_s jumps by a second at each).
+    leaps_s: FloatArray | None
 
     @classmethod
     def for_span(

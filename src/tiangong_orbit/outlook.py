@@ -546,7 +546,7 @@ def compute_outlook(
     for label, moment in (("start", start), ("end", end)):
         if moment.tzinfo is None:
             raise UsageError(f"the outlook {label} must be a timezone-aware datetime")
-        check_range(moment, option=label)
+        check_range(moment, option=label, window_end=label == "end")
     days = (end - start).total_seconds() / 86400.0
     if not 0 < days <= MAX_DAYS + 1:
         raise UsageError(f"the outlook spans {days:g} days; expected more than 0, at most 366")

@@ -736,7 +736,7 @@ def _check_window(start: datetime, end: datetime) -> tuple[float, float]:
         if not isinstance(moment, datetime) or moment.tzinfo is None:
             raise UsageError(f"the window {name} {moment!r} must be a timezone-aware datetime")
     check_range(start, option="start")
-    check_range(end, option="end")
+    check_range(end, option="end", window_end=True)
     if end <= start:
         raise UsageError(
             f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()}); "

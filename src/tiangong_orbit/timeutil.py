@@ -62,9 +62,13 @@ def parse_time(text: str, *, now: datetime | None = None, option: str = "--start
     return parsed
 
 
-def check_range(moment: datetime, *, option: str = "time", text: str | None = None) -> None:
-    """Raise :class:`UsageError` when ``moment`` lies outside the span the ephemeris covers."""
-    if not EARLIEST <= moment < LATEST:
+def check_range(
+    moment: datetime, *, option: str = "time", text: str | None = None, window_end: bool = False
+) -> None:
+    """Raise :class:`UsageError` when ``moment`` lies outside the span the tool accepts,
+    [:data:`EARLIEST`, :data:`LATEST`); a window's end (``window_end``, itself excluded from
+    the window) may be :data:`LATEST` itself."""
+    if not (EARLIEST <= moment < LATEST or (window_end and moment == LATEST)):
         shown = text if text is not None else iso_z(moment)
         raise UsageError(
             f"{option} '{shown}' is outside the supported span "

@@ -101,7 +101,7 @@ def sky_command(
     last = first + timedelta(days=days)
     from tiangong_orbit.timeutil import check_range
 
-    check_range(last, option="--start + --days")
+    check_range(last, option="--start + --days", window_end=True)
     chosen = choose_set(
         tle_file, satellite, first, allow_stale=allow_stale, offline=offline, until=last
     )
@@ -217,7 +217,7 @@ def track_command(
     from tiangong_orbit.timeutil import check_range
 
     span_hours = hours if hours is not None else TRACK_LOOKAHEAD_DAYS * 24.0
-    check_range(first + timedelta(hours=span_hours), option="--start + --hours")
+    check_range(first + timedelta(hours=span_hours), option="--start + --hours", window_end=True)
     chosen = choose_set(
         tle_file,
         satellite,

@@ -75,7 +75,7 @@ def outlook_command(
     places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
-    check_range(last, option="--start + --days")
+    check_range(last, option="--start + --days", window_end=True)
     catalog = tle.load_catalog(tle_file)
     norad_id = tle.satellite_ids(satellite, catalog.sets)
     # Fresh sets first, as every computing command (a fresh set makes the first weeks exact).

@@ -154,7 +154,7 @@ def passes_command(
     places = resolve_places(city, lat, lon, elevation_m, name, places_file, tz)
     first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
-    check_range(last, option="--start + --days")
+    check_range(last, option="--start + --days", window_end=True)
     keep = None if show_all or not filtered else (max_magnitude, min_duration_s)
     terminal = fmt == "table"
     runs = [

@@ -134,7 +134,7 @@ def transit_window(
 
     first = time_option(start, "--start", now_utc())
     last = first + timedelta(days=days)
-    check_range(last, option="--start + --days")
+    check_range(last, option="--start + --days", window_end=True)
     chosen = choose_set(
         tle_file,
         satellite,
