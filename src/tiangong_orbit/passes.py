@@ -1196,6 +1196,8 @@ def find_passes_over_sets(
         for _, low, high in stretches:
             _check_window(low, high)
         return ()
+    if not stretches:  # nothing to compute (a terminal's window all past the limit)
+        return tuple(PlacePasses(place, ()) for place in places)
     return _by_place(places, _columns_over_sets(stretches, places, settings, include_invisible))
 
 
