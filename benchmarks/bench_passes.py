@@ -20,7 +20,7 @@ Prints one table. Cases:
   --start 2026-10-06T16:00Z --days 30 --tle data/tle/stations_latest.tle --allow-stale --json``
   against a skyfield script doing the same and writing JSON (best of 3 wall-clock runs each).
 * start-up: the same command for one city and one day against ``python -c "import
-  skyfield.api"`` (best of 5).
+  skyfield.api"`` (interleaved, best of 7 each).
 """
 
 from __future__ import annotations
