@@ -362,9 +362,9 @@ def _any_visible(passes: Sequence[Pass] | PassList) -> bool:
 
 
 def _nears(nears: list[Near | None]) -> list[dict[str, Any] | None]:
-    """:func:`_near` of each, made from columns: the times written together (as
-    :func:`iso_z` writes them), the numbers rounded together (as ``round`` rounds them) and
-    the words as :meth:`Near.words` says them."""
+    """Each closest approach (README, "Stars and planets") as the document's ``near`` object,
+    or ``None``: the times written together (as :func:`iso_z` writes them), the numbers
+    rounded together (as ``round`` rounds them), the words by :meth:`Near.words`."""
     present = [near for near in nears if near is not None]
     if not present:
         return [None] * len(nears)
@@ -376,13 +376,7 @@ def _nears(nears: list[Near | None]) -> list[dict[str, Any] | None]:
         [math.nan if near.magnitude is None else near.magnitude for near in present],
         MAGNITUDE_DIGITS,
     )
-    # Near.words: "right by Vega" within 0.5°, else "2° below Jupiter" (whole degrees as
-    # format's .0f rounds them: half to even on the exact value, as numpy's rint).
-    degrees = np.rint(separations).astype(np.int64).tolist()
-    words = [
-        f"right by {name}" if relation == "across" else f"{whole}° {relation} {name}"
-        for name, relation, whole in zip(names, relations, degrees, strict=True)
-    ]
+    words = [near.words() for near in present]
     made = iter(
         [
             {

@@ -356,19 +356,10 @@ def _shape_text(c: PassColumns, present: np.ndarray, nears: list[Near] | None) -
 
 
 def _near_text(rows: _Rows, nears: list[Near], inner: str, pad: str) -> None:
-    """The ``near`` objects of :func:`_nears` on ``rows``, one for each."""
+    """The ``near`` objects of :func:`.passes_json._nears` on ``rows``, one for each."""
     names, kinds, times, separation_list, relations, magnitude_list = zip(*nears, strict=True)
     separations = np.array(separation_list)
-    # Near.words: "right by Vega" within 0.5°, else "2° below Jupiter" (whole degrees as
-    # format's .0f rounds them: half to even on the exact value, as numpy's rint).
-    keys = list(zip(names, relations, np.rint(separations).astype(np.int64).tolist(), strict=True))
-    said = {
-        (name, relation, whole): (
-            f"right by {name}" if relation == "across" else f"{whole}° {relation} {name}"
-        )
-        for name, relation, whole in set(keys)
-    }
-    words = [said[key] for key in keys]
+    words = [near.words() for near in nears]
     # Each text of a field once in the table, each near its index there.
     texts: dict[str, int] = {}
     for values in (names, kinds, relations, words):
