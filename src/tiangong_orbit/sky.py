@@ -584,10 +584,9 @@ def _views(
     """SGP4 at ``t_unix`` (each time with the set ``set_of`` names) seen from the place
     ``place_of`` names; with ``horizontal`` (indexes of the times), the observers' up, north
     and east at those times only, in their order (else their up at every time, no north or
-    east). ``between``
-    (indexes ``at``, ``before``, ``after``): the positions at the times ``at`` are
-    interpolated from SGP4's positions and velocities at the times ``before`` and ``after``
-    them (:func:`_hermite`; the same set, neither interpolated)."""
+    east). ``between`` (indexes ``at``, ``before``, ``after``): the positions at the times
+    ``at`` are interpolated from SGP4's positions and velocities at the times ``before`` and
+    ``after`` them (:func:`_hermite`; the same set, neither interpolated)."""
     sat_km = np.empty((len(t_unix), 3))
     velocity = np.empty((len(t_unix), 3))
     node = np.ones(len(t_unix), dtype=bool)
