@@ -3,8 +3,7 @@ heights it is compared with (built by :func:`tiangong_orbit.orbit.altitude_repor
 :func:`tiangong_orbit.orbit.compare`).
 
 Kept apart from :mod:`tiangong_orbit.orbit`, which every pass search imports, so that only the
-commands that report an altitude define them (``orbit.Reference`` and ``orbit.AltitudeReport``
-still name them). This module is pure.
+commands that report an altitude define them. This module is pure.
 """
 
 from __future__ import annotations

@@ -208,8 +208,6 @@ def _leap_steps_s(dut1_s: FloatArray) -> FloatArray | None:
 
 #: J2000.0 as a Julian date, the origin of the 1982 sidereal-time polynomial.
 J2000_JD = 2451545.0
-#: Seconds in a day, as the 1982 polynomial divides its seconds of time by.
-_DAY_S = 86400.0
 
 
 def _unit_remainder(x: FloatArray) -> FloatArray:
@@ -233,7 +231,9 @@ def gmst1982_rad(jd_ut1: FloatArray, fraction_ut1: FloatArray) -> FloatArray:
     jd_ut1 = np.asarray(jd_ut1, dtype=float)
     t = (jd_ut1 - J2000_JD + fraction_ut1) / 36525.0
     g = 67310.54841 + (8640184.812866 + (0.093104 + (-6.2e-6) * t) * t) * t
-    turns = _unit_remainder(_unit_remainder(jd_ut1) + fraction_ut1 + _unit_remainder(g / _DAY_S))
+    turns = _unit_remainder(
+        _unit_remainder(jd_ut1) + fraction_ut1 + _unit_remainder(g / SECONDS_PER_DAY)
+    )
     return turns * (2.0 * math.pi)
 
 
@@ -742,14 +742,3 @@ def altitude_report(name: str, norad_id: int, satrec: Satrec, at: datetime) -> A
         mean_perigee_km=mean_perigee,
         mean_apogee_km=mean_apogee,
     )
-
-
-def __getattr__(name: str) -> Any:
-    """``orbit.Reference`` and ``orbit.AltitudeReport``, defined in :mod:`tiangong_orbit.altitude`
-    and imported on first use: a pass search never needs them (two dataclass definitions,
-    about 1 ms of every start)."""
-    if name in ("Reference", "AltitudeReport"):
-        from tiangong_orbit import altitude
-
-        return getattr(altitude, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

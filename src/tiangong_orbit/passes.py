@@ -493,9 +493,7 @@ class _Sky(NamedTuple):
     def sin_elevation_at_node(self, node: IntArray, place: IntArray) -> FloatArray:
         """:meth:`sin_elevation` at grid nodes (local numbers), read from the node arrays: the
         same values, as the interpolant is the nodes there, and the nodes are SGP4."""
-        r = self.track.r_km
-        delta = _sub(_take(r, node), _take(self.position_km, place))
-        return _dot(delta, _take(self.up, place)) / _norm(delta)
+        return self.sin_elevation_of(_take(self.track.r_km, node), place)
 
     def sin_elevation_near_node(self, t: FloatArray, node: IntArray, place: IntArray) -> FloatArray:
         """:meth:`sin_elevation` at ``t`` (the same bits), read from the node arrays where
@@ -874,7 +872,7 @@ def _find_columns(
         [p.longitude_deg for p in places],
         [p.elevation_m for p in places],
     )
-    pad_steps = math.ceil(0.5 * period_s / step) + 2
+    pad_steps = _pad_steps(element_set)
     if frames is None:
         frames = orbit.FrameTable.for_span(
             *_frames_span(element_set, t_start, t_end), sun_step_s=SUN_STEP_S
@@ -928,9 +926,13 @@ def _find_columns(
 def _frames_span(element_set: ElementSet, t_start: float, t_end: float) -> tuple[float, float]:
     """The span (POSIX s) a search of ``[t_start, t_end)`` reads the frame table over: the
     window, its grid's padding of half an orbit and two steps, and two steps more."""
-    pad_steps = math.ceil(0.5 * _orbit_period_s(element_set) / COARSE_STEP_S) + 2
-    reach_s = (pad_steps + 2) * COARSE_STEP_S
+    reach_s = (_pad_steps(element_set) + 2) * COARSE_STEP_S
     return t_start - reach_s, t_end + reach_s
+
+
+def _pad_steps(element_set: ElementSet) -> int:
+    """Grid steps a search reads beyond each end of its span: half an orbit and two."""
+    return math.ceil(0.5 * _orbit_period_s(element_set) / COARSE_STEP_S) + 2
 
 
 #: Bytes of the block :func:`raise_allocator_threshold` asks for and gives back at once.
@@ -1289,9 +1291,10 @@ def _columns_over_sets(
         # near a hand-over of the set or of a neighbour (the search for visible passes drops
         # only passes invisible throughout; a place's passes do not depend on the other
         # places searched with it). Their every pass, for the pairing:
-        seen = [np.unique(columns.place) for columns in near]
+        # (Not np.unique, which imports numpy.ma: 8 ms of such a run.)
+        seen = [np.bincount(columns.place, minlength=len(places)) > 0 for columns in near]
         for k, (element_set, ext_low, ext_high, inner) in enumerate(plans):
-            wanted = np.unique(np.concatenate(seen[max(0, k - 1) : k + 2]))
+            wanted = np.flatnonzero(np.logical_or.reduce(seen[max(0, k - 1) : k + 2]))
             near[k] = (
                 edges_of(element_set, ext_low, ext_high, inner, True, wanted)
                 if wanted.size

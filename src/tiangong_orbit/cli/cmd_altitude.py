@@ -148,7 +148,9 @@ def _report(chosen: Any, moment: datetime, allow_stale: bool) -> Any:
             f"{str(error).removeprefix('this element set ')}"
         )
         return report
-    reference = orbit.Reference(
+    from tiangong_orbit.altitude import Reference
+
+    reference = Reference(
         label,
         other_altitude,
         report.altitude_km / other_altitude,

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
+    from tiangong_orbit.altitude import AltitudeReport
     from tiangong_orbit.model import Pass, Settings
-    from tiangong_orbit.orbit import AltitudeReport
     from tiangong_orbit.places import Place
     from tiangong_orbit.sky import SkyObjects
     from tiangong_orbit.transits import Transit
